@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Wmtty.Api.Fhir;
+using Wmtty.Api.Logging;
+using Wmtty.Data.Resources;
+using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
+
+namespace Wmtty.Api.Errors;
+
+/// <summary>
+/// The one place exceptions become responses. Refusals carry their own status and OperationOutcome;
+/// anything unexpected is a 500 with a trace id and no internals. An outage is never dressed up as a
+/// missing resource.
+/// </summary>
+internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger) : IExceptionHandler
+{
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, outcome) = exception switch
+        {
+            FhirException refusal => (refusal.StatusCode, refusal.Outcome),
+            BadHttpRequestException bad => (bad.StatusCode, FhirOutcome.Error(
+                bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? IssueType.TooCostly : IssueType.Invalid,
+                bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.")),
+            ConcurrencyConflictException => (StatusCodes.Status409Conflict, FhirOutcome.Error(IssueType.Conflict,
+                "Another change to the same resource was saved first. Read it again and retry.")),
+            SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked } => Busy(httpContext),
+            _ => Unexpected(httpContext, exception),
+        };
+
+        if (httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+
+        httpContext.Response.Clear();
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+
+        await FhirResult.Of(status, outcome).ExecuteAsync(httpContext);
+        return true;
+    }
+
+    private (int, OperationOutcome) Busy(HttpContext context)
+    {
+        logger.DatabaseBusy(context.Request.Method, RoutePattern(context));
+        return (StatusCodes.Status503ServiceUnavailable, FhirOutcome.Error(IssueType.Transient, "The service is busy. Try again in a moment."));
+    }
+
+    private (int, OperationOutcome) Unexpected(HttpContext context, Exception exception)
+    {
+        var traceId = Activity.Current?.Id ?? context.TraceIdentifier;
+        logger.UnhandledError(exception, exception.GetType().Name, context.Request.Method, RoutePattern(context), traceId);
+        return (StatusCodes.Status500InternalServerError, FhirOutcome.Error(IssueType.Exception,
+            $"Something went wrong inside the service; nothing was changed by this request. Quote trace id {traceId} when reporting it."));
+    }
+
+    // The route template, not the path: a path can carry an id.
+    private static string RoutePattern(HttpContext context) =>
+        (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
+}

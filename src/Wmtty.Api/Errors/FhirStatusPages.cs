@@ -1,0 +1,46 @@
+using Wmtty.Api.Fhir;
+using Wmtty.Fhir.Resources;
+using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
+
+namespace Wmtty.Api.Errors;
+
+/// <summary>
+/// Gives the bodiless error responses the framework makes itself (no route, wrong method, no token,
+/// forbidden) an OperationOutcome when they are on <c>/fhir</c>.
+/// </summary>
+internal static class FhirStatusPages
+{
+    public static IApplicationBuilder UseFhirStatusPages(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            if (!http.Request.Path.StartsWithSegments("/fhir") || http.Response.ContentLength > 0 || http.Response.ContentType is not null)
+            {
+                return;
+            }
+
+            var status = http.Response.StatusCode;
+            var (code, text) = status switch
+            {
+                StatusCodes.Status401Unauthorized => (IssueType.Login, "Sign-in is required: send an access token as 'Authorization: Bearer <token>'."),
+                StatusCodes.Status403Forbidden => (IssueType.Forbidden, "Your access token does not allow this request."),
+                StatusCodes.Status404NotFound => (IssueType.NotFound, NotFoundText(http.Request.Path)),
+                StatusCodes.Status405MethodNotAllowed => (IssueType.NotSupported, $"{http.Request.Method} is not supported on {http.Request.Path}."),
+                _ => (IssueType.Processing, $"The request failed with HTTP status {status}."),
+            };
+
+            await FhirResult.Of(status, FhirOutcome.Error(code, text)).ExecuteAsync(http);
+        });
+
+    private static string NotFoundText(PathString path)
+    {
+        var segments = path.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length >= 2 && !ResourceTypes.IsSupported(segments[1]))
+        {
+            var type = segments[1].Length <= 64 ? segments[1] : segments[1][..64] + "…";
+            return $"'{type}' is not a resource type this service supports. It supports {string.Join(", ", ResourceTypes.Supported)}.";
+        }
+
+        return $"Nothing is found at {(path.Value.Length <= 200 ? path.Value : path.Value[..200] + "…")}.";
+    }
+}

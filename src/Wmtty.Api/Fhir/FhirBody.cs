@@ -1,0 +1,71 @@
+using System.Buffers;
+using Wmtty.Api.Errors;
+using Wmtty.Fhir.Serialization;
+using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
+
+namespace Wmtty.Api.Fhir;
+
+/// <summary>Reads a FHIR resource from a request body of at most <see cref="MaxBytes"/>.</summary>
+internal static class FhirBody
+{
+    public const int MaxBytes = 1024 * 1024;
+
+    public static async Task<Resource> ReadResourceAsync(HttpContext context, string expectedType, CancellationToken cancellationToken)
+    {
+        var format = FhirFormats.BodyFormat(context.Request);
+        var body = await ReadBytesAsync(context.Request, cancellationToken);
+        if (body.Length == 0)
+        {
+            throw FhirException.BadRequest($"The request body is empty. Send a {expectedType} resource.", IssueType.Required);
+        }
+
+        var parsed = format == FhirFormat.Xml ? FhirSerialization.ParseXml(body) : FhirSerialization.ParseJson(body);
+        if (parsed.Errors is not null)
+        {
+            throw new FhirException(StatusCodes.Status400BadRequest, parsed.Errors);
+        }
+
+        var resource = parsed.Resource!;
+        if (resource.TypeName != expectedType)
+        {
+            throw FhirException.BadRequest($"The body is a {resource.TypeName}, but this endpoint takes a {expectedType}.");
+        }
+
+        return resource;
+    }
+
+    /// <summary>Reads the whole body, refusing with 413 anything over the limit, whether or not it declared its length.</summary>
+    public static async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBytes)
+        {
+            throw TooLarge();
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            using var collected = new MemoryStream();
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (collected.Length + read > MaxBytes)
+                {
+                    throw TooLarge();
+                }
+
+                collected.Write(buffer, 0, read);
+            }
+
+            return collected.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static FhirException TooLarge() => new(
+        StatusCodes.Status413PayloadTooLarge,
+        FhirOutcome.Error(IssueType.TooCostly, $"The request body is larger than {MaxBytes / 1024} KB, the most this service accepts."));
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using Wmtty.Api.Errors;
+using Wmtty.Fhir.Resources;
+
+namespace Wmtty.Api.Fhir;
+
+/// <summary>Options for the FHIR endpoints: section <c>Fhir</c>.</summary>
+internal sealed class FhirOptions
+{
+    public const string Section = "Fhir";
+
+    /// <summary>The public base URL (e.g. https://wmtty.example.nhs.uk/fhir) used in links and fullUrls; when empty, taken from each request.</summary>
+    public string? BaseUrl { get; set; }
+}
+
+/// <summary>What handlers read from a FHIR request besides its body: base URL, ids and Prefer.</summary>
+internal static class FhirRequest
+{
+    public static string BaseUrl(HttpContext context)
+    {
+        var configured = context.RequestServices.GetRequiredService<IOptions<FhirOptions>>().Value.BaseUrl;
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured.TrimEnd('/');
+        }
+
+        var request = context.Request;
+        return $"{request.Scheme}://{request.Host}{request.PathBase}/fhir";
+    }
+
+    /// <summary>The base as a URI ending in '/', as reference parsing expects.</summary>
+    public static Uri BaseUri(HttpContext context) => new(BaseUrl(context) + "/");
+
+    public static void RequireValidId(string type, string id)
+    {
+        if (!ResourceTypes.IsValidId(id))
+        {
+            throw FhirException.BadRequest($"'{(id.Length <= 70 ? id : id[..70] + "…")}' is not a valid {type} id: use 1 to 64 letters, digits, '-' or '.'.");
+        }
+    }
+
+    /// <summary>The <c>return</c> preference: minimal, representation (the default) or OperationOutcome.</summary>
+    public static string PreferredReturn(HttpContext context) => Preference(context, "return") ?? "representation";
+
+    /// <summary><c>Prefer: handling=strict</c> turns ignored search parameters into errors.</summary>
+    public static bool StrictHandling(HttpContext context) => Preference(context, "handling") == "strict";
+
+    private static string? Preference(HttpContext context, string name)
+    {
+        foreach (var header in context.Request.Headers["Prefer"])
+        {
+            foreach (var part in (header ?? "").Split([',', ';'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var equals = part.IndexOf('=');
+                if (equals > 0 && part[..equals].Trim().Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return part[(equals + 1)..].Trim().Trim('"');
+                }
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,26 @@
+using Wmtty.Data.Resources;
+using Wmtty.Fhir.Search;
+
+namespace Wmtty.Api.Fhir;
+
+/// <summary>Collects what <see cref="SearchIndexer"/> finds into the data layer's row types.</summary>
+internal sealed class IndexRows : IIndexSink
+{
+    private readonly ResourceIndex index = new();
+
+    public static ResourceIndex For(Resource resource, Uri? localBase)
+    {
+        var rows = new IndexRows();
+        SearchIndexer.Index(resource, rows, localBase);
+        return rows.index;
+    }
+
+    public void Token(string param, string? system, string code) => index.Tokens.Add(new TokenRow(param, system, code));
+
+    public void Reference(string param, string? targetType, string? targetId, string? identifierSystem, string? identifierValue) =>
+        index.References.Add(new ReferenceRow(param, targetType, targetId, identifierSystem, identifierValue));
+
+    public void Date(string param, FhirDateRange range) => index.Dates.Add(new DateRow(param, range.Low, range.High));
+
+    public void String(string param, string normalized, string exact) => index.Strings.Add(new StringRow(param, normalized, exact));
+}

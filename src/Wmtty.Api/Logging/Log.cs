@@ -1,0 +1,41 @@
+namespace Wmtty.Api.Logging;
+
+/// <summary>
+/// Every log line the service writes, with stable event ids. They carry types, ids, versions and
+/// counts only: never resource bodies, names, NHS numbers or free text.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Wmtty is listening on {Addresses}. Storage: {Storage}, schema version {SchemaVersion}.")]
+    public static partial void Started(this ILogger logger, string addresses, string storage, int schemaVersion);
+
+    [LoggerMessage(1001, LogLevel.Information, "Swagger UI: {SwaggerUrl}")]
+    public static partial void SwaggerAt(this ILogger logger, string swaggerUrl);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Development sign-in is ON. Get a token with: curl '{TokenUrl}?role=clinician' (roles: ehr, clinician, patient, admin; add &nhs=<NHS number> for a patient).")]
+    public static partial void DevelopmentSignInOn(this ILogger logger, string tokenUrl);
+
+    [LoggerMessage(1010, LogLevel.Information, "Applied database migrations {Versions}; schema is now at version {SchemaVersion}.")]
+    public static partial void MigrationsApplied(this ILogger logger, string versions, int schemaVersion);
+
+    [LoggerMessage(1011, LogLevel.Information, "Database schema is up to date at version {SchemaVersion}.")]
+    public static partial void SchemaUpToDate(this ILogger logger, int schemaVersion);
+
+    [LoggerMessage(1012, LogLevel.Critical, "The database cannot be used: {Reason}")]
+    public static partial void DatabaseUnusable(this ILogger logger, string reason);
+
+    [LoggerMessage(2000, LogLevel.Information, "Wrote {ResourceType}/{ResourceId} version {Version}.")]
+    public static partial void ResourceWritten(this ILogger logger, string resourceType, string resourceId, int version);
+
+    [LoggerMessage(2001, LogLevel.Information, "Deleted {ResourceType}/{ResourceId}, recorded as version {Version}.")]
+    public static partial void ResourceDeleted(this ILogger logger, string resourceType, string resourceId, int version);
+
+    [LoggerMessage(2002, LogLevel.Warning, "A write lost a version race and is retried (attempt {Attempt}).")]
+    public static partial void WriteConflictRetried(this ILogger logger, int attempt);
+
+    [LoggerMessage(3000, LogLevel.Error, "Unhandled error {ExceptionType} on {Method} {RoutePattern} (trace {TraceId}).")]
+    public static partial void UnhandledError(this ILogger logger, Exception exception, string exceptionType, string method, string routePattern, string traceId);
+
+    [LoggerMessage(3001, LogLevel.Warning, "The database is busy; answered 503 on {Method} {RoutePattern}.")]
+    public static partial void DatabaseBusy(this ILogger logger, string method, string routePattern);
+}

@@ -1,0 +1,50 @@
+using Wmtty.Api.Errors;
+using Wmtty.Api.Fhir;
+using Wmtty.Api.Health;
+using Wmtty.Api.Logging;
+using Wmtty.Api.OpenApi;
+using Wmtty.Api.SignIn;
+using Wmtty.Api.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddWmttyStorage();   // SQLite (or SQL Server) through Dapper; migrations at start-up
+builder.AddWmttySignIn();    // Entra ID bearer tokens via Microsoft.Identity.Web; a local issuer in Development
+builder.AddFhirApi();        // FHIR R4 REST: formats, errors as OperationOutcome, capability statement
+builder.AddWmttyOpenApi();   // Swagger document and UI
+
+var app = builder.Build();
+
+if (OpenApiSetup.TryExport(app, args))
+{
+    return;
+}
+
+var database = app.MigrateDatabase();
+
+app.UseExceptionHandler();   // exceptions become OperationOutcomes (FhirExceptionHandler)
+app.UseFhirStatusPages();    // and so do bodiless 401/403/404/405s on /fhir
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapFhir();               // /fhir
+app.MapDevelopmentSignIn();  // /dev/token, Development only
+app.MapWmttyOpenApi();       // /swagger
+app.MapHealth();             // /health/live, /health/ready
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var addresses = app.Urls.Count > 0 ? string.Join(", ", app.Urls) : "(test server)";
+    var first = app.Urls.FirstOrDefault()?.Replace("://+", "://localhost").Replace("://*", "://localhost").Replace("://[::]", "://localhost") ?? "http://localhost:5080";
+    app.Logger.Started(addresses, database.Description, database.LatestSchemaVersion);
+    app.Logger.SwaggerAt($"{first}/swagger");
+    if (app.DevelopmentSignInEnabled())
+    {
+        app.Logger.DevelopmentSignInOn($"{first}{DevelopmentSignInEndpoints.TokenPath}");
+    }
+});
+
+app.Run();
+
+/// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

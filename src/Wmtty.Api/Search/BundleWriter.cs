@@ -1,0 +1,137 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Wmtty.Data.Resources;
+using Wmtty.Fhir.Serialization;
+
+namespace Wmtty.Api.Search;
+
+/// <summary>
+/// Writes searchset and history Bundles straight to JSON, copying each stored resource in as raw
+/// bytes: a read never parses the resources it returns.
+/// </summary>
+internal static class BundleWriter
+{
+    private static readonly JsonWriterOptions Options = new() { SkipValidation = true };
+
+    public static byte[] SearchSet(string baseUrl, string type, IReadOnlyList<SearchMatch> matches, int? total, string self, string? next, OperationOutcome? outcome)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096 + matches.Sum(m => m.Json.Length + 128));
+        using (var writer = new Utf8JsonWriter(buffer, Options))
+        {
+            Start(writer, "searchset", total, self, next, hasEntries: matches.Count > 0 || outcome is not null);
+            foreach (var match in matches)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("fullUrl", $"{baseUrl}/{type}/{match.Id}");
+                writer.WritePropertyName("resource");
+                writer.WriteRawValue(match.Json, skipInputValidation: true);
+                writer.WriteStartObject("search");
+                writer.WriteString("mode", "match");
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            if (outcome is not null)
+            {
+                writer.WriteStartObject();
+                writer.WritePropertyName("resource");
+                writer.WriteRawValue(FhirSerialization.ToJsonBytes(outcome), skipInputValidation: true);
+                writer.WriteStartObject("search");
+                writer.WriteString("mode", "outcome");
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            End(writer, hasEntries: matches.Count > 0 || outcome is not null);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static byte[] History(string baseUrl, IReadOnlyList<StoredVersion> versions, string self, string? next)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096 + versions.Sum(v => (v.Json?.Length ?? 0) + 256));
+        using (var writer = new Utf8JsonWriter(buffer, Options))
+        {
+            Start(writer, "history", null, self, next, hasEntries: versions.Count > 0);
+            foreach (var version in versions)
+            {
+                var url = $"{version.Type}/{version.Id}";
+                writer.WriteStartObject();
+                writer.WriteString("fullUrl", $"{baseUrl}/{url}");
+                if (version.Json is not null)
+                {
+                    writer.WritePropertyName("resource");
+                    writer.WriteRawValue(version.Json, skipInputValidation: true);
+                }
+
+                writer.WriteStartObject("request");
+                writer.WriteString("method", version.IsDeleted ? "DELETE" : version.Version == 1 ? "POST" : "PUT");
+                writer.WriteString("url", version.Version == 1 && !version.IsDeleted ? version.Type : url);
+                writer.WriteEndObject();
+
+                writer.WriteStartObject("response");
+                writer.WriteString("status", version.IsDeleted ? "204" : version.Version == 1 ? "201" : "200");
+                writer.WriteString("etag", string.Create(CultureInfo.InvariantCulture, $"W/\"{version.Version}\""));
+                writer.WriteString("lastModified", Instant(version.LastUpdated));
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            End(writer, hasEntries: versions.Count > 0);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    // FHIR JSON forbids empty arrays, so an empty page has no entry property at all.
+    private static void Start(Utf8JsonWriter writer, string type, int? total, string self, string? next, bool hasEntries)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("resourceType", "Bundle");
+        writer.WriteString("id", Guid.NewGuid().ToString("D"));
+        writer.WriteStartObject("meta");
+        writer.WriteString("lastUpdated", Instant(DateTimeOffset.UtcNow));
+        writer.WriteEndObject();
+        writer.WriteString("type", type);
+        if (total is { } count)
+        {
+            writer.WriteNumber("total", count);
+        }
+
+        writer.WriteStartArray("link");
+        Link(writer, "self", self);
+        if (next is not null)
+        {
+            Link(writer, "next", next);
+        }
+
+        writer.WriteEndArray();
+        if (hasEntries)
+        {
+            writer.WriteStartArray("entry");
+        }
+    }
+
+    private static void End(Utf8JsonWriter writer, bool hasEntries)
+    {
+        if (hasEntries)
+        {
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void Link(Utf8JsonWriter writer, string relation, string url)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("relation", relation);
+        writer.WriteString("url", url);
+        writer.WriteEndObject();
+    }
+
+    private static string Instant(DateTimeOffset value) =>
+        value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.WebUtilities;
+using Wmtty.Api.Errors;
+using Wmtty.Api.Fhir;
+using Wmtty.Api.OpenApi;
+using Wmtty.Data.Resources;
+using Wmtty.Data.Search;
+using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
+
+namespace Wmtty.Api.Search;
+
+/// <summary>Type-level search, by GET with a query string or by POST to <c>_search</c> with a form.</summary>
+internal static class SearchEndpoints
+{
+    public static void MapSearch(this RouteGroupBuilder group, string type)
+    {
+        group.MapGet("", (HttpContext http, IResourceStore store, CancellationToken ct) => SearchByGet(type, http, store, ct))
+            .Interaction(type, FhirInteraction.SearchType, $"Search {type} resources; pages are linked by 'next'")
+            .ProducesFhir(StatusCodes.Status200OK);
+
+        group.MapPost("/_search", (HttpContext http, IResourceStore store, CancellationToken ct) => SearchByPost(type, http, store, ct))
+            .Interaction(type, FhirInteraction.SearchType, $"Search {type} resources with the parameters in a form body", "-post")
+            .Accepts<Dictionary<string, string>>(FhirFormats.FormMediaType)
+            .ProducesFhir(StatusCodes.Status200OK);
+    }
+
+    private static Task<IResult> SearchByGet(string type, HttpContext http, IResourceStore store, CancellationToken cancellationToken) =>
+        SearchAsync(type, Flatten(http.Request.Query), http, store, cancellationToken);
+
+    private static async Task<IResult> SearchByPost(string type, HttpContext http, IResourceStore store, CancellationToken cancellationToken)
+    {
+        var contentType = http.Request.ContentType ?? "";
+        if (!contentType.StartsWith(FhirFormats.FormMediaType, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FhirException(StatusCodes.Status415UnsupportedMediaType, FhirOutcome.Error(IssueType.NotSupported,
+                $"POST _search takes its parameters as '{FhirFormats.FormMediaType}', not '{contentType}'."));
+        }
+
+        var body = await FhirBody.ReadBytesAsync(http.Request, cancellationToken);
+        var form = QueryHelpers.ParseQuery("?" + System.Text.Encoding.UTF8.GetString(body));
+        var parameters = Flatten(http.Request.Query).Concat(form.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))));
+        return await SearchAsync(type, parameters, http, store, cancellationToken);
+    }
+
+    private static async Task<IResult> SearchAsync(string type, IEnumerable<KeyValuePair<string, string>> parameters, HttpContext http, IResourceStore store, CancellationToken cancellationToken)
+    {
+        var baseUrl = FhirRequest.BaseUrl(http);
+        var request = SearchRequest.Parse(type, parameters, FhirRequest.StrictHandling(http), FhirRequest.BaseUri(http));
+        var query = request.Query;
+
+        int? total = request.IncludeTotal ? await store.CountAsync(query, cancellationToken) : null;
+        IReadOnlyList<SearchMatch> page = [];
+        string? next = null;
+        if (!request.CountOnly)
+        {
+            // One row more than the page shows whether a next page exists, without counting.
+            var rows = await store.SearchAsync(query, query.Count + 1, cancellationToken);
+            page = rows.Count > query.Count ? rows.Take(query.Count).ToList() : rows;
+            if (rows.Count > query.Count)
+            {
+                var last = page[^1];
+                next = Link(baseUrl, type, request, SearchCursors.Format(query.Sort, new SearchCursor(last.LastUpdated.ToUnixTimeMilliseconds(), last.Key)));
+            }
+        }
+
+        var self = Link(baseUrl, type, request, query.After is { } after ? SearchCursors.Format(query.Sort, after) : null);
+        var outcome = request.Warnings.Count > 0 ? FhirOutcome.Of(request.Warnings) : null;
+        return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.SearchSet(baseUrl, type, page, total, self, next, outcome));
+    }
+
+    private static string Link(string baseUrl, string type, SearchRequest request, string? cursor)
+    {
+        var parameters = request.LinkParameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)).ToList();
+        if (cursor is not null)
+        {
+            parameters.Add(new(SearchCursors.Parameter, cursor));
+        }
+
+        return $"{baseUrl}/{type}{QueryString.Create(parameters)}";
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> Flatten(IQueryCollection query) =>
+        query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")));
+}

@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Wmtty.Api.SignIn;
+
+/// <summary>The kinds of caller a Development token can stand for.</summary>
+internal enum DevelopmentRole
+{
+    Ehr,
+    Clinician,
+    Patient,
+    Admin,
+}
+
+/// <summary>
+/// Mints Entra-shaped access tokens with a key made at start-up and never stored, and points the
+/// Microsoft.Identity.Web bearer validation at that key. Nothing reaches the network: the issuer is
+/// under the reserved <c>.invalid</c> domain.
+/// </summary>
+internal sealed class DevelopmentTokenIssuer : IDisposable
+{
+    public const string Issuer = "https://development-sign-in.wmtty.invalid/v2.0";
+
+    private readonly RSA rsa = RSA.Create(2048);
+    private readonly RsaSecurityKey key;
+    private readonly string audience;
+    private readonly string tenantId;
+    private readonly TimeSpan lifetime;
+    private readonly TimeProvider clock;
+
+    public DevelopmentTokenIssuer(IConfiguration configuration, TimeProvider clock)
+    {
+        key = new RsaSecurityKey(rsa) { KeyId = Guid.NewGuid().ToString("N") };
+        var azureAd = configuration.GetSection(SignInSetup.AzureAdSection);
+        audience = azureAd["Audience"] is { Length: > 0 } configured ? configured : azureAd["ClientId"]!;
+        tenantId = azureAd["TenantId"] ?? "development";
+        lifetime = TimeSpan.FromMinutes(configuration.GetValue(DevelopmentSignInOptions.Section + ":TokenLifetimeMinutes", 60));
+        this.clock = clock;
+    }
+
+    public TimeSpan Lifetime => lifetime;
+
+    public string Mint(DevelopmentRole role, string? nhsNumber)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var claims = new Dictionary<string, object>
+        {
+            ["tid"] = tenantId,
+            ["ver"] = "2.0",
+            ["azp"] = "wmtty-development-client",
+            ["oid"] = DeterministicId(role, nhsNumber),
+            ["sub"] = DeterministicId(role, nhsNumber),
+            ["name"] = $"Development {role.ToString().ToLowerInvariant()}",
+        };
+
+        switch (role)
+        {
+            case DevelopmentRole.Ehr:
+                claims["idtyp"] = "app";
+                claims["roles"] = new[] { AccessNames.ReadAllRole };
+                break;
+            case DevelopmentRole.Admin:
+                claims["scp"] = AccessNames.ReadWriteScope;
+                claims["roles"] = new[] { AccessNames.AdminRole };
+                break;
+            case DevelopmentRole.Clinician:
+                claims["scp"] = AccessNames.ReadWriteScope;
+                claims["roles"] = new[] { AccessNames.ClinicianRole };
+                break;
+            case DevelopmentRole.Patient:
+                claims["scp"] = AccessNames.PatientScope;
+                claims[AccessNames.NhsNumberClaim] = nhsNumber!;
+                break;
+        }
+
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + lifetime,
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
+    /// <summary>Makes the bearer handler trust this issuer's key, and only it, without fetching any metadata.</summary>
+    public void Configure(JwtBearerOptions options)
+    {
+        var configuration = new OpenIdConnectConfiguration { Issuer = Issuer };
+        configuration.SigningKeys.Add(key);
+        options.Configuration = configuration;
+        options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(configuration);
+        options.TokenValidationParameters.ValidIssuer = Issuer;
+        options.TokenValidationParameters.ValidIssuers = [Issuer];
+        options.TokenValidationParameters.IssuerValidator = null;
+        options.TokenValidationParameters.IssuerSigningKey = key;
+        options.TokenValidationParameters.IssuerSigningKeys = [key];
+    }
+
+    public void Dispose() => rsa.Dispose();
+
+    // The same role and patient get the same object id across tokens, as a real directory would give.
+    private static string DeterministicId(DevelopmentRole role, string? nhsNumber)
+    {
+        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{role}:{nhsNumber}"));
+        return new Guid(hash.AsSpan(0, 16)).ToString("D");
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Identity.Web;
+
+namespace Wmtty.Api.SignIn;
+
+/// <summary>Bearer tokens from Microsoft Entra ID, validated by Microsoft.Identity.Web; in Development, a local issuer.</summary>
+internal static class SignInSetup
+{
+    public const string AzureAdSection = "AzureAd";
+
+    public static WebApplicationBuilder AddWmttySignIn(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var development = configuration.GetSection(DevelopmentSignInOptions.Section).Get<DevelopmentSignInOptions>() ?? new();
+        if (development.Enabled && !builder.Environment.IsDevelopment())
+        {
+            throw new InvalidOperationException(
+                $"{DevelopmentSignInOptions.Section}:Enabled is true in the '{builder.Environment.EnvironmentName}' environment. " +
+                "Development sign-in lets anyone mint a token, so it only runs in Development. Remove the setting.");
+        }
+
+        var azureAd = configuration.GetSection(AzureAdSection);
+        if (string.IsNullOrWhiteSpace(azureAd["ClientId"]) || string.IsNullOrWhiteSpace(azureAd["TenantId"]) || string.IsNullOrWhiteSpace(azureAd["Instance"]))
+        {
+            throw new InvalidOperationException(
+                $"{AzureAdSection}:Instance, {AzureAdSection}:TenantId and {AzureAdSection}:ClientId must be set to the Entra ID app registration of the Wmtty API. See README, 'Sign-in'.");
+        }
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddMicrosoftIdentityWebApi(azureAd);
+        builder.Services.AddAuthorization();
+
+        if (development.Enabled)
+        {
+            builder.Services.AddSingleton<DevelopmentTokenIssuer>();
+            builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+                .PostConfigure<DevelopmentTokenIssuer>((options, issuer) => issuer.Configure(options));
+        }
+
+        return builder;
+    }
+
+    public static bool DevelopmentSignInEnabled(this WebApplication app) =>
+        app.Services.GetService<DevelopmentTokenIssuer>() is not null;
+}

@@ -1,0 +1,38 @@
+namespace Wmtty.Data.Resources;
+
+/// <summary>One stored version of a resource, as read back. <see cref="Json"/> is null for a delete.</summary>
+public sealed record StoredVersion(string Type, string Id, int Version, bool IsDeleted, DateTimeOffset LastUpdated, byte[]? Json);
+
+/// <summary>The current version of a resource as seen inside a write transaction.</summary>
+public sealed record CurrentVersion(long Key, string Type, string Id, int Version, bool IsDeleted);
+
+/// <summary>A version about to be written. A null <see cref="Json"/> records a delete.</summary>
+public sealed record NewVersion(string Type, string Id, int Version, DateTimeOffset LastUpdated, byte[]? Json, ResourceIndex Index)
+{
+    public bool IsDelete => Json is null;
+
+    public static NewVersion Deletion(string type, string id, int version, DateTimeOffset lastUpdated) =>
+        new(type, id, version, lastUpdated, null, ResourceIndex.Empty);
+}
+
+/// <summary>The search index rows of one resource version, computed outside the data layer.</summary>
+public sealed class ResourceIndex
+{
+    public static readonly ResourceIndex Empty = new();
+
+    public List<TokenRow> Tokens { get; } = [];
+    public List<ReferenceRow> References { get; } = [];
+    public List<DateRow> Dates { get; } = [];
+    public List<StringRow> Strings { get; } = [];
+}
+
+public readonly record struct TokenRow(string Param, string? System, string Code);
+
+/// <summary>A reference: a local target (type and id), an absolute URL (type null), and/or a logical identifier.</summary>
+public readonly record struct ReferenceRow(string Param, string? TargetType, string? TargetId, string? IdentifierSystem, string? IdentifierValue);
+
+/// <summary>A date range in Unix milliseconds, both ends inclusive.</summary>
+public readonly record struct DateRow(string Param, long Low, long High);
+
+/// <summary>A string, normalised for matching (<see cref="Value"/>) and as written (<see cref="ExactValue"/>).</summary>
+public readonly record struct StringRow(string Param, string Value, string ExactValue);

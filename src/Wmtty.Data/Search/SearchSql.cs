@@ -1,0 +1,232 @@
+using System.Text;
+using Dapper;
+using Wmtty.Data.Storage;
+
+namespace Wmtty.Data.Search;
+
+/// <summary>
+/// Turns a <see cref="SearchQuery"/> into SQL. The text is assembled only from the fixed fragments
+/// below and the dialect's; every value goes in as a parameter.
+/// </summary>
+internal sealed class SearchSql(ISqlDialect dialect)
+{
+    private const string Columns = """
+        SELECT r.resource_key AS Key, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, r.json AS Json
+        FROM resource r
+        """;
+
+    private const string CountColumns = "SELECT COUNT(*) FROM resource r";
+
+    private const string LiveOfType = "WHERE r.resource_type = @Type AND r.is_current = 1 AND r.is_deleted = 0";
+
+    public (string Sql, DynamicParameters Parameters) Page(SearchQuery query, int limit)
+    {
+        var builder = new Builder(dialect, query.ResourceType);
+        builder.Append(Columns).AppendLine().Append(LiveOfType);
+        builder.AppendClauses(query.Clauses);
+        builder.AppendKeyset(query.Sort, query.After);
+        builder.AppendLine().Append(query.Sort switch
+        {
+            SearchSort.LastUpdatedAscending => "ORDER BY r.last_updated, r.resource_key",
+            SearchSort.LastUpdatedDescending => "ORDER BY r.last_updated DESC, r.resource_key DESC",
+            _ => "ORDER BY r.resource_key",
+        });
+        builder.AppendLine().Append(dialect.LimitClause(builder.Parameter(limit)));
+        return builder.Build();
+    }
+
+    public (string Sql, DynamicParameters Parameters) Count(SearchQuery query)
+    {
+        var builder = new Builder(dialect, query.ResourceType);
+        builder.Append(CountColumns).AppendLine().Append(LiveOfType);
+        builder.AppendClauses(query.Clauses);
+        return builder.Build();
+    }
+
+    private sealed class Builder
+    {
+        private readonly ISqlDialect dialect;
+        private readonly StringBuilder sql = new();
+        private readonly DynamicParameters parameters = new();
+        private int next;
+
+        public Builder(ISqlDialect dialect, string resourceType)
+        {
+            this.dialect = dialect;
+            parameters.Add("Type", resourceType);
+        }
+
+        public Builder Append(string text)
+        {
+            sql.Append(text);
+            return this;
+        }
+
+        public Builder AppendLine()
+        {
+            sql.Append('\n');
+            return this;
+        }
+
+        public string Parameter(object? value)
+        {
+            var name = "@p" + next++;
+            parameters.Add(name, value);
+            return name;
+        }
+
+        public (string, DynamicParameters) Build() => (sql.ToString(), parameters);
+
+        public void AppendClauses(IEnumerable<IReadOnlyList<SearchCondition>> clauses)
+        {
+            foreach (var anyOf in clauses)
+            {
+                sql.Append("\n  AND (");
+                for (var i = 0; i < anyOf.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        sql.Append("\n       OR ");
+                    }
+
+                    AppendCondition(anyOf[i]);
+                }
+
+                sql.Append(')');
+            }
+        }
+
+        public void AppendKeyset(SearchSort sort, SearchCursor? after)
+        {
+            if (after is not { } cursor)
+            {
+                return;
+            }
+
+            var key = Parameter(cursor.Key);
+            if (sort == SearchSort.Key)
+            {
+                sql.Append($"\n  AND r.resource_key > {key}");
+                return;
+            }
+
+            var updated = Parameter(cursor.LastUpdated);
+            sql.Append(sort == SearchSort.LastUpdatedAscending
+                ? $"\n  AND (r.last_updated > {updated} OR (r.last_updated = {updated} AND r.resource_key > {key}))"
+                : $"\n  AND (r.last_updated < {updated} OR (r.last_updated = {updated} AND r.resource_key < {key}))");
+        }
+
+        private void AppendCondition(SearchCondition condition)
+        {
+            switch (condition)
+            {
+                case IdCondition id:
+                    sql.Append($"r.resource_id = {Parameter(id.Id)}");
+                    break;
+
+                case LastUpdatedCondition updated:
+                    sql.Append('(').Append(Compare(updated.Comparator, "r.last_updated", "r.last_updated", updated.Low, updated.High)).Append(')');
+                    break;
+
+                case TokenCondition token:
+                    AppendToken(token);
+                    break;
+
+                case ReferenceCondition reference:
+                    sql.Append($"r.resource_key IN (SELECT x.resource_key FROM reference_index x WHERE x.resource_type = @Type AND x.param = {Parameter(reference.Param)} AND x.target_id = {Parameter(reference.TargetId)}");
+                    if (reference.TargetType is not null)
+                    {
+                        sql.Append($" AND x.target_type = {Parameter(reference.TargetType)}");
+                    }
+
+                    sql.Append(')');
+                    break;
+
+                case ReferenceIdentifierCondition byIdentifier:
+                    AppendReferenceIdentifier(byIdentifier);
+                    break;
+
+                case DateCondition date:
+                    sql.Append($"r.resource_key IN (SELECT d.resource_key FROM date_index d WHERE d.resource_type = @Type AND d.param = {Parameter(date.Param)} AND ({Compare(date.Comparator, "d.low", "d.high", date.Low, date.High)}))");
+                    break;
+
+                case StringCondition text:
+                    sql.Append($"r.resource_key IN (SELECT s.resource_key FROM string_index s WHERE s.resource_type = @Type AND s.param = {Parameter(text.Param)} AND ");
+                    sql.Append(text.Match switch
+                    {
+                        StringMatch.Exact => $"s.exact_value = {Parameter(text.Value)}",
+                        StringMatch.Contains => dialect.StringContains("s.value", Parameter(text.Value)),
+                        _ => dialect.StringStartsWith("s.value", Parameter(text.Value), Parameter(dialect.StringUpperBound(text.Value))),
+                    });
+                    sql.Append(')');
+                    break;
+
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(condition), condition.GetType().Name, "Unknown search condition.");
+            }
+        }
+
+        private void AppendToken(TokenCondition token)
+        {
+            sql.Append($"r.resource_key IN (SELECT t.resource_key FROM token_index t WHERE t.resource_type = @Type AND t.param = {Parameter(token.Param)}");
+            if (token.Code is not null)
+            {
+                sql.Append($" AND t.code = {Parameter(token.Code)}");
+            }
+
+            if (token.RequireNoSystem)
+            {
+                sql.Append(" AND t.system IS NULL");
+            }
+            else if (token.System is not null)
+            {
+                sql.Append($" AND t.system = {Parameter(token.System)}");
+            }
+
+            sql.Append(')');
+        }
+
+        // Either the reference itself carries the identifier, or it points at a stored resource that has
+        // it: an EHR asking for subject:identifier=<NHS number> means the patient, however referenced.
+        private void AppendReferenceIdentifier(ReferenceIdentifierCondition condition)
+        {
+            var param = Parameter(condition.Param);
+            var value = Parameter(condition.Value);
+            var system = condition.System is null ? null : Parameter(condition.System);
+
+            sql.Append($"(r.resource_key IN (SELECT x.resource_key FROM reference_index x WHERE x.resource_type = @Type AND x.param = {param} AND x.identifier_value = {value}");
+            if (system is not null)
+            {
+                sql.Append($" AND x.identifier_system = {system}");
+            }
+
+            sql.Append(')');
+            foreach (var targetType in condition.TargetTypes)
+            {
+                sql.Append($"\n       OR r.resource_key IN (SELECT x.resource_key FROM token_index ti JOIN resource t ON t.resource_key = ti.resource_key AND t.is_current = 1 AND t.is_deleted = 0 JOIN reference_index x ON x.target_type = t.resource_type AND x.target_id = t.resource_id WHERE ti.resource_type = {Parameter(targetType)} AND ti.param = {Parameter(condition.TargetIdentifierParam)} AND ti.code = {value}");
+                if (system is not null)
+                {
+                    sql.Append($" AND ti.system = {system}");
+                }
+
+                sql.Append($" AND x.resource_type = @Type AND x.param = {param})");
+            }
+
+            sql.Append(')');
+        }
+
+        // A stored range [low, high] against the searched range [Low, High], as FHIR defines the prefixes.
+        private string Compare(Comparator comparator, string low, string high, long searchLow, long searchHigh) => comparator switch
+        {
+            Comparator.Eq => $"{low} >= {Parameter(searchLow)} AND {high} <= {Parameter(searchHigh)}",
+            Comparator.Ne => $"NOT ({low} >= {Parameter(searchLow)} AND {high} <= {Parameter(searchHigh)})",
+            Comparator.Gt => $"{high} > {Parameter(searchHigh)}",
+            Comparator.Lt => $"{low} < {Parameter(searchLow)}",
+            Comparator.Ge => $"{high} >= {Parameter(searchLow)}",
+            Comparator.Le => $"{low} <= {Parameter(searchHigh)}",
+            Comparator.Sa => $"{low} > {Parameter(searchHigh)}",
+            Comparator.Eb => $"{high} < {Parameter(searchLow)}",
+            _ => throw new ArgumentOutOfRangeException(nameof(comparator)),
+        };
+    }
+}

@@ -1,0 +1,135 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Wmtty.Data.Storage;
+
+namespace Wmtty.Data.Sqlite;
+
+/// <summary>SQLite, the embedded default: one file in WAL mode, one writer at a time.</summary>
+internal sealed class SqliteDialect(string connectionString) : ISqlDialect
+{
+    private const int SqliteConstraintUnique = 2067;
+    private const int SqliteConstraintPrimaryKey = 1555;
+
+    public string Name => "Sqlite";
+
+    public DbConnection CreateConnection() => new SqliteConnection(connectionString);
+
+    // BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that reads and then writes
+    // can fail with SQLITE_BUSY when another writer got there in between, without waiting.
+    public DbTransaction BeginWriteTransaction(DbConnection connection) =>
+        ((SqliteConnection)connection).BeginTransaction(IsolationLevel.Serializable, deferred: false);
+
+    public bool IsUniqueViolation(DbException exception) =>
+        exception is SqliteException { SqliteExtendedErrorCode: SqliteConstraintUnique or SqliteConstraintPrimaryKey };
+
+    public string ReadCurrentSql => """
+        SELECT resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
+               last_updated AS LastUpdated, json AS Json
+        FROM resource
+        WHERE resource_type = @Type AND resource_id = @Id AND is_current = 1
+        """;
+
+    public string ReadVersionSql => """
+        SELECT resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
+               last_updated AS LastUpdated, json AS Json
+        FROM resource
+        WHERE resource_type = @Type AND resource_id = @Id AND version = @Version
+        """;
+
+    public string HistorySql => """
+        SELECT resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
+               last_updated AS LastUpdated, json AS Json
+        FROM resource
+        WHERE resource_type = @Type AND resource_id = @Id AND version < @BeforeVersion AND last_updated >= @Since
+        ORDER BY version DESC
+        LIMIT @Limit
+        """;
+
+    public string CurrentForWriteSql => """
+        SELECT resource_key AS Key, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted
+        FROM resource
+        WHERE resource_type = @Type AND resource_id = @Id AND is_current = 1
+        """;
+
+    public string RetireCurrentSql => """
+        UPDATE resource SET is_current = 0 WHERE resource_key = @Key AND is_current = 1
+        """;
+
+    public string InsertVersionSql => """
+        INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, json)
+        VALUES (@Type, @Id, @Version, 1, @IsDeleted, @LastUpdated, @Json)
+        RETURNING resource_key
+        """;
+
+    public string DeleteTokensSql => "DELETE FROM token_index WHERE resource_key = @Key";
+
+    public string DeleteReferencesSql => "DELETE FROM reference_index WHERE resource_key = @Key";
+
+    public string DeleteDatesSql => "DELETE FROM date_index WHERE resource_key = @Key";
+
+    public string DeleteStringsSql => "DELETE FROM string_index WHERE resource_key = @Key";
+
+    public string InsertTokenSql => """
+        INSERT INTO token_index (resource_key, resource_type, param, system, code)
+        VALUES (@Key, @Type, @Param, @System, @Code)
+        """;
+
+    public string InsertReferenceSql => """
+        INSERT INTO reference_index (resource_key, resource_type, param, target_type, target_id, identifier_system, identifier_value)
+        VALUES (@Key, @Type, @Param, @TargetType, @TargetId, @IdentifierSystem, @IdentifierValue)
+        """;
+
+    public string InsertDateSql => """
+        INSERT INTO date_index (resource_key, resource_type, param, low, high)
+        VALUES (@Key, @Type, @Param, @Low, @High)
+        """;
+
+    public string InsertStringSql => """
+        INSERT INTO string_index (resource_key, resource_type, param, value, exact_value)
+        VALUES (@Key, @Type, @Param, @Value, @ExactValue)
+        """;
+
+    public string LimitClause(string limitParameter) => $"LIMIT {limitParameter}";
+
+    // Values are compared byte-wise (BINARY collation on UTF-8), and U+10FFFF sorts after every other
+    // character, so [prefix, prefix + U+10FFFF) is exactly the values that start with prefix. Unlike
+    // LIKE, the range uses the index.
+    public string StringStartsWith(string column, string valueParameter, string upperBoundParameter) =>
+        $"{column} >= {valueParameter} AND {column} < {upperBoundParameter}";
+
+    public string StringUpperBound(string prefix) => prefix + "\U0010FFFF";
+
+    public string StringContains(string column, string valueParameter) => $"instr({column}, {valueParameter}) > 0";
+
+    public string MigrationResourceFolder => "Sqlite";
+
+    public void PrepareDatabase(DbConnection connection)
+    {
+        // WAL lets readers run while one writer writes. The setting is stored in the file and must be
+        // made outside a transaction.
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode = WAL;";
+        var mode = command.ExecuteScalar() as string;
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"SQLite refused WAL mode (journal_mode is '{mode}').");
+        }
+    }
+
+    public string EnsureSchemaVersionTableSql => """
+        CREATE TABLE IF NOT EXISTS schema_version (
+            version      INTEGER NOT NULL PRIMARY KEY,
+            description  TEXT    NOT NULL,
+            applied_utc  TEXT    NOT NULL
+        )
+        """;
+
+    public string ReadSchemaVersionSql => "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+
+    public string RecordMigrationSql => """
+        INSERT INTO schema_version (version, description, applied_utc) VALUES (@Version, @Description, @AppliedUtc)
+        """;
+
+    public string HealthCheckSql => "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+}

@@ -1,0 +1,52 @@
+using System.Data.Common;
+using Wmtty.Data.Search;
+
+namespace Wmtty.Data.Storage;
+
+/// <summary>
+/// Everything that differs between databases: connections, transactions, statement texts written out
+/// in full, and the few search fragments that are not standard SQL. Values are always parameters.
+/// </summary>
+internal interface ISqlDialect
+{
+    string Name { get; }
+
+    DbConnection CreateConnection();
+
+    /// <summary>Starts a transaction that holds the write lock, so reads inside it see what it will overwrite.</summary>
+    DbTransaction BeginWriteTransaction(DbConnection connection);
+
+    bool IsUniqueViolation(DbException exception);
+
+    // Reads.
+    string ReadCurrentSql { get; }
+    string ReadVersionSql { get; }
+    string HistorySql { get; }
+
+    // Writes, inside a write transaction.
+    string CurrentForWriteSql { get; }
+    string RetireCurrentSql { get; }
+    string InsertVersionSql { get; }
+    string DeleteTokensSql { get; }
+    string DeleteReferencesSql { get; }
+    string DeleteDatesSql { get; }
+    string DeleteStringsSql { get; }
+    string InsertTokenSql { get; }
+    string InsertReferenceSql { get; }
+    string InsertDateSql { get; }
+    string InsertStringSql { get; }
+
+    // Search fragments.
+    string LimitClause(string limitParameter);
+    string StringStartsWith(string column, string valueParameter, string upperBoundParameter);
+    string StringUpperBound(string prefix);
+    string StringContains(string column, string valueParameter);
+
+    // Migrations.
+    string MigrationResourceFolder { get; }
+    void PrepareDatabase(DbConnection connection);
+    string EnsureSchemaVersionTableSql { get; }
+    string ReadSchemaVersionSql { get; }
+    string RecordMigrationSql { get; }
+    string HealthCheckSql { get; }
+}

@@ -1,0 +1,24 @@
+using System.Text.RegularExpressions;
+
+namespace Wmtty.Fhir.Resources;
+
+/// <summary>The resource types the service stores, and the rules for their logical ids.</summary>
+public static partial class ResourceTypes
+{
+    public const string Patient = "Patient";
+    public const string Questionnaire = "Questionnaire";
+    public const string QuestionnaireResponse = "QuestionnaireResponse";
+    public const string Observation = "Observation";
+
+    public static IReadOnlyList<string> Supported { get; } = [Patient, Questionnaire, QuestionnaireResponse, Observation];
+
+    public static bool IsSupported(string type) => Supported.Contains(type, StringComparer.Ordinal);
+
+    /// <summary>FHIR R4 id: 1 to 64 of A-Z, a-z, 0-9, '-' and '.'.</summary>
+    public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
+
+    public static string NewId() => Guid.NewGuid().ToString("D");
+
+    [GeneratedRegex("^[A-Za-z0-9\\-\\.]{1,64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdPattern();
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Wmtty.Fhir.Search;
+
+/// <summary>
+/// The span of time a FHIR date, dateTime or instant covers, in Unix milliseconds with both ends
+/// inclusive: "2024" is the whole year, "2024-05-01T10:00:00Z" one second. A value without a time
+/// zone is taken as UTC.
+/// </summary>
+public readonly partial record struct FhirDateRange(long Low, long High)
+{
+    public static readonly long MinValue = new DateTimeOffset(1, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    public static readonly long MaxValue = new DateTimeOffset(9999, 12, 31, 23, 59, 59, 999, TimeSpan.Zero).ToUnixTimeMilliseconds();
+
+    public static FhirDateRange Instant(DateTimeOffset instant)
+    {
+        var ms = instant.ToUnixTimeMilliseconds();
+        return new FhirDateRange(ms, ms);
+    }
+
+    public static bool TryParse(string? value, out FhirDateRange range)
+    {
+        range = default;
+        if (value is null)
+        {
+            return false;
+        }
+
+        var match = Pattern().Match(value);
+        if (!match.Success)
+        {
+            return false;
+        }
+
+        var year = Int(match, "year");
+        var month = match.Groups["month"].Success ? Int(match, "month") : 0;
+        var day = match.Groups["day"].Success ? Int(match, "day") : 0;
+        if (year < 1 || (month != 0 && month > 12) || (day != 0 && day > DateTime.DaysInMonth(year, month)))
+        {
+            return false;
+        }
+
+        var offset = TimeSpan.Zero;
+        if (match.Groups["zone"].Success && match.Groups["zone"].Value != "Z")
+        {
+            var zone = match.Groups["zone"].Value;
+            var hours = int.Parse(zone.AsSpan(1, 2), CultureInfo.InvariantCulture);
+            var minutes = int.Parse(zone.AsSpan(4, 2), CultureInfo.InvariantCulture);
+            if (hours > 14 || minutes > 59)
+            {
+                return false;
+            }
+
+            offset = new TimeSpan(hours, minutes, 0) * (zone[0] == '-' ? -1 : 1);
+        }
+
+        try
+        {
+            if (month == 0)
+            {
+                var start = new DateTimeOffset(year, 1, 1, 0, 0, 0, offset);
+                range = Between(start, start.AddYears(1));
+            }
+            else if (day == 0)
+            {
+                var start = new DateTimeOffset(year, month, 1, 0, 0, 0, offset);
+                range = Between(start, start.AddMonths(1));
+            }
+            else if (!match.Groups["hour"].Success)
+            {
+                var start = new DateTimeOffset(year, month, day, 0, 0, 0, offset);
+                range = Between(start, start.AddDays(1));
+            }
+            else
+            {
+                var hour = Int(match, "hour");
+                var minute = Int(match, "minute");
+                if (hour > 23 || minute > 59)
+                {
+                    return false;
+                }
+
+                if (!match.Groups["second"].Success)
+                {
+                    var start = new DateTimeOffset(year, month, day, hour, minute, 0, offset);
+                    range = Between(start, start.AddMinutes(1));
+                }
+                else
+                {
+                    var second = Int(match, "second");
+                    if (second > 59)
+                    {
+                        return false;
+                    }
+
+                    var start = new DateTimeOffset(year, month, day, hour, minute, second, offset);
+                    if (match.Groups["fraction"].Success)
+                    {
+                        var digits = (match.Groups["fraction"].Value + "00")[..3];
+                        var instant = start.AddMilliseconds(int.Parse(digits, CultureInfo.InvariantCulture));
+                        range = Instant(instant);
+                    }
+                    else
+                    {
+                        range = Between(start, start.AddSeconds(1));
+                    }
+                }
+            }
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private static FhirDateRange Between(DateTimeOffset start, DateTimeOffset endExclusive) =>
+        new(start.ToUnixTimeMilliseconds(), endExclusive.ToUnixTimeMilliseconds() - 1);
+
+    private static int Int(Match match, string group) => int.Parse(match.Groups[group].ValueSpan, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^(?<year>\d{4})(-(?<month>\d{2})(-(?<day>\d{2})(T(?<hour>\d{2}):(?<minute>\d{2})(:(?<second>\d{2})(\.(?<fraction>\d{1,9}))?)?(?<zone>Z|[+-]\d{2}:\d{2})?)?)?)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+}

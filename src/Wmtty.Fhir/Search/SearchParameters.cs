@@ -1,0 +1,93 @@
+using Hl7.Fhir.Model;
+using Wmtty.Fhir.Resources;
+
+namespace Wmtty.Fhir.Search;
+
+/// <summary>
+/// The search parameters the service supports for each resource type. Names, types, targets and
+/// definitions are those of FHIR R4 (from the SDK's own table); only the way values are picked out
+/// is written here, as plain code rather than FHIRPath, because it runs on every write.
+/// </summary>
+public static class SearchParameters
+{
+    private static readonly Dictionary<string, Dictionary<string, SearchParameterDefinition>> ByType = Build();
+
+    /// <summary>The parameters every type has, handled by the store itself rather than index rows.</summary>
+    public static IReadOnlyList<(string Name, SearchParamType Type, string Url, string Description)> Common { get; } =
+    [
+        ("_id", SearchParamType.Token, "http://hl7.org/fhir/SearchParameter/Resource-id", "Logical id of this artifact"),
+        ("_lastUpdated", SearchParamType.Date, "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated", "When the resource version last changed"),
+    ];
+
+    public static IReadOnlyCollection<SearchParameterDefinition> For(string resourceType) =>
+        ByType.TryGetValue(resourceType, out var parameters) ? parameters.Values : [];
+
+    public static SearchParameterDefinition? Find(string resourceType, string name) =>
+        ByType.TryGetValue(resourceType, out var parameters) && parameters.TryGetValue(name, out var definition) ? definition : null;
+
+    private static Dictionary<string, Dictionary<string, SearchParameterDefinition>> Build()
+    {
+        var definitions = new List<SearchParameterDefinition>
+        {
+            Define<Patient>("identifier", p => p.Identifier),
+            Define<Patient>("name", p => p.Name),
+            Define<Patient>("family", p => p.Name.Select(n => n.FamilyElement)),
+            Define<Patient>("given", p => p.Name.SelectMany(n => n.GivenElement)),
+            Define<Patient>("birthdate", p => [p.BirthDateElement]),
+            Define<Patient>("gender", p => [p.GenderElement]),
+            Define<Patient>("active", p => [p.ActiveElement]),
+            Define<Patient>("language", p => p.Communication.Select(c => c.Language)),
+            Define<Patient>("general-practitioner", p => p.GeneralPractitioner),
+
+            Define<Questionnaire>("url", q => [q.UrlElement]),
+            Define<Questionnaire>("version", q => [q.VersionElement]),
+            Define<Questionnaire>("status", q => [q.StatusElement]),
+            Define<Questionnaire>("name", q => [q.NameElement]),
+            Define<Questionnaire>("title", q => [q.TitleElement]),
+            Define<Questionnaire>("identifier", q => q.Identifier),
+            Define<Questionnaire>("code", q => q.Item.SelectMany(i => i.Code)),
+
+            Define<QuestionnaireResponse>("patient", r => [r.Subject], onlyPatients: true),
+            Define<QuestionnaireResponse>("subject", r => [r.Subject]),
+            Define<QuestionnaireResponse>("questionnaire", r => [r.QuestionnaireElement]),
+            Define<QuestionnaireResponse>("authored", r => [r.AuthoredElement]),
+            Define<QuestionnaireResponse>("status", r => [r.StatusElement]),
+            Define<QuestionnaireResponse>("identifier", r => [r.Identifier]),
+            Define<QuestionnaireResponse>("author", r => [r.Author]),
+            Define<QuestionnaireResponse>("source", r => [r.Source]),
+
+            Define<Observation>("patient", o => [o.Subject], onlyPatients: true),
+            Define<Observation>("subject", o => [o.Subject]),
+            Define<Observation>("category", o => o.Category),
+            Define<Observation>("code", o => [o.Code]),
+            Define<Observation>("date", o => [o.Effective]),
+            Define<Observation>("status", o => [o.StatusElement]),
+            Define<Observation>("derived-from", o => o.DerivedFrom),
+            Define<Observation>("identifier", o => o.Identifier),
+            Define<Observation>("performer", o => o.Performer),
+            Define<Observation>("value-concept", o => [o.Value as CodeableConcept]),
+        };
+
+        return definitions
+            .GroupBy(d => d.ResourceType, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToDictionary(d => d.Name, StringComparer.Ordinal), StringComparer.Ordinal);
+    }
+
+    /// <param name="onlyPatients">For the <c>patient</c> parameters, defined as <c>subject.where(resolve() is Patient)</c>:
+    /// keep only references known to point at a Patient.</param>
+    private static SearchParameterDefinition Define<T>(string name, Func<T, IEnumerable<Base?>> select, bool onlyPatients = false)
+        where T : Resource
+    {
+        var type = ModelInfo.GetFhirTypeNameForType(typeof(T))!;
+        var standard = ModelInfo.SearchParameters.SingleOrDefault(s => s.Resource == type && s.Name == name)
+            ?? throw new InvalidOperationException($"{type}.{name} is not a FHIR R4 search parameter.");
+        if (!ResourceTypes.IsSupported(type))
+        {
+            throw new InvalidOperationException($"{type} is not a supported resource type.");
+        }
+
+        var targets = onlyPatients ? [ResourceTypes.Patient] : standard.Target?.Select(t => t.ToString()).ToArray() ?? [];
+        var url = standard.Url ?? throw new InvalidOperationException($"{type}.{name} has no canonical URL.");
+        return new SearchParameterDefinition(type, name, standard.Type, url, standard.Description?.ToString() ?? name, r => select((T)r), targets, onlyPatients);
+    }
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Wmtty.Tests.Infrastructure;
+
+namespace Wmtty.Tests.Fhir;
+
+public sealed class CreateAndReadTests : IAsyncLifetime
+{
+    private readonly WmttyApp app = new();
+    private HttpClient client = null!;
+
+    public async Task InitializeAsync() => client = await app.ClientAsync();
+
+    public async Task DisposeAsync() => await app.DisposeAsync();
+
+    [Fact]
+    public async Task CreatingAPatientIs201WithLocationETagAndTheStoredResource()
+    {
+        var nhs = NhsNumbers.Next();
+        using var response = await client.PostAsync("/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(nhs)));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("W/\"1\"", response.ETag());
+        Assert.NotNull(response.Content.Headers.LastModified);
+        Assert.Equal("application/fhir+json", response.Content.Headers.ContentType!.MediaType);
+        var body = await response.BodyAsync();
+        var id = body.Text("id");
+        Assert.Equal($"http://localhost/fhir/Patient/{id}/_history/1", response.Headers.Location!.ToString());
+        Assert.Equal("1", body["meta"]!.Text("versionId"));
+        Assert.Equal(nhs, body["identifier"]![0]!.Text("value"));
+    }
+
+    [Fact]
+    public async Task TheServerIgnoresAnIdSentOnCreate()
+    {
+        var json = JsonNode.Parse(Infrastructure.Fhir.Patient(NhsNumbers.Next()))!;
+        json["id"] = "chosen-by-client";
+        var created = await client.CreateAsync(json.ToJsonString());
+        Assert.NotEqual("chosen-by-client", created.Text("id"));
+    }
+
+    [Fact]
+    public async Task ReadingReturnsTheStoredBytesWithETagAndLastModified()
+    {
+        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Wiśniewska"));
+        using var response = await client.GetAsync($"/fhir/Patient/{created.Text("id")}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("W/\"1\"", response.ETag());
+        Assert.NotNull(response.Content.Headers.LastModified);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(created.ToJsonString(), JsonNode.Parse(text)!.ToJsonString());
+        Assert.Contains("Wiśniewska", text); // written as itself, not as \u escapes
+    }
+
+    [Fact]
+    public async Task ReadingWithAMatchingIfNoneMatchIs304()
+    {
+        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next()));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/fhir/Patient/{created.Text("id")}");
+        request.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Parse("W/\"1\""));
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.Equal("W/\"1\"", response.ETag());
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task ReadingWithAStaleIfNoneMatchReturnsTheResource()
+    {
+        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next()));
+        using var response = await client.SendAsync(HttpMethod.Get, $"/fhir/Patient/{created.Text("id")}", null, ("If-None-Match", "W/\"7\""));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadingWithIfModifiedSinceAfterTheChangeIs304()
+    {
+        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next()));
+        using var response = await client.SendAsync(HttpMethod.Get, $"/fhir/Patient/{created.Text("id")}", null,
+            ("If-Modified-Since", DateTimeOffset.UtcNow.AddMinutes(1).ToString("R")));
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadingAnUnknownIdIs404WithAnOperationOutcome()
+    {
+        using var response = await client.GetAsync("/fhir/Patient/does-not-exist");
+        var text = await response.AssertOutcomeAsync(HttpStatusCode.NotFound);
+        Assert.Contains("Patient/does-not-exist", text);
+    }
+
+    [Fact]
+    public async Task VreadReturnsTheVersionAskedFor()
+    {
+        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "First"));
+        var id = created.Text("id");
+        var changed = created.DeepClone();
+        changed["name"]![0]!["family"] = "Second";
+        using (var update = await client.PutAsync($"/fhir/Patient/{id}", Infrastructure.Fhir.Json(changed)))
+        {
+            Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+        }
+
+        using var first = await client.GetAsync($"/fhir/Patient/{id}/_history/1");
+        using var second = await client.GetAsync($"/fhir/Patient/{id}/_history/2");
+        Assert.Equal("First", (await first.BodyAsync())["name"]![0]!.Text("family"));
+        Assert.Equal("W/\"1\"", first.ETag());
+        Assert.Equal("Second", (await second.BodyAsync())["name"]![0]!.Text("family"));
+
+        using var missing = await client.GetAsync($"/fhir/Patient/{id}/_history/3");
+        await missing.AssertOutcomeAsync(HttpStatusCode.NotFound);
+        using var notANumber = await client.GetAsync($"/fhir/Patient/{id}/_history/x");
+        await notANumber.AssertOutcomeAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task PreferReturnMinimalGivesAnEmptyBodyAndPreferOperationOutcomeGivesAnOutcome()
+    {
+        using var minimal = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next())), ("Prefer", "return=minimal"));
+        Assert.Equal(HttpStatusCode.Created, minimal.StatusCode);
+        Assert.Empty(await minimal.Content.ReadAsByteArrayAsync());
+        Assert.NotNull(minimal.Headers.Location);
+
+        using var outcome = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next())), ("Prefer", "return=OperationOutcome"));
+        Assert.Equal(HttpStatusCode.Created, outcome.StatusCode);
+        var body = await outcome.BodyAsync();
+        Assert.Equal("OperationOutcome", body.Text("resourceType"));
+        Assert.Equal("information", body["issue"]![0]!.Text("severity"));
+    }
+
+    [Fact]
+    public async Task ConditionalCreateReturnsTheExistingResourceInsteadOfASecond()
+    {
+        var nhs = NhsNumbers.Next();
+        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(nhs));
+        using var again = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(nhs)),
+            ("If-None-Exist", $"identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}"));
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(created.Text("id"), (await again.BodyAsync()).Text("id"));
+        using var search = await client.GetAsync($"/fhir/Patient?identifier={nhs}&_total=accurate");
+        Assert.Equal(1, (int)(await search.BodyAsync())["total"]!);
+    }
+
+    [Fact]
+    public async Task ConditionalCreateWithNoMatchCreates()
+    {
+        var nhs = NhsNumbers.Next();
+        using var response = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(nhs)),
+            ("If-None-Exist", $"identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ConditionalCreateMatchingTwoIs412AndCreatesNothing()
+    {
+        await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Twin"));
+        await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Twin"));
+        using var response = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Twin")),
+            ("If-None-Exist", "family:exact=Twin"));
+        await response.AssertOutcomeAsync(HttpStatusCode.PreconditionFailed);
+
+        using var search = await client.GetAsync("/fhir/Patient?family:exact=Twin&_summary=count");
+        Assert.Equal(2, (int)(await search.BodyAsync())["total"]!);
+    }
+
+    [Fact]
+    public async Task ConditionalCreateWithAnUnknownCriterionIs400()
+    {
+        using var response = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next())),
+            ("If-None-Exist", "favourite-colour=blue"));
+        await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
+    }
+}
