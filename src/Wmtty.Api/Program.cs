@@ -15,13 +15,6 @@ builder.AddWmttyOpenApi();   // Swagger document and UI
 
 var app = builder.Build();
 
-if (OpenApiSetup.TryExport(app, args))
-{
-    return;
-}
-
-var database = app.MigrateDatabase();
-
 app.UseExceptionHandler();   // exceptions become OperationOutcomes (FhirExceptionHandler)
 app.UseFhirStatusPages();    // and so do bodiless 401/403/404/405s on /fhir
 app.UseAuthentication();
@@ -31,6 +24,13 @@ app.MapFhir();               // /fhir
 app.MapDevelopmentSignIn();  // /dev/token, Development only
 app.MapWmttyOpenApi();       // /swagger
 app.MapHealth();             // /health/live, /health/ready
+
+if (await OpenApiSetup.TryExportAsync(app, args)) // --export-openapi: write openapi/wmtty.v1.json and stop
+{
+    return;
+}
+
+var database = app.MigrateDatabase();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

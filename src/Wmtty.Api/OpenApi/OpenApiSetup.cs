@@ -1,5 +1,6 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.OpenApi;
-using Swashbuckle.AspNetCore.Swagger;
 
 namespace Wmtty.Api.OpenApi;
 
@@ -34,6 +35,8 @@ internal static class OpenApiSetup
                 Description = "An access token from Microsoft Entra ID for the Wmtty API (or, in Development, from /dev/token).",
             });
             options.OperationFilter<FhirOperationFilter>();
+            options.SchemaFilter<FhirSchemaFilter>();
+            options.CustomSchemaIds(type => type.Name.EndsWith("Schema", StringComparison.Ordinal) ? type.Name[..^"Schema".Length] : type.Name);
             options.SupportNonNullableReferenceTypes();
         });
         return builder;
@@ -51,10 +54,12 @@ internal static class OpenApiSetup
     }
 
     /// <summary>
-    /// <c>dotnet run --project src/Wmtty.Api -- --export-openapi openapi/wmtty.v1.json</c> writes the document
-    /// the running service serves, then exits without listening.
+    /// <c>dotnet run --project src/Wmtty.Api -- --export-openapi</c> writes the document the service
+    /// serves at /swagger/v1/swagger.json to <c>openapi/wmtty.v1.json</c> in the repository (or to the
+    /// path given after the flag), then stops. It listens briefly on a free loopback port to fetch it,
+    /// so the file is byte for byte what clients get; it does not touch the database.
     /// </summary>
-    public static bool TryExport(WebApplication app, string[] args)
+    public static async Task<bool> TryExportAsync(WebApplication app, string[] args)
     {
         var index = Array.IndexOf(args, ExportArgument);
         if (index < 0)
@@ -62,13 +67,37 @@ internal static class OpenApiSetup
             return false;
         }
 
-        var path = index + 1 < args.Length ? args[index + 1] : Path.Combine("openapi", "wmtty.v1.json");
-        var document = app.Services.GetRequiredService<ISwaggerProvider>().GetSwagger(DocumentName);
-        using var writer = new StringWriter();
-        document.SerializeAsV3(new OpenApiJsonWriter(writer));
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, writer.ToString() + "\n");
-        Console.WriteLine($"Wrote the OpenAPI document to {Path.GetFullPath(path)}");
+        var path = index + 1 < args.Length ? Path.GetFullPath(args[index + 1]) : DefaultExportPath();
+        app.Urls.Clear();
+        app.Urls.Add("http://127.0.0.1:0");
+        await app.StartAsync();
+        try
+        {
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            var document = await client.GetStringAsync($"/swagger/{DocumentName}/swagger.json");
+            await File.WriteAllTextAsync(path, document);
+            Console.WriteLine($"Wrote the OpenAPI document to {path}");
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+
         return true;
+    }
+
+    // dotnet run starts in the project folder; the document lives beside Wmtty.sln.
+    private static string DefaultExportPath()
+    {
+        for (var folder = new DirectoryInfo(Directory.GetCurrentDirectory()); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Wmtty.sln")))
+            {
+                return Path.Combine(folder.FullName, "openapi", "wmtty.v1.json");
+            }
+        }
+
+        throw new InvalidOperationException("Wmtty.sln was not found above the working folder; give the output path after --export-openapi.");
     }
 }

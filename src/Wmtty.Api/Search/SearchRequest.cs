@@ -56,7 +56,8 @@ internal sealed class SearchRequest
 
             if (request.TryControl(name, value) || request.TryFilter(type, name, value, localBase))
             {
-                request.LinkParameters.Add(new(name, value));
+                // Links repeat the page size actually used, which may be less than asked for.
+                request.LinkParameters.Add(new(name, name == "_count" ? request.Query.Count.ToString(CultureInfo.InvariantCulture) : value));
                 continue;
             }
 

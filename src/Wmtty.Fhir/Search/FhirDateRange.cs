@@ -33,10 +33,18 @@ public readonly partial record struct FhirDateRange(long Low, long High)
             return false;
         }
 
+        // 0 stands for "not given"; a month or day actually written as 00 is invalid.
         var year = Int(match, "year");
+        if (year < 1)
+        {
+            return false;
+        }
+
         var month = match.Groups["month"].Success ? Int(match, "month") : 0;
         var day = match.Groups["day"].Success ? Int(match, "day") : 0;
-        if (year < 1 || (month != 0 && month > 12) || (day != 0 && day > DateTime.DaysInMonth(year, month)))
+        var monthValid = !match.Groups["month"].Success || month is >= 1 and <= 12;
+        var dayValid = !match.Groups["day"].Success || (monthValid && day >= 1 && day <= DateTime.DaysInMonth(year, month));
+        if (!monthValid || !dayValid)
         {
             return false;
         }

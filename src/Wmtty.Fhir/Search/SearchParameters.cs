@@ -31,10 +31,10 @@ public static class SearchParameters
         {
             Define<Patient>("identifier", p => p.Identifier),
             Define<Patient>("name", p => p.Name),
-            Define<Patient>("family", p => p.Name.Select(n => n.FamilyElement)),
-            Define<Patient>("given", p => p.Name.SelectMany(n => n.GivenElement)),
-            Define<Patient>("birthdate", p => [p.BirthDateElement]),
-            Define<Patient>("gender", p => [p.GenderElement]),
+            Define<Patient>("family", p => p.Name.Select(n => n.FamilyElement), description: "A portion of the family name of the patient"),
+            Define<Patient>("given", p => p.Name.SelectMany(n => n.GivenElement), description: "A portion of the given name of the patient"),
+            Define<Patient>("birthdate", p => [p.BirthDateElement], description: "The patient's date of birth"),
+            Define<Patient>("gender", p => [p.GenderElement], description: "Gender of the patient"),
             Define<Patient>("active", p => [p.ActiveElement]),
             Define<Patient>("language", p => p.Communication.Select(c => c.Language)),
             Define<Patient>("general-practitioner", p => p.GeneralPractitioner),
@@ -56,14 +56,14 @@ public static class SearchParameters
             Define<QuestionnaireResponse>("author", r => [r.Author]),
             Define<QuestionnaireResponse>("source", r => [r.Source]),
 
-            Define<Observation>("patient", o => [o.Subject], onlyPatients: true),
+            Define<Observation>("patient", o => [o.Subject], onlyPatients: true, description: "The subject that the observation is about, if a patient"),
             Define<Observation>("subject", o => [o.Subject]),
             Define<Observation>("category", o => o.Category),
-            Define<Observation>("code", o => [o.Code]),
-            Define<Observation>("date", o => [o.Effective]),
+            Define<Observation>("code", o => [o.Code], description: "The code of the observation type"),
+            Define<Observation>("date", o => [o.Effective], description: "Obtained date/time. If the obtained element is a period, a date that falls in the period"),
             Define<Observation>("status", o => [o.StatusElement]),
             Define<Observation>("derived-from", o => o.DerivedFrom),
-            Define<Observation>("identifier", o => o.Identifier),
+            Define<Observation>("identifier", o => o.Identifier, description: "The unique id for a particular observation"),
             Define<Observation>("performer", o => o.Performer),
             Define<Observation>("value-concept", o => [o.Value as CodeableConcept]),
         };
@@ -75,7 +75,8 @@ public static class SearchParameters
 
     /// <param name="onlyPatients">For the <c>patient</c> parameters, defined as <c>subject.where(resolve() is Patient)</c>:
     /// keep only references known to point at a Patient.</param>
-    private static SearchParameterDefinition Define<T>(string name, Func<T, IEnumerable<Base?>> select, bool onlyPatients = false)
+    /// <param name="description">For the shared parameters whose description in the SDK's table is empty.</param>
+    private static SearchParameterDefinition Define<T>(string name, Func<T, IEnumerable<Base?>> select, bool onlyPatients = false, string? description = null)
         where T : Resource
     {
         var type = ModelInfo.GetFhirTypeNameForType(typeof(T))!;
@@ -88,6 +89,8 @@ public static class SearchParameters
 
         var targets = onlyPatients ? [ResourceTypes.Patient] : standard.Target?.Select(t => t.ToString()).ToArray() ?? [];
         var url = standard.Url ?? throw new InvalidOperationException($"{type}.{name} has no canonical URL.");
-        return new SearchParameterDefinition(type, name, standard.Type, url, standard.Description?.ToString() ?? name, r => select((T)r), targets, onlyPatients);
+        var text = standard.Description?.Value is { Length: > 0 } standardText ? standardText : description
+            ?? throw new InvalidOperationException($"{type}.{name} needs a description: the SDK's is empty.");
+        return new SearchParameterDefinition(type, name, standard.Type, url, text, r => select((T)r), targets, onlyPatients);
     }
 }

@@ -18,13 +18,31 @@ public static class SearchText
         var builder = new StringBuilder(decomposed.Length);
         foreach (var c in decomposed)
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
+            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark)
             {
-                builder.Append(char.ToLowerInvariant(c));
+                continue;
             }
+
+            var lower = char.ToLowerInvariant(c);
+            builder.Append(Fold(lower) ?? lower.ToString());
         }
 
         var normalized = builder.ToString().Normalize(NormalizationForm.FormC).Trim();
         return normalized.Length <= MaxLength ? normalized : normalized[..MaxLength];
     }
+
+    // Letters with a stroke or ligature have no decomposition, but people type them without it:
+    // "Lukasik" should find "Łukasik".
+    private static string? Fold(char c) => c switch
+    {
+        'ł' => "l",
+        'đ' => "d",
+        'ø' => "o",
+        'ħ' => "h",
+        'ı' => "i",
+        'ß' => "ss",
+        'æ' => "ae",
+        'œ' => "oe",
+        _ => null,
+    };
 }

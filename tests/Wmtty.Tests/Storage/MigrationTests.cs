@@ -1,0 +1,117 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Wmtty.Data.Storage;
+using Wmtty.Tests.Infrastructure;
+
+namespace Wmtty.Tests.Storage;
+
+public sealed class MigrationTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "wmtty-tests", Guid.NewGuid().ToString("N"));
+
+    private WmttyDatabase Database() => WmttyDatabase.Create(new StorageOptions { DataDirectory = folder }, connectionString: null);
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "wmtty.db")};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void MigrationsRunOnAnEmptyDatabaseAndRecordTheSchemaVersion()
+    {
+        var database = Database();
+        var applied = database.Migrate();
+
+        Assert.Equal(database.Migrations.Select(m => m.Version), applied);
+        Assert.Equal(database.LatestSchemaVersion, database.ReadSchemaVersion());
+        using var connection = Open();
+        var tables = connection.Query<string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").ToList();
+        Assert.Superset(new HashSet<string> { "resource", "token_index", "reference_index", "date_index", "string_index", "schema_version" }, tables.ToHashSet());
+        Assert.Equal("wal", connection.ExecuteScalar<string>("PRAGMA journal_mode"));
+        var recorded = connection.Query<(long Version, string Description)>("SELECT version, description FROM schema_version").ToList();
+        Assert.Equal(database.Migrations.Count, recorded.Count);
+        Assert.Equal("initial", recorded[0].Description);
+    }
+
+    [Fact]
+    public void MigrationsRunAgainOnAnExistingDatabaseChangeNothing()
+    {
+        Database().Migrate();
+        using (var connection = Open())
+        {
+            connection.Execute("INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, json) VALUES ('Patient', 'kept', 1, 1, 0, 0, x'7B7D')");
+        }
+
+        var again = Database().Migrate();
+
+        Assert.Empty(again);
+        using var check = Open();
+        Assert.Equal(1, check.ExecuteScalar<int>("SELECT COUNT(*) FROM resource WHERE resource_id = 'kept'"));
+        Assert.Equal(Database().Migrations.Count, check.ExecuteScalar<int>("SELECT COUNT(*) FROM schema_version"));
+    }
+
+    [Fact]
+    public void ADatabaseNewerThanTheCodeRefusesToStart()
+    {
+        var database = Database();
+        database.Migrate();
+        using (var connection = Open())
+        {
+            connection.Execute("INSERT INTO schema_version (version, description, applied_utc) VALUES (999, 'from the future', '2030-01-01T00:00:00Z')");
+        }
+
+        var error = Assert.Throws<SchemaTooNewException>(() => Database().Migrate());
+        Assert.Equal(999, error.DatabaseVersion);
+        Assert.Contains("schema version 999", error.Message);
+        Assert.Contains("newer Wmtty", error.Message);
+    }
+
+    [Fact]
+    public void TheServiceItselfRefusesToStartOnANewerDatabase()
+    {
+        Database().Migrate();
+        using (var connection = Open())
+        {
+            connection.Execute("INSERT INTO schema_version (version, description, applied_utc) VALUES (999, 'from the future', '2030-01-01T00:00:00Z')");
+        }
+
+        using var app = new WmttyApp(dataDirectory: folder);
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        for (var e = error; e is not null; e = e.InnerException!)
+        {
+            if (e is SchemaTooNewException)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"Expected a SchemaTooNewException, got {error}");
+    }
+
+    [Fact]
+    public async Task DataSurvivesARestartOfTheService()
+    {
+        string id;
+        await using (var first = new WmttyApp(dataDirectory: folder))
+        {
+            using var client = await first.ClientAsync();
+            id = (await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next()))).Text("id");
+        }
+
+        await using var second = new WmttyApp(dataDirectory: folder);
+        using var again = await second.ClientAsync();
+        using var response = await again.GetAsync($"/fhir/Patient/{id}");
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+}
