@@ -18,6 +18,9 @@ internal sealed class SearchRequest
     public const int DefaultCount = 20;
     public const int MaxCount = 200;
 
+    /// <summary>More alternatives than this in one search is refused rather than sent to the database.</summary>
+    public const int MaxConditions = 500;
+
     private static readonly HashSet<string> PassThrough = ["_format", "_pretty"];
 
     private SearchRequest(SearchQuery query) => Query = query;
@@ -68,6 +71,13 @@ internal sealed class SearchRequest
             }
 
             request.Warnings.Add(FhirOutcome.Issue(OperationOutcome.IssueSeverity.Warning, IssueType.NotSupported, why + " and was ignored."));
+        }
+
+        var conditions = request.Query.Clauses.Sum(c => c.Count);
+        if (conditions > MaxConditions)
+        {
+            throw new FhirException(StatusCodes.Status400BadRequest, FhirOutcome.Error(IssueType.TooCostly,
+                $"The search has {conditions} criteria; at most {MaxConditions} are accepted. Split it into several searches."));
         }
 
         if (cursor is not null)

@@ -27,7 +27,10 @@ public static class FhirSerialization
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
+    /// <summary>Deeper input is refused: the parsers recurse, and real resources are far shallower.</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow };
 
     private static readonly XmlReaderSettings XmlSettings = new()
     {
@@ -66,7 +69,13 @@ public static class FhirSerialization
     {
         try
         {
-            using var stream = new MemoryStream(utf8.ToArray());
+            var bytes = utf8.ToArray();
+            if (TooDeep(bytes))
+            {
+                return ParseResult.Failed($"The XML is nested more than {MaxDepth} levels deep.");
+            }
+
+            using var stream = new MemoryStream(bytes);
             using var reader = XmlReader.Create(stream, XmlSettings);
             return XmlParser.TryDeserializeResource(reader, out var resource, out var errors)
                 ? new ParseResult(resource, null)
@@ -99,6 +108,23 @@ public static class FhirSerialization
     }
 
     public static string ToJson(Base instance) => Encoding.UTF8.GetString(ToJsonBytes(instance));
+
+    // The SDK reads XML recursively and XmlReader sets no depth limit, so a deeply nested body could
+    // exhaust the stack and take the process down. One cheap forward pass refuses it first.
+    private static bool TooDeep(byte[] xml)
+    {
+        using var stream = new MemoryStream(xml);
+        using var reader = XmlReader.Create(stream, XmlSettings);
+        while (reader.Read())
+        {
+            if (reader.Depth > MaxDepth)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static byte[] ToXmlBytes(Base instance) => XmlWriter.SerializeToBytes(instance);
 

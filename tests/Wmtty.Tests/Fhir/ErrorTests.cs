@@ -209,6 +209,23 @@ public sealed class ErrorTests : IAsyncLifetime
         await garbage.AssertOutcomeAsync(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task DeeplyNestedXmlIs400NotACrash()
+    {
+        var xml = "<Patient xmlns=\"http://hl7.org/fhir\">" + string.Concat(Enumerable.Repeat("<extension url=\"x\">", 20_000))
+            + string.Concat(Enumerable.Repeat("</extension>", 20_000)) + "</Patient>";
+        using var response = await client.PostAsync("/fhir/Patient", new StringContent(xml, Encoding.UTF8, "application/fhir+xml"));
+        await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task ASearchWithThousandsOfCriteriaIs400()
+    {
+        var ids = string.Join("&", Enumerable.Range(0, 5000).Select(i => $"_id=p{i}"));
+        using var response = await client.PostAsync("/fhir/Patient/_search", new StringContent(ids, Encoding.UTF8, "application/x-www-form-urlencoded"));
+        await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
+    }
+
     private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)
     {
         public override bool CanSeek => false;

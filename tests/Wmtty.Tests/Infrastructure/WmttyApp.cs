@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Wmtty.Tests.Infrastructure;
 
@@ -27,6 +28,9 @@ public sealed class WmttyApp : WebApplicationFactory<Program>
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>What the service logged, filtered by its configured levels as in production.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     public string DatabasePath => Path.Combine(DataDirectory, "wmtty.db");
 
@@ -66,6 +70,7 @@ public sealed class WmttyApp : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(environment);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.UseSetting("Storage:DataDirectory", DataDirectory);
         foreach (var (key, value) in settings)
         {
