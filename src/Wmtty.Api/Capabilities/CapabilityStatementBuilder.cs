@@ -73,7 +73,7 @@ internal sealed class CapabilityStatementBuilder(EndpointDataSource endpoints, T
             UpdateCreate = codes.Contains(FhirInteraction.Update),
             ConditionalCreate = codes.Contains(FhirInteraction.Create),
             ConditionalUpdate = conditionalUpdate,
-            ConditionalRead = CapabilityStatement.ConditionalReadStatus.NotSupported,
+            ConditionalRead = CapabilityStatement.ConditionalReadStatus.FullSupport, // If-None-Match and If-Modified-Since
             ConditionalDelete = CapabilityStatement.ConditionalDeleteStatus.NotSupported,
             ReferencePolicy = [CapabilityStatement.ReferenceHandlingPolicy.Literal, CapabilityStatement.ReferenceHandlingPolicy.Logical],
         };

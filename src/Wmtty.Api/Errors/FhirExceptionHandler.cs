@@ -61,7 +61,10 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
             $"Something went wrong inside the service; nothing was changed by this request. Quote trace id {traceId} when reporting it."));
     }
 
-    // The route template, not the path: a path can carry an id.
+    // The route template, not the path: a path can carry an id. By now the endpoint is cleared from the
+    // context, so take it from the exception feature.
     private static string RoutePattern(HttpContext context) =>
-        (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
+        (context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint()) is RouteEndpoint endpoint
+            ? endpoint.RoutePattern.RawText ?? "(no template)"
+            : "(no route)";
 }

@@ -25,7 +25,8 @@ internal static class FhirStatusPages
                 StatusCodes.Status401Unauthorized => (IssueType.Login, "Sign-in is required: send an access token as 'Authorization: Bearer <token>'."),
                 StatusCodes.Status403Forbidden => (IssueType.Forbidden, "Your access token does not allow this request."),
                 StatusCodes.Status404NotFound => (IssueType.NotFound, NotFoundText(http.Request.Path)),
-                StatusCodes.Status405MethodNotAllowed => (IssueType.NotSupported, $"{http.Request.Method} is not supported on {http.Request.Path}."),
+                StatusCodes.Status405MethodNotAllowed => (IssueType.NotSupported, $"{http.Request.Method} is not supported on {Shorten(http.Request.Path.Value)}."),
+                StatusCodes.Status415UnsupportedMediaType => (IssueType.NotSupported, FhirFormats.UnsupportedContentType(http.Request.ContentType)),
                 _ => (IssueType.Processing, $"The request failed with HTTP status {status}."),
             };
 
@@ -41,6 +42,8 @@ internal static class FhirStatusPages
             return $"'{type}' is not a resource type this service supports. It supports {string.Join(", ", ResourceTypes.Supported)}.";
         }
 
-        return $"Nothing is found at {(path.Value.Length <= 200 ? path.Value : path.Value[..200] + "…")}.";
+        return $"Nothing is found at {Shorten(path.Value)}.";
     }
+
+    private static string Shorten(string? text) => text is null ? "" : text.Length <= 200 ? text : text[..200] + "…";
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Wmtty.Api.Capabilities;
 using Wmtty.Api.Errors;
@@ -26,6 +27,7 @@ internal static class FhirApi
             .RequireAuthorization()
             .AddEndpointFilter(async (context, next) =>
             {
+                RequireExactPath(context.HttpContext);
                 FhirFormats.Negotiate(context.HttpContext);
                 return await next(context);
             });
@@ -39,5 +41,25 @@ internal static class FhirApi
         }
 
         return app;
+    }
+
+    // Routing matches literal segments ignoring case, but FHIR type names are case-sensitive:
+    // /fhir/patient is not /fhir/Patient.
+    private static void RequireExactPath(HttpContext context)
+    {
+        if (context.GetEndpoint() is not RouteEndpoint endpoint)
+        {
+            return;
+        }
+
+        var segments = context.Request.Path.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var pattern = endpoint.RoutePattern.PathSegments;
+        for (var i = 0; i < pattern.Count && i < segments.Length; i++)
+        {
+            if (pattern[i].IsSimple && pattern[i].Parts[0] is RoutePatternLiteralPart literal && !string.Equals(literal.Content, segments[i], StringComparison.Ordinal))
+            {
+                throw FhirException.NotFound($"'{(segments[i].Length <= 64 ? segments[i] : segments[i][..64] + "…")}' is not known here; names are case-sensitive (did you mean '{literal.Content}'?).");
+            }
+        }
     }
 }

@@ -41,19 +41,37 @@ internal static class FhirFormats
     {
         if (string.IsNullOrEmpty(request.ContentType) || !MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType))
         {
-            throw Unsupported("The request has no Content-Type. Send FHIR JSON as 'application/fhir+json'.");
+            throw Unsupported(UnsupportedContentType(request.ContentType));
         }
 
-        if (contentType.Charset.HasValue && !contentType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        var charset = HeaderUtilities.RemoveQuotes(contentType.Charset);
+        if (charset.HasValue && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
         {
-            throw Unsupported($"Only UTF-8 is accepted, not charset '{contentType.Charset}'.");
+            throw Unsupported($"Only UTF-8 is accepted, not charset '{charset}'.");
+        }
+
+        if (!IsR4(contentType))
+        {
+            throw Unsupported($"This service speaks FHIR R4 (4.0); the body says fhirVersion {FhirVersion(contentType)}.");
         }
 
         return FromMediaType(contentType.MediaType.Value)
-            ?? throw Unsupported($"Content-Type '{contentType.MediaType}' is not supported. Send 'application/fhir+json' (or 'application/fhir+xml').");
+            ?? throw Unsupported(UnsupportedContentType(contentType.MediaType.Value));
     }
 
     public static string MediaType(FhirFormat format) => format == FhirFormat.Xml ? XmlMediaType : JsonMediaType;
+
+    public static string UnsupportedContentType(string? mediaType) => string.IsNullOrEmpty(mediaType)
+        ? "The request has no Content-Type. Send FHIR JSON as 'application/fhir+json'."
+        : $"Content-Type '{(mediaType.Length <= 80 ? mediaType : mediaType[..80] + "…")}' is not supported here. Send 'application/fhir+json' (or 'application/fhir+xml'); POST _search takes 'application/x-www-form-urlencoded'.";
+
+    // The fhirVersion media-type parameter (FHIR R4 3.1.0.1.6) must name R4 when it is given.
+    private static bool IsR4(MediaTypeHeaderValue mediaType) => FhirVersion(mediaType) is null or "4.0" or "4.0.0" or "4.0.1";
+
+    private static string? FhirVersion(MediaTypeHeaderValue mediaType) =>
+        mediaType.Parameters.FirstOrDefault(p => p.Name.Equals("fhirVersion", StringComparison.OrdinalIgnoreCase)) is { } parameter
+            ? HeaderUtilities.RemoveQuotes(parameter.Value).Value
+            : null;
 
     private static FhirFormat Choose(HttpRequest request)
     {
@@ -80,7 +98,7 @@ internal static class FhirFormats
                 return FhirFormat.Json;
             }
 
-            if (FromMediaType(mediaType) is { } format)
+            if (FromMediaType(mediaType) is { } format && IsR4(range))
             {
                 return format;
             }

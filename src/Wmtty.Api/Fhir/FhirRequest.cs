@@ -33,6 +33,12 @@ internal static class FhirRequest
 
     public static void RequireValidId(string type, string id)
     {
+        // '_history', '_search', '$everything' in the id's place are interactions this service does not offer.
+        if (id.Length > 0 && id[0] is '_' or '$')
+        {
+            throw FhirException.NotFound($"'{(id.Length <= 40 ? id : id[..40] + "…")}' is not supported on {type} here; see /fhir/metadata for what is.");
+        }
+
         if (!ResourceTypes.IsValidId(id))
         {
             throw FhirException.BadRequest($"'{(id.Length <= 70 ? id : id[..70] + "…")}' is not a valid {type} id: use 1 to 64 letters, digits, '-' or '.'.");

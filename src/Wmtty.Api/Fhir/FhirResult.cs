@@ -93,7 +93,7 @@ internal sealed class FhirResult : IResult
     {
         if (format == FhirFormat.Xml)
         {
-            return FhirSerialization.ToXmlBytes(resource ?? FhirSerialization.ReadStored(json));
+            return FhirSerialization.ToXmlBytes(resource ?? FhirSerialization.ReadStored(json), pretty);
         }
 
         var bytes = json ?? FhirSerialization.ToJsonBytes(resource!);
@@ -102,7 +102,8 @@ internal sealed class FhirResult : IResult
 
     private static byte[] Indent(byte[] json)
     {
-        using var document = JsonDocument.Parse(json);
+        // Stored JSON was checked on the way in; a Bundle wraps it a few levels deeper than input may go.
+        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 512 });
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {

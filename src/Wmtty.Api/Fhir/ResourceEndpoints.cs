@@ -76,7 +76,7 @@ internal static class ResourceEndpoints
     private static async Task<IResult> Update(string type, string id, HttpContext http, ResourceWriter writer, CancellationToken cancellationToken)
     {
         FhirRequest.RequireValidId(type, id);
-        var ifMatch = Preconditions.IfMatch(http.Request);
+        var conditions = WriteConditions.From(http.Request);
         var resource = await FhirBody.ReadResourceAsync(http, type, cancellationToken);
         if (resource.Id != id)
         {
@@ -85,22 +85,23 @@ internal static class ResourceEndpoints
                 : $"The {type} in the body has id '{resource.Id}', but the URL names '{id}'.");
         }
 
-        var outcome = await writer.UpdateAsync(resource, id, ifMatch, FhirRequest.BaseUri(http), cancellationToken);
+        var outcome = await writer.UpdateAsync(resource, id, conditions, FhirRequest.BaseUri(http), cancellationToken);
         return Written(http, outcome, outcome.Kind == WriteKind.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> ConditionalUpdate(string type, HttpContext http, ResourceWriter writer, CancellationToken cancellationToken)
     {
         var condition = Criteria(type, http.Request.QueryString.Value ?? "", "A conditional update", http);
+        var conditions = WriteConditions.From(http.Request);
         var resource = await FhirBody.ReadResourceAsync(http, type, cancellationToken);
-        var outcome = await writer.ConditionalUpdateAsync(resource, condition, FhirRequest.BaseUri(http), cancellationToken);
+        var outcome = await writer.ConditionalUpdateAsync(resource, condition, conditions, FhirRequest.BaseUri(http), cancellationToken);
         return Written(http, outcome, outcome.Kind == WriteKind.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> Delete(string type, string id, HttpContext http, ResourceWriter writer, CancellationToken cancellationToken)
     {
         FhirRequest.RequireValidId(type, id);
-        var outcome = await writer.DeleteAsync(type, id, Preconditions.IfMatch(http.Request), cancellationToken);
+        var outcome = await writer.DeleteAsync(type, id, new WriteConditions(Preconditions.Parse(http.Request, "If-Match"), null), cancellationToken);
         if (FhirRequest.PreferredReturn(http) == "OperationOutcome")
         {
             var text = outcome.AlreadyDeleted ? $"{type}/{id} was already deleted." : $"Deleted {type}/{id}; its history is kept.";
@@ -197,11 +198,20 @@ internal static class ResourceEndpoints
         return result.WithVersion(outcome.Version, outcome.LastUpdated).WithLocation(location, location);
     }
 
-    /// <summary>Search criteria that decide a write: unknown parameters are refused, never ignored.</summary>
+    /// <summary>
+    /// Search criteria that decide a write: unknown parameters are refused, never ignored, and so are
+    /// paging and sorting, which would change what counts as a match.
+    /// </summary>
     private static SearchQuery Criteria(string type, string queryString, string what, HttpContext http)
     {
         var parameters = QueryHelpers.ParseQuery(queryString.StartsWith('?') ? queryString : "?" + queryString)
-            .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")));
+            .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")))
+            .ToList();
+        if (parameters.FirstOrDefault(p => p.Key.StartsWith('_') && p.Key.Split(':')[0] is not ("_id" or "_lastUpdated" or "_format" or "_pretty")) is { Key: { } control })
+        {
+            throw FhirException.BadRequest($"{what} cannot use '{control}': its criteria may only select resources.");
+        }
+
         var request = SearchRequest.Parse(type, parameters, strict: true, FhirRequest.BaseUri(http));
         if (request.Query.Clauses.Count == 0)
         {

@@ -50,7 +50,7 @@ internal sealed class ResourceWriter(IResourceStore store, TimeProvider clock, I
                 }
             }
 
-            var version = Stamp(resource, ResourceTypes.NewId(), 1, localBase);
+            var version = Stamp(resource, ResourceTypes.NewId(), 1, VersionChange.Created, localBase);
             await session.WriteAsync(version, replacing: null);
             return Written(WriteKind.Created, version);
         }, cancellationToken);
@@ -59,46 +59,55 @@ internal sealed class ResourceWriter(IResourceStore store, TimeProvider clock, I
         return outcome;
     }
 
-    public Task<WriteOutcome> UpdateAsync(Resource resource, string id, int? ifMatch, Uri localBase, CancellationToken cancellationToken)
+    public Task<WriteOutcome> UpdateAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
     {
         CheckRules(resource);
-        return RetryingAsync(ifMatch, async session =>
+        return RetryingAsync(conditions, async session =>
         {
             var current = await session.GetCurrentAsync(resource.TypeName, id);
-            return await ReplaceAsync(session, resource, id, current, ifMatch, localBase);
+            return await ReplaceAsync(session, resource, id, current, conditions, localBase);
         }, cancellationToken);
     }
 
-    /// <summary>Update by search: no match creates, one match is updated, more than one is refused with 412.</summary>
-    public Task<WriteOutcome> ConditionalUpdateAsync(Resource resource, SearchQuery condition, Uri localBase, CancellationToken cancellationToken)
+    /// <summary>
+    /// Update by search: no match creates (with the body's id if it has one, unless that id is taken by a
+    /// resource the criteria did not match), one match is updated, more than one is refused with 412.
+    /// </summary>
+    public Task<WriteOutcome> ConditionalUpdateAsync(Resource resource, SearchQuery condition, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
     {
         CheckRules(resource);
-        return RetryingAsync(null, async session =>
+        var type = resource.TypeName;
+        return RetryingAsync(conditions, async session =>
         {
             var matches = await session.FindAsync(condition, 2);
             if (matches.Count > 1)
             {
-                throw FhirException.PreconditionFailed($"The conditional update matched more than one {resource.TypeName}; nothing was changed. Make the criteria more specific.");
+                throw FhirException.PreconditionFailed($"The conditional update matched more than one {type}; nothing was changed. Make the criteria more specific.");
+            }
+
+            if (matches.Count == 1 && resource.Id is not null && resource.Id != matches[0].Id)
+            {
+                throw FhirException.BadRequest($"The body has id '{resource.Id}', but the criteria matched {type}/{matches[0].Id}.");
             }
 
             var id = matches.Count == 1 ? matches[0].Id : resource.Id ?? ResourceTypes.NewId();
-            if (resource.Id is not null && resource.Id != id)
+            var current = await session.GetCurrentAsync(type, id);
+            if (matches.Count == 0 && current is { IsDeleted: false })
             {
-                throw FhirException.BadRequest($"The body has id '{resource.Id}', but the criteria matched {resource.TypeName}/{id}.");
+                throw FhirException.Conflict($"{type}/{id} exists but does not match the criteria, so the conditional update did not overwrite it.");
             }
 
-            var current = await session.GetCurrentAsync(resource.TypeName, id);
-            return await ReplaceAsync(session, resource, id, current, null, localBase);
+            return await ReplaceAsync(session, resource, id, current, conditions, localBase);
         }, cancellationToken);
     }
 
-    public async Task<DeleteOutcome> DeleteAsync(string type, string id, int? ifMatch, CancellationToken cancellationToken)
+    public async Task<DeleteOutcome> DeleteAsync(string type, string id, WriteConditions conditions, CancellationToken cancellationToken)
     {
         var outcome = await store.WriteAsync(async (session, _) =>
         {
             var current = await session.GetCurrentAsync(type, id)
                 ?? throw FhirException.NotFound($"{type}/{id} does not exist.");
-            CheckIfMatch(type, id, current, ifMatch);
+            conditions.Check(type, id, Live(current));
             if (current.IsDeleted)
             {
                 return new DeleteOutcome(type, id, current.Version, AlreadyDeleted: true);
@@ -117,15 +126,16 @@ internal sealed class ResourceWriter(IResourceStore store, TimeProvider clock, I
         return outcome;
     }
 
-    private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, int? ifMatch, Uri localBase)
+    private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase)
     {
-        CheckIfMatch(resource.TypeName, id, current, ifMatch);
-        var version = Stamp(resource, id, (current?.Version ?? 0) + 1, localBase);
+        conditions.Check(resource.TypeName, id, Live(current));
+        var creates = current is null or { IsDeleted: true };
+        var version = Stamp(resource, id, (current?.Version ?? 0) + 1, creates ? VersionChange.CreatedByUpdate : VersionChange.Updated, localBase);
         await session.WriteAsync(version, current);
-        return Written(current is null or { IsDeleted: true } ? WriteKind.Created : WriteKind.Updated, version);
+        return Written(creates ? WriteKind.Created : WriteKind.Updated, version);
     }
 
-    private async Task<WriteOutcome> RetryingAsync(int? ifMatch, Func<IWriteSession, Task<WriteOutcome>> work, CancellationToken cancellationToken)
+    private async Task<WriteOutcome> RetryingAsync(WriteConditions conditions, Func<IWriteSession, Task<WriteOutcome>> work, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -135,9 +145,9 @@ internal sealed class ResourceWriter(IResourceStore store, TimeProvider clock, I
                 Log(outcome);
                 return outcome;
             }
-            catch (ConcurrencyConflictException) when (ifMatch is not null)
+            catch (ConcurrencyConflictException) when (conditions.IfMatch is not null)
             {
-                throw FhirException.PreconditionFailed($"Version {ifMatch} is no longer the current version: someone else changed it first. Read it again and reapply your change.");
+                throw FhirException.PreconditionFailed("The version named in If-Match stopped being current while this update was written: someone else changed it first. Read it again and reapply your change.");
             }
             catch (ConcurrencyConflictException) when (attempt < Attempts)
             {
@@ -150,15 +160,8 @@ internal sealed class ResourceWriter(IResourceStore store, TimeProvider clock, I
         }
     }
 
-    private static void CheckIfMatch(string type, string id, CurrentVersion? current, int? ifMatch)
-    {
-        if (ifMatch is { } expected && current?.Version != expected)
-        {
-            throw FhirException.PreconditionFailed(current is null
-                ? $"If-Match asked for version {expected} of {type}/{id}, which does not exist."
-                : $"If-Match asked for version {expected} of {type}/{id}, but the current version is {current.Version}. Read it again and reapply your change.");
-        }
-    }
+    // A deleted resource has no current version as far as If-Match and If-None-Match are concerned.
+    private static int? Live(CurrentVersion? current) => current is { IsDeleted: false } ? current.Version : null;
 
     private static void CheckRules(Resource resource)
     {
@@ -169,11 +172,11 @@ internal sealed class ResourceWriter(IResourceStore store, TimeProvider clock, I
         }
     }
 
-    private NewVersion Stamp(Resource resource, string id, int version, Uri localBase)
+    private NewVersion Stamp(Resource resource, string id, int version, VersionChange change, Uri localBase)
     {
         var lastUpdated = StoredForm.Now(clock);
         var json = StoredForm.Prepare(resource, id, version, lastUpdated);
-        return new NewVersion(resource.TypeName, id, version, lastUpdated, json, IndexRows.For(resource, localBase));
+        return new NewVersion(resource.TypeName, id, version, lastUpdated, change, json, IndexRows.For(resource, localBase));
     }
 
     private static WriteOutcome Written(WriteKind kind, NewVersion version) =>

@@ -67,12 +67,12 @@ internal static class BundleWriter
                 }
 
                 writer.WriteStartObject("request");
-                writer.WriteString("method", version.IsDeleted ? "DELETE" : version.Version == 1 ? "POST" : "PUT");
-                writer.WriteString("url", version.Version == 1 && !version.IsDeleted ? version.Type : url);
+                writer.WriteString("method", version.Change.Method);
+                writer.WriteString("url", version.Change.Method == "POST" ? version.Type : url);
                 writer.WriteEndObject();
 
                 writer.WriteStartObject("response");
-                writer.WriteString("status", version.IsDeleted ? "204" : version.Version == 1 ? "201" : "200");
+                writer.WriteString("status", version.Change.Status.ToString(CultureInfo.InvariantCulture));
                 writer.WriteString("etag", string.Create(CultureInfo.InvariantCulture, $"W/\"{version.Version}\""));
                 writer.WriteString("lastModified", Instant(version.LastUpdated));
                 writer.WriteEndObject();

@@ -23,6 +23,8 @@ internal sealed class SearchRequest
 
     private static readonly HashSet<string> PassThrough = ["_format", "_pretty"];
 
+    private bool totalAsked;
+
     private SearchRequest(SearchQuery query) => Query = query;
 
     public SearchQuery Query { get; }
@@ -30,8 +32,8 @@ internal sealed class SearchRequest
     /// <summary><c>_summary=count</c> or <c>_count=0</c>: the total only, no entries.</summary>
     public bool CountOnly { get; private set; }
 
-    /// <summary><c>_total=accurate</c>: count the matches as well as returning a page.</summary>
-    public bool IncludeTotal { get; private set; }
+    /// <summary>Count the matches: asked for by <c>_total=accurate</c>, and always part of a count-only answer.</summary>
+    public bool IncludeTotal => CountOnly || totalAsked;
 
     /// <summary>The parameters that shaped the result, in request order, to rebuild self and next links.</summary>
     public List<KeyValuePair<string, string>> LinkParameters { get; } = [];
@@ -108,7 +110,6 @@ internal sealed class SearchRequest
 
                 Query.Count = count;
                 CountOnly |= count == 0;
-                IncludeTotal |= count == 0;
                 return true;
 
             case "_sort":
@@ -122,14 +123,13 @@ internal sealed class SearchRequest
 
             case "_summary" when value == "count":
                 CountOnly = true;
-                IncludeTotal = true;
                 return true;
 
             case "_summary" when value == "false":
                 return true;
 
             case "_total":
-                IncludeTotal = value switch
+                totalAsked = value switch
                 {
                     "accurate" => true,
                     "none" or "estimate" => false,

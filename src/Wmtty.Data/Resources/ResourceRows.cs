@@ -1,18 +1,27 @@
 namespace Wmtty.Data.Resources;
 
-/// <summary>One stored version of a resource, as read back. <see cref="Json"/> is null for a delete.</summary>
-public sealed record StoredVersion(string Type, string Id, int Version, bool IsDeleted, DateTimeOffset LastUpdated, byte[]? Json);
+/// <summary>How a version came about, as FHIR history reports it: the request method and the status it got.</summary>
+public readonly record struct VersionChange(string Method, int Status)
+{
+    public static readonly VersionChange Created = new("POST", 201);
+    public static readonly VersionChange CreatedByUpdate = new("PUT", 201);
+    public static readonly VersionChange Updated = new("PUT", 200);
+    public static readonly VersionChange Deleted = new("DELETE", 204);
+}
 
-/// <summary>The current version of a resource as seen inside a write transaction.</summary>
-public sealed record CurrentVersion(long Key, string Type, string Id, int Version, bool IsDeleted);
+/// <summary>One stored version of a resource, as read back. <see cref="Json"/> is null for a delete.</summary>
+public sealed record StoredVersion(string Type, string Id, int Version, bool IsDeleted, DateTimeOffset LastUpdated, VersionChange Change, byte[]? Json);
+
+/// <summary>The current version of a resource as seen inside a write transaction. <see cref="OriginKey"/> is its place in default order.</summary>
+public sealed record CurrentVersion(long Key, long OriginKey, string Type, string Id, int Version, bool IsDeleted);
 
 /// <summary>A version about to be written. A null <see cref="Json"/> records a delete.</summary>
-public sealed record NewVersion(string Type, string Id, int Version, DateTimeOffset LastUpdated, byte[]? Json, ResourceIndex Index)
+public sealed record NewVersion(string Type, string Id, int Version, DateTimeOffset LastUpdated, VersionChange Change, byte[]? Json, ResourceIndex Index)
 {
     public bool IsDelete => Json is null;
 
     public static NewVersion Deletion(string type, string id, int version, DateTimeOffset lastUpdated) =>
-        new(type, id, version, lastUpdated, null, ResourceIndex.Empty);
+        new(type, id, version, lastUpdated, VersionChange.Deleted, null, ResourceIndex.Empty);
 }
 
 /// <summary>The search index rows of one resource version, computed outside the data layer.</summary>

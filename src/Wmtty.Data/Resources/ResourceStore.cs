@@ -8,7 +8,7 @@ namespace Wmtty.Data.Resources;
 /// <summary>A write lost a race: the version it meant to replace is no longer current.</summary>
 public sealed class ConcurrencyConflictException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>One page of search matches, each the stored JSON of a current version.</summary>
+/// <summary>A search match: the stored JSON of a current version, and its place in the order (<see cref="Key"/>).</summary>
 public sealed record SearchMatch(long Key, string Id, int Version, DateTimeOffset LastUpdated, byte[] Json);
 
 /// <summary>Reads and writes resource versions and their index rows. Every method opens its own short-lived connection.</summary>
@@ -149,8 +149,15 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
                 version.Version,
                 IsDeleted = version.IsDelete,
                 LastUpdated = version.LastUpdated.ToUnixTimeMilliseconds(),
+                OriginKey = replacing?.OriginKey,
+                version.Change.Method,
+                version.Change.Status,
                 version.Json,
             }, transaction);
+            if (replacing is null)
+            {
+                await connection.ExecuteAsync(dialect.SetOriginSql, new { Key = key }, transaction);
+            }
 
             var index = version.Index;
             var type = version.Type;
@@ -184,21 +191,25 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         public long Version { get; set; }
         public bool IsDeleted { get; set; }
         public long LastUpdated { get; set; }
+        public string Method { get; set; } = "";
+        public long Status { get; set; }
         public byte[]? Json { get; set; }
 
-        public StoredVersion ToStored() =>
-            new(Type, Id, checked((int)Version), IsDeleted, DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated), Json);
+        public StoredVersion ToStored() => new(
+            Type, Id, checked((int)Version), IsDeleted, DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated),
+            new VersionChange(Method, checked((int)Status)), Json);
     }
 
     private sealed class CurrentRow
     {
         public long Key { get; set; }
+        public long OriginKey { get; set; }
         public string Type { get; set; } = "";
         public string Id { get; set; } = "";
         public long Version { get; set; }
         public bool IsDeleted { get; set; }
 
-        public CurrentVersion ToCurrent() => new(Key, Type, Id, checked((int)Version), IsDeleted);
+        public CurrentVersion ToCurrent() => new(Key, OriginKey, Type, Id, checked((int)Version), IsDeleted);
     }
 
     private sealed class MatchRow

@@ -26,13 +26,13 @@ public sealed class SearchQuery(string resourceType)
 
 public enum SearchSort
 {
-    /// <summary>Insertion order of the current version (the monotonic key).</summary>
+    /// <summary>The order resources were first created in; an update does not move a resource.</summary>
     Key,
     LastUpdatedAscending,
     LastUpdatedDescending,
 }
 
-/// <summary>The position of the last row of a page: its last-updated time and monotonic key.</summary>
+/// <summary>The position of the last row of a page: its last-updated time and origin key.</summary>
 public readonly record struct SearchCursor(long LastUpdated, long Key);
 
 public enum Comparator

@@ -11,7 +11,7 @@ namespace Wmtty.Data.Search;
 internal sealed class SearchSql(ISqlDialect dialect)
 {
     private const string Columns = """
-        SELECT r.resource_key AS Key, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, r.json AS Json
+        SELECT r.origin_key AS Key, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, r.json AS Json
         FROM resource r
         """;
 
@@ -27,9 +27,9 @@ internal sealed class SearchSql(ISqlDialect dialect)
         builder.AppendKeyset(query.Sort, query.After);
         builder.AppendLine().Append(query.Sort switch
         {
-            SearchSort.LastUpdatedAscending => "ORDER BY r.last_updated, r.resource_key",
-            SearchSort.LastUpdatedDescending => "ORDER BY r.last_updated DESC, r.resource_key DESC",
-            _ => "ORDER BY r.resource_key",
+            SearchSort.LastUpdatedAscending => "ORDER BY r.last_updated, r.origin_key",
+            SearchSort.LastUpdatedDescending => "ORDER BY r.last_updated DESC, r.origin_key DESC",
+            _ => "ORDER BY r.origin_key",
         });
         builder.AppendLine().Append(dialect.LimitClause(builder.Parameter(limit)));
         return builder.Build();
@@ -106,14 +106,14 @@ internal sealed class SearchSql(ISqlDialect dialect)
             var key = Parameter(cursor.Key);
             if (sort == SearchSort.Key)
             {
-                sql.Append($"\n  AND r.resource_key > {key}");
+                sql.Append($"\n  AND r.origin_key > {key}");
                 return;
             }
 
             var updated = Parameter(cursor.LastUpdated);
             sql.Append(sort == SearchSort.LastUpdatedAscending
-                ? $"\n  AND (r.last_updated > {updated} OR (r.last_updated = {updated} AND r.resource_key > {key}))"
-                : $"\n  AND (r.last_updated < {updated} OR (r.last_updated = {updated} AND r.resource_key < {key}))");
+                ? $"\n  AND (r.last_updated > {updated} OR (r.last_updated = {updated} AND r.origin_key > {key}))"
+                : $"\n  AND (r.last_updated < {updated} OR (r.last_updated = {updated} AND r.origin_key < {key}))");
         }
 
         private void AppendCondition(SearchCondition condition)

@@ -25,21 +25,21 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
 
     public string ReadCurrentSql => """
         SELECT resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
-               last_updated AS LastUpdated, json AS Json
+               last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json
         FROM resource
         WHERE resource_type = @Type AND resource_id = @Id AND is_current = 1
         """;
 
     public string ReadVersionSql => """
         SELECT resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
-               last_updated AS LastUpdated, json AS Json
+               last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json
         FROM resource
         WHERE resource_type = @Type AND resource_id = @Id AND version = @Version
         """;
 
     public string HistorySql => """
         SELECT resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
-               last_updated AS LastUpdated, json AS Json
+               last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json
         FROM resource
         WHERE resource_type = @Type AND resource_id = @Id AND version < @BeforeVersion AND last_updated >= @Since
         ORDER BY version DESC
@@ -47,7 +47,7 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
         """;
 
     public string CurrentForWriteSql => """
-        SELECT resource_key AS Key, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted
+        SELECT resource_key AS Key, origin_key AS OriginKey, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted
         FROM resource
         WHERE resource_type = @Type AND resource_id = @Id AND is_current = 1
         """;
@@ -57,10 +57,12 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
         """;
 
     public string InsertVersionSql => """
-        INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, json)
-        VALUES (@Type, @Id, @Version, 1, @IsDeleted, @LastUpdated, @Json)
+        INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, origin_key, request_method, response_status, json)
+        VALUES (@Type, @Id, @Version, 1, @IsDeleted, @LastUpdated, @OriginKey, @Method, @Status, @Json)
         RETURNING resource_key
         """;
+
+    public string SetOriginSql => "UPDATE resource SET origin_key = resource_key WHERE resource_key = @Key";
 
     public string DeleteTokensSql => "DELETE FROM token_index WHERE resource_key = @Key";
 

@@ -27,6 +27,7 @@ internal interface ISqlDialect
     string CurrentForWriteSql { get; }
     string RetireCurrentSql { get; }
     string InsertVersionSql { get; }
+    string SetOriginSql { get; }
     string DeleteTokensSql { get; }
     string DeleteReferencesSql { get; }
     string DeleteDatesSql { get; }

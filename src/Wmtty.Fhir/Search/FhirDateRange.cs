@@ -68,17 +68,17 @@ public readonly partial record struct FhirDateRange(long Low, long High)
             if (month == 0)
             {
                 var start = new DateTimeOffset(year, 1, 1, 0, 0, 0, offset);
-                range = Between(start, start.AddYears(1));
+                range = Between(start, s => s.AddYears(1));
             }
             else if (day == 0)
             {
                 var start = new DateTimeOffset(year, month, 1, 0, 0, 0, offset);
-                range = Between(start, start.AddMonths(1));
+                range = Between(start, s => s.AddMonths(1));
             }
             else if (!match.Groups["hour"].Success)
             {
                 var start = new DateTimeOffset(year, month, day, 0, 0, 0, offset);
-                range = Between(start, start.AddDays(1));
+                range = Between(start, s => s.AddDays(1));
             }
             else
             {
@@ -92,7 +92,7 @@ public readonly partial record struct FhirDateRange(long Low, long High)
                 if (!match.Groups["second"].Success)
                 {
                     var start = new DateTimeOffset(year, month, day, hour, minute, 0, offset);
-                    range = Between(start, start.AddMinutes(1));
+                    range = Between(start, s => s.AddMinutes(1));
                 }
                 else
                 {
@@ -111,7 +111,7 @@ public readonly partial record struct FhirDateRange(long Low, long High)
                     }
                     else
                     {
-                        range = Between(start, start.AddSeconds(1));
+                        range = Between(start, s => s.AddSeconds(1));
                     }
                 }
             }
@@ -124,8 +124,21 @@ public readonly partial record struct FhirDateRange(long Low, long High)
         return true;
     }
 
-    private static FhirDateRange Between(DateTimeOffset start, DateTimeOffset endExclusive) =>
-        new(start.ToUnixTimeMilliseconds(), endExclusive.ToUnixTimeMilliseconds() - 1);
+    // The last span of year 9999 has no next span to end before; it ends at the last representable instant.
+    private static FhirDateRange Between(DateTimeOffset start, Func<DateTimeOffset, DateTimeOffset> next)
+    {
+        long high;
+        try
+        {
+            high = next(start).ToUnixTimeMilliseconds() - 1;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            high = MaxValue;
+        }
+
+        return new FhirDateRange(start.ToUnixTimeMilliseconds(), high);
+    }
 
     private static int Int(Match match, string group) => int.Parse(match.Groups[group].ValueSpan, CultureInfo.InvariantCulture);
 

@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Wmtty.Fhir.Resources;
 
 namespace Wmtty.Fhir.Search;
 
@@ -143,7 +144,9 @@ public static class SearchIndexer
             case ResourceReference reference:
                 var target = LocalReference.Parse(reference.Reference, localBase);
                 var identifier = reference.Identifier is { Value: { Length: > 0 } } id ? id : null;
-                var type = target?.Type ?? reference.Type;
+
+                // Only patients have NHS numbers, so a reference by one is a reference to a Patient.
+                var type = target?.Type ?? reference.Type ?? (identifier?.System == Patients.NhsNumber.System ? ResourceTypes.Patient : null);
                 var typeAllowed = type is null
                     ? !definition.TargetTypeRequired
                     : definition.TargetTypes.Count == 0 || definition.TargetTypes.Contains(type);
@@ -160,12 +163,20 @@ public static class SearchIndexer
                 break;
 
             case Canonical { Value: { Length: > 0 } canonical }:
-                // A canonical matches by its URL alone or by URL|version.
+                // A canonical matches by its URL alone or by URL|version; one that names a resource on
+                // this server ("Questionnaire/123", or this server's URL) also matches as that resource.
                 var bar = canonical.IndexOf('|');
-                sink.Reference(definition.Name, null, bar < 0 ? canonical : canonical[..bar], null, null);
+                var url = bar < 0 ? canonical : canonical[..bar];
+                sink.Reference(definition.Name, null, url, null, null);
                 if (bar >= 0)
                 {
                     sink.Reference(definition.Name, null, canonical, null, null);
+                }
+
+                if (LocalReference.Parse(url, localBase) is { Type: { } localType } local
+                    && (definition.TargetTypes.Count == 0 || definition.TargetTypes.Contains(localType)))
+                {
+                    sink.Reference(definition.Name, localType, local.Id, null, null);
                 }
 
                 break;

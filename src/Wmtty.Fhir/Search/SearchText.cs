@@ -14,7 +14,9 @@ public static class SearchText
 
     public static string Normalize(string value)
     {
-        var decomposed = value.Normalize(NormalizationForm.FormD);
+        // Search values come straight from a query string and may hold code points that Unicode
+        // normalization refuses (unpaired surrogates, U+FFFE); those can match nothing anyway.
+        var decomposed = Decompose(value);
         var builder = new StringBuilder(decomposed.Length);
         foreach (var c in decomposed)
         {
@@ -27,8 +29,37 @@ public static class SearchText
             builder.Append(Fold(lower) ?? lower.ToString());
         }
 
-        var normalized = builder.ToString().Normalize(NormalizationForm.FormC).Trim();
+        var normalized = Compose(builder.ToString()).Trim();
         return normalized.Length <= MaxLength ? normalized : normalized[..MaxLength];
+    }
+
+    private static string Decompose(string value) => Safe(value).Normalize(NormalizationForm.FormD);
+
+    private static string Compose(string value) => value.Normalize(NormalizationForm.FormC);
+
+    // Normalization refuses unpaired surrogates and U+FFFE; they become U+FFFD, which matches nothing real.
+    private static string Safe(string value)
+    {
+        var builder = (StringBuilder?)null;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            var paired = char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]);
+            var invalid = !paired && (char.IsSurrogate(c) || c is '\uFFFE' or '\uFFFF');
+            if (invalid && builder is null)
+            {
+                builder = new StringBuilder(value.Length).Append(value, 0, i);
+            }
+
+            builder?.Append(invalid ? '\uFFFD' : c);
+            if (paired)
+            {
+                i++;
+                builder?.Append(value[i]);
+            }
+        }
+
+        return builder?.ToString() ?? value;
     }
 
     // Letters with a stroke or ligature have no decomposition, but people type them without it:

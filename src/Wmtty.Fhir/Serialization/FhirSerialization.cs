@@ -6,6 +6,7 @@ using System.Xml;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Hl7.Fhir.Utility;
+using Hl7.Fhir.Validation;
 using Wmtty.Fhir.Outcomes;
 
 namespace Wmtty.Fhir.Serialization;
@@ -20,17 +21,27 @@ public sealed record ParseResult(Resource? Resource, OperationOutcome? Errors)
 /// <summary>The service's single FHIR JSON and XML (de)serializer configuration, built once and shared.</summary>
 public static class FhirSerialization
 {
-    private static readonly FhirJsonDeserializer JsonParser = FhirJsonDeserializer.DEFAULT;
-    private static readonly FhirXmlDeserializer XmlParser = FhirXmlDeserializer.DEFAULT;
+    /// <summary>Deeper JSON input is refused: the parsers recurse, and real resources are far shallower.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Each XML element level becomes up to two JSON levels (object and array), so XML gets half.</summary>
+    public const int MaxXmlDepth = MaxDepth / 2;
+
+    // Stored JSON was written by this service from input within the limits above; a Bundle around it
+    // adds a few levels. It is trusted, so reading it back allows far more.
+    private const int StoredMaxDepth = 512;
+
+    // Narrative XHTML is checked against the FHIR rules (well-formed, no script, no event handlers).
+    private static readonly DeserializerSettings ParserSettings = new() { NarrativeValidation = NarrativeValidationKind.FhirXhtml };
+    private static readonly FhirJsonDeserializer JsonParser = new(ParserSettings);
+    private static readonly FhirXmlDeserializer XmlParser = new(ParserSettings);
+    private static readonly FhirJsonDeserializer StoredParser = FhirJsonDeserializer.OSTRICH;
     private static readonly FhirJsonSerializer JsonWriter = new();
     private static readonly FhirXmlSerializer XmlWriter = new();
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
-
-    /// <summary>Deeper input is refused: the parsers recurse, and real resources are far shallower.</summary>
-    public const int MaxDepth = 64;
-
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow };
+    private static readonly JsonReaderOptions StoredReaderOptions = new() { MaxDepth = StoredMaxDepth };
 
     private static readonly XmlReaderSettings XmlSettings = new()
     {
@@ -42,24 +53,29 @@ public static class FhirSerialization
 
     public static ParseResult ParseJson(ReadOnlySpan<byte> utf8)
     {
+        utf8 = utf8.StartsWith("\uFEFF"u8) ? utf8[3..] : utf8; // a byte order mark is allowed, and ignored
         try
         {
-            var reader = new Utf8JsonReader(utf8, ReaderOptions);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (CheckJsonText(utf8) is { } problem)
             {
-                return ParseResult.Failed("The body is not a JSON object. A FHIR resource starts with '{' and has a resourceType.");
+                return ParseResult.Failed(problem);
             }
 
-            reader = new Utf8JsonReader(utf8, ReaderOptions);
-            return JsonParser.TryDeserializeResource(ref reader, out var resource, out var errors)
-                ? new ParseResult(resource, null)
-                : new ParseResult(null, ToOutcome(resource, errors));
+            var reader = new Utf8JsonReader(utf8, ReaderOptions);
+            if (!JsonParser.TryDeserializeResource(ref reader, out var resource, out var errors))
+            {
+                return new ParseResult(null, ToOutcome(resource, errors));
+            }
+
+            return reader.Read()
+                ? ParseResult.Failed("The body has more after the resource. Send exactly one JSON object.")
+                : new ParseResult(resource, null);
         }
         catch (JsonException exception)
         {
             return ParseResult.Failed($"The body is not valid JSON: {exception.Message}");
         }
-        catch (Exception exception) when (exception is InvalidOperationException or FormatException or ArgumentException or DeserializationFailedException)
+        catch (Exception exception) when (exception is InvalidOperationException or FormatException or ArgumentException or OverflowException or DeserializationFailedException)
         {
             return ParseResult.Failed($"The body could not be read as a FHIR resource: {exception.Message}");
         }
@@ -72,7 +88,7 @@ public static class FhirSerialization
             var bytes = utf8.ToArray();
             if (TooDeep(bytes))
             {
-                return ParseResult.Failed($"The XML is nested more than {MaxDepth} levels deep.");
+                return ParseResult.Failed($"The XML is nested more than {MaxXmlDepth} levels deep.");
             }
 
             using var stream = new MemoryStream(bytes);
@@ -85,10 +101,66 @@ public static class FhirSerialization
         {
             return ParseResult.Failed($"The body is not well-formed XML: {exception.Message}");
         }
-        catch (Exception exception) when (exception is InvalidOperationException or FormatException or ArgumentException or DeserializationFailedException)
+        catch (Exception exception) when (exception is InvalidOperationException or FormatException or ArgumentException or OverflowException or DeserializationFailedException)
         {
             return ParseResult.Failed($"The body could not be read as a FHIR resource: {exception.Message}");
         }
+    }
+
+    /// <summary>
+    /// One pass over the JSON before the SDK sees it: it must be a single object, and its strings may
+    /// hold no character FHIR forbids (controls other than tab, CR and LF; U+FFFE, U+FFFF; unpaired
+    /// surrogates). XML readers refuse those themselves.
+    /// </summary>
+    private static string? CheckJsonText(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return "The body is not a JSON object. A FHIR resource starts with '{' and has a resourceType.";
+        }
+
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
+            {
+                continue;
+            }
+
+            // Unescaped JSON text cannot hold controls or lone surrogates, but can hold U+FFFE and U+FFFF.
+            char? forbidden = reader.ValueIsEscaped
+                ? FirstForbidden(reader.GetString()!)
+                : reader.ValueSpan.IndexOf("\uFFFE"u8) >= 0 ? '\uFFFE' : reader.ValueSpan.IndexOf("\uFFFF"u8) >= 0 ? '\uFFFF' : null;
+            if (forbidden is { } c)
+            {
+                return $"The text at byte {reader.TokenStartIndex} contains U+{(int)c:X4}, a character FHIR does not allow in strings.";
+            }
+        }
+
+        return null;
+    }
+
+    private static char? FirstForbidden(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if ((c < ' ' && c is not ('\t' or '\r' or '\n')) || c is '\uFFFE' or '\uFFFF')
+            {
+                return c;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return c;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -117,7 +189,7 @@ public static class FhirSerialization
         using var reader = XmlReader.Create(stream, XmlSettings);
         while (reader.Read())
         {
-            if (reader.Depth > MaxDepth)
+            if (reader.Depth > MaxXmlDepth)
             {
                 return true;
             }
@@ -126,13 +198,13 @@ public static class FhirSerialization
         return false;
     }
 
-    public static byte[] ToXmlBytes(Base instance) => XmlWriter.SerializeToBytes(instance);
+    public static byte[] ToXmlBytes(Base instance, bool pretty = false) => XmlWriter.SerializeToBytes(instance, pretty);
 
-    /// <summary>Reads JSON the service wrote itself; a failure here is a bug or corruption, not bad input.</summary>
+    /// <summary>Reads JSON the service wrote itself (for XML output); it was validated on the way in.</summary>
     public static Resource ReadStored(ReadOnlySpan<byte> utf8)
     {
-        var reader = new Utf8JsonReader(utf8, ReaderOptions);
-        return JsonParser.DeserializeResource(ref reader);
+        var reader = new Utf8JsonReader(utf8, StoredReaderOptions);
+        return StoredParser.DeserializeResource(ref reader);
     }
 
     private static OperationOutcome ToOutcome(Resource? partial, IEnumerable<CodedException> errors) =>

@@ -7,51 +7,74 @@ namespace Wmtty.Fhir.Validation;
 /// <summary>Rules that valid FHIR must also keep to be stored here. A broken rule is a 422, not a 400.</summary>
 public static class BusinessRules
 {
+    /// <summary>Checks the resource and everything in it, contained resources included.</summary>
     public static IReadOnlyList<OperationOutcome.IssueComponent> Check(Resource resource)
     {
         var issues = new List<OperationOutcome.IssueComponent>();
-        if (resource is Patient patient)
+        foreach (var (node, path) in Walk(resource, resource.TypeName))
         {
-            for (var i = 0; i < patient.Identifier.Count; i++)
+            switch (node)
             {
-                CheckNhsNumber(patient.Identifier[i], $"Patient.identifier[{i}]", issues);
+                case Identifier { System: NhsNumber.System } identifier:
+                    CheckNhsNumber(identifier, path, issues);
+                    break;
+                case Resource { ImplicitRules: { } rules }:
+                    issues.Add(Refuse($"{path}.implicitRules ('{Shorten(rules)}') asks readers to follow rules this service does not know, which could change what the data means.", path + ".implicitRules"));
+                    break;
             }
-        }
 
-        foreach (var (reference, path) in NhsNumberReferences(resource))
-        {
-            CheckNhsNumber(reference.Identifier, path + ".identifier", issues);
+            if (node is IModifierExtendable { ModifierExtension.Count: > 0 } modified)
+            {
+                var urls = string.Join(", ", modified.ModifierExtension.Select(e => Shorten(e.Url ?? "(no url)")));
+                issues.Add(Refuse($"{path} has a modifier extension ({urls}) this service does not understand; it could change what the data means.", path + ".modifierExtension"));
+            }
         }
 
         return issues;
     }
 
-    private static void CheckNhsNumber(Identifier? identifier, string path, List<OperationOutcome.IssueComponent> issues)
+    private static void CheckNhsNumber(Identifier identifier, string path, List<OperationOutcome.IssueComponent> issues)
     {
-        if (identifier?.System != NhsNumber.System)
-        {
-            return;
-        }
-
         if (NhsNumber.Check(identifier.Value) is { } problem)
         {
-            issues.Add(Outcome.Issue(OperationOutcome.IssueSeverity.Error, OperationOutcome.IssueType.BusinessRule, problem, path + ".value"));
+            issues.Add(Refuse(problem, path + ".value"));
         }
     }
 
-    // References that identify a patient by NHS number, e.g. subject.identifier, must carry a real one too.
-    private static IEnumerable<(ResourceReference Reference, string Path)> NhsNumberReferences(Resource resource)
+    private static OperationOutcome.IssueComponent Refuse(string diagnostics, string expression) =>
+        Outcome.Issue(OperationOutcome.IssueSeverity.Error, OperationOutcome.IssueType.BusinessRule, diagnostics, expression);
+
+    /// <summary>Every element under <paramref name="node"/> with its FHIRPath-like location.</summary>
+    private static IEnumerable<(Base Node, string Path)> Walk(Base node, string path)
     {
-        var subject = resource switch
+        yield return (node, path);
+        foreach (var (name, value) in node.EnumerateElements())
         {
-            Observation observation => (observation.Subject, "Observation.subject"),
-            QuestionnaireResponse response => (response.Subject, "QuestionnaireResponse.subject"),
-            _ => ((ResourceReference?)null, ""),
-        };
+            switch (value)
+            {
+                case Base child:
+                    foreach (var item in Walk(child, $"{path}.{name}"))
+                    {
+                        yield return item;
+                    }
 
-        if (subject.Item1 is { Identifier: not null } reference)
-        {
-            yield return (reference, subject.Item2);
+                    break;
+                case IEnumerable<Base> children:
+                    var index = 0;
+                    foreach (var child in children)
+                    {
+                        foreach (var item in Walk(child, $"{path}.{name}[{index}]"))
+                        {
+                            yield return item;
+                        }
+
+                        index++;
+                    }
+
+                    break;
+            }
         }
     }
+
+    private static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
 }

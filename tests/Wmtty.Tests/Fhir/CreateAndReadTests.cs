@@ -5,20 +5,13 @@ using Wmtty.Tests.Infrastructure;
 
 namespace Wmtty.Tests.Fhir;
 
-public sealed class CreateAndReadTests : IAsyncLifetime
+public sealed class CreateAndReadTests : AppTest
 {
-    private readonly WmttyApp app = new();
-    private HttpClient client = null!;
-
-    public async Task InitializeAsync() => client = await app.ClientAsync();
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
     [Fact]
     public async Task CreatingAPatientIs201WithLocationETagAndTheStoredResource()
     {
         var nhs = NhsNumbers.Next();
-        using var response = await client.PostAsync("/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(nhs)));
+        using var response = await Client.PostAsync("/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(nhs)));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal("W/\"1\"", response.ETag());
@@ -35,16 +28,16 @@ public sealed class CreateAndReadTests : IAsyncLifetime
     public async Task TheServerIgnoresAnIdSentOnCreate()
     {
         var json = JsonNode.Parse(Infrastructure.Fhir.Patient(NhsNumbers.Next()))!;
-        json["id"] = "chosen-by-client";
-        var created = await client.CreateAsync(json.ToJsonString());
-        Assert.NotEqual("chosen-by-client", created.Text("id"));
+        json["id"] = "chosen-by-Client";
+        var created = await Client.CreateAsync(json.ToJsonString());
+        Assert.NotEqual("chosen-by-Client", created.Text("id"));
     }
 
     [Fact]
     public async Task ReadingReturnsTheStoredBytesWithETagAndLastModified()
     {
-        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Wiśniewska"));
-        using var response = await client.GetAsync($"/fhir/Patient/{created.Text("id")}");
+        var created = await Client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Wiśniewska"));
+        using var response = await Client.GetAsync($"/fhir/Patient/{created.Text("id")}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("W/\"1\"", response.ETag());
@@ -57,10 +50,10 @@ public sealed class CreateAndReadTests : IAsyncLifetime
     [Fact]
     public async Task ReadingWithAMatchingIfNoneMatchIs304()
     {
-        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next()));
+        var created = await Client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next()));
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/fhir/Patient/{created.Text("id")}");
         request.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Parse("W/\"1\""));
-        using var response = await client.SendAsync(request);
+        using var response = await Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
         Assert.Equal("W/\"1\"", response.ETag());
@@ -70,16 +63,16 @@ public sealed class CreateAndReadTests : IAsyncLifetime
     [Fact]
     public async Task ReadingWithAStaleIfNoneMatchReturnsTheResource()
     {
-        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next()));
-        using var response = await client.SendAsync(HttpMethod.Get, $"/fhir/Patient/{created.Text("id")}", null, ("If-None-Match", "W/\"7\""));
+        var created = await Client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next()));
+        using var response = await Client.SendAsync(HttpMethod.Get, $"/fhir/Patient/{created.Text("id")}", null, ("If-None-Match", "W/\"7\""));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]
     public async Task ReadingWithIfModifiedSinceAfterTheChangeIs304()
     {
-        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next()));
-        using var response = await client.SendAsync(HttpMethod.Get, $"/fhir/Patient/{created.Text("id")}", null,
+        var created = await Client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next()));
+        using var response = await Client.SendAsync(HttpMethod.Get, $"/fhir/Patient/{created.Text("id")}", null,
             ("If-Modified-Since", DateTimeOffset.UtcNow.AddMinutes(1).ToString("R")));
         Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
     }
@@ -87,7 +80,7 @@ public sealed class CreateAndReadTests : IAsyncLifetime
     [Fact]
     public async Task ReadingAnUnknownIdIs404WithAnOperationOutcome()
     {
-        using var response = await client.GetAsync("/fhir/Patient/does-not-exist");
+        using var response = await Client.GetAsync("/fhir/Patient/does-not-exist");
         var text = await response.AssertOutcomeAsync(HttpStatusCode.NotFound);
         Assert.Contains("Patient/does-not-exist", text);
     }
@@ -95,36 +88,36 @@ public sealed class CreateAndReadTests : IAsyncLifetime
     [Fact]
     public async Task VreadReturnsTheVersionAskedFor()
     {
-        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "First"));
+        var created = await Client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "First"));
         var id = created.Text("id");
         var changed = created.DeepClone();
         changed["name"]![0]!["family"] = "Second";
-        using (var update = await client.PutAsync($"/fhir/Patient/{id}", Infrastructure.Fhir.Json(changed)))
+        using (var update = await Client.PutAsync($"/fhir/Patient/{id}", Infrastructure.Fhir.Json(changed)))
         {
             Assert.Equal(HttpStatusCode.OK, update.StatusCode);
         }
 
-        using var first = await client.GetAsync($"/fhir/Patient/{id}/_history/1");
-        using var second = await client.GetAsync($"/fhir/Patient/{id}/_history/2");
+        using var first = await Client.GetAsync($"/fhir/Patient/{id}/_history/1");
+        using var second = await Client.GetAsync($"/fhir/Patient/{id}/_history/2");
         Assert.Equal("First", (await first.BodyAsync())["name"]![0]!.Text("family"));
         Assert.Equal("W/\"1\"", first.ETag());
         Assert.Equal("Second", (await second.BodyAsync())["name"]![0]!.Text("family"));
 
-        using var missing = await client.GetAsync($"/fhir/Patient/{id}/_history/3");
+        using var missing = await Client.GetAsync($"/fhir/Patient/{id}/_history/3");
         await missing.AssertOutcomeAsync(HttpStatusCode.NotFound);
-        using var notANumber = await client.GetAsync($"/fhir/Patient/{id}/_history/x");
+        using var notANumber = await Client.GetAsync($"/fhir/Patient/{id}/_history/x");
         await notANumber.AssertOutcomeAsync(HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task PreferReturnMinimalGivesAnEmptyBodyAndPreferOperationOutcomeGivesAnOutcome()
     {
-        using var minimal = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next())), ("Prefer", "return=minimal"));
+        using var minimal = await Client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next())), ("Prefer", "return=minimal"));
         Assert.Equal(HttpStatusCode.Created, minimal.StatusCode);
         Assert.Empty(await minimal.Content.ReadAsByteArrayAsync());
         Assert.NotNull(minimal.Headers.Location);
 
-        using var outcome = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next())), ("Prefer", "return=OperationOutcome"));
+        using var outcome = await Client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next())), ("Prefer", "return=OperationOutcome"));
         Assert.Equal(HttpStatusCode.Created, outcome.StatusCode);
         var body = await outcome.BodyAsync();
         Assert.Equal("OperationOutcome", body.Text("resourceType"));
@@ -135,13 +128,13 @@ public sealed class CreateAndReadTests : IAsyncLifetime
     public async Task ConditionalCreateReturnsTheExistingResourceInsteadOfASecond()
     {
         var nhs = NhsNumbers.Next();
-        var created = await client.CreateAsync(Infrastructure.Fhir.Patient(nhs));
-        using var again = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(nhs)),
+        var created = await Client.CreateAsync(Infrastructure.Fhir.Patient(nhs));
+        using var again = await Client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(nhs)),
             ("If-None-Exist", $"identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}"));
 
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(created.Text("id"), (await again.BodyAsync()).Text("id"));
-        using var search = await client.GetAsync($"/fhir/Patient?identifier={nhs}&_total=accurate");
+        using var search = await Client.GetAsync($"/fhir/Patient?identifier={nhs}&_total=accurate");
         Assert.Equal(1, (int)(await search.BodyAsync())["total"]!);
     }
 
@@ -149,7 +142,7 @@ public sealed class CreateAndReadTests : IAsyncLifetime
     public async Task ConditionalCreateWithNoMatchCreates()
     {
         var nhs = NhsNumbers.Next();
-        using var response = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(nhs)),
+        using var response = await Client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(nhs)),
             ("If-None-Exist", $"identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}"));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
@@ -157,20 +150,20 @@ public sealed class CreateAndReadTests : IAsyncLifetime
     [Fact]
     public async Task ConditionalCreateMatchingTwoIs412AndCreatesNothing()
     {
-        await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Twin"));
-        await client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Twin"));
-        using var response = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Twin")),
+        await Client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Twin"));
+        await Client.CreateAsync(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Twin"));
+        using var response = await Client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next(), family: "Twin")),
             ("If-None-Exist", "family:exact=Twin"));
         await response.AssertOutcomeAsync(HttpStatusCode.PreconditionFailed);
 
-        using var search = await client.GetAsync("/fhir/Patient?family:exact=Twin&_summary=count");
+        using var search = await Client.GetAsync("/fhir/Patient?family:exact=Twin&_summary=count");
         Assert.Equal(2, (int)(await search.BodyAsync())["total"]!);
     }
 
     [Fact]
     public async Task ConditionalCreateWithAnUnknownCriterionIs400()
     {
-        using var response = await client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next())),
+        using var response = await Client.SendAsync(HttpMethod.Post, "/fhir/Patient", Infrastructure.Fhir.Json(Infrastructure.Fhir.Patient(NhsNumbers.Next())),
             ("If-None-Exist", "favourite-colour=blue"));
         await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
     }

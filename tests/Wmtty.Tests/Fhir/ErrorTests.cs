@@ -7,18 +7,11 @@ using F = Wmtty.Tests.Infrastructure.Fhir;
 namespace Wmtty.Tests.Fhir;
 
 /// <summary>Every refusal is an OperationOutcome with the right status, and stores nothing.</summary>
-public sealed class ErrorTests : IAsyncLifetime
+public sealed class ErrorTests : AppTest
 {
-    private readonly WmttyApp app = new();
-    private HttpClient client = null!;
-
-    public async Task InitializeAsync() => client = await app.ClientAsync();
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
     private async Task<int> PatientCountAsync()
     {
-        using var response = await client.GetAsync("/fhir/Patient?_summary=count");
+        using var response = await Client.GetAsync("/fhir/Patient?_summary=count");
         return (await response.BodyAsync())["total"]!.GetValue<int>();
     }
 
@@ -44,7 +37,7 @@ public sealed class ErrorTests : IAsyncLifetime
     [MemberData(nameof(Unparseable))]
     public async Task UnparseableBodiesAre400AndStoreNothing(string what, string body)
     {
-        using var response = await client.PostAsync("/fhir/Patient", F.Json(body));
+        using var response = await Client.PostAsync("/fhir/Patient", F.Json(body));
         var text = await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
         Assert.False(string.IsNullOrWhiteSpace(text), what);
         Assert.Equal(0, await PatientCountAsync());
@@ -53,7 +46,7 @@ public sealed class ErrorTests : IAsyncLifetime
     [Fact]
     public async Task ABodyOfTheWrongResourceTypeIs400()
     {
-        using var response = await client.PostAsync("/fhir/Patient", F.Json("""{"resourceType":"Observation","status":"final","code":{"text":"x"}}"""));
+        using var response = await Client.PostAsync("/fhir/Patient", F.Json("""{"resourceType":"Observation","status":"final","code":{"text":"x"}}"""));
         var text = await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
         Assert.Contains("Observation", text);
     }
@@ -61,7 +54,7 @@ public sealed class ErrorTests : IAsyncLifetime
     [Fact]
     public async Task AnEmptyBodyIs400()
     {
-        using var response = await client.PostAsync("/fhir/Patient", F.Json(""));
+        using var response = await Client.PostAsync("/fhir/Patient", F.Json(""));
         await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
     }
 
@@ -72,7 +65,7 @@ public sealed class ErrorTests : IAsyncLifetime
     [InlineData("1000000010", "Modulus 11 check gives 10")]
     public async Task AnInvalidNhsNumberIs422WithTheReason(string nhs, string reason)
     {
-        using var response = await client.PostAsync("/fhir/Patient", F.Json(F.Patient(nhs)));
+        using var response = await Client.PostAsync("/fhir/Patient", F.Json(F.Patient(nhs)));
         var text = await response.AssertOutcomeAsync(HttpStatusCode.UnprocessableEntity);
         Assert.Contains(reason, text);
         Assert.Equal(0, await PatientCountAsync());
@@ -86,14 +79,14 @@ public sealed class ErrorTests : IAsyncLifetime
         {
             ["identifier"] = new System.Text.Json.Nodes.JsonObject { ["system"] = "https://fhir.nhs.uk/Id/nhs-number", ["value"] = "1234567890" },
         };
-        using var response = await client.PostAsync("/fhir/Observation", F.Json(observation));
+        using var response = await Client.PostAsync("/fhir/Observation", F.Json(observation));
         await response.AssertOutcomeAsync(HttpStatusCode.UnprocessableEntity);
     }
 
     [Fact]
     public async Task AnUnsupportedResourceTypeIs404()
     {
-        using var response = await client.GetAsync("/fhir/Encounter/1");
+        using var response = await Client.GetAsync("/fhir/Encounter/1");
         var text = await response.AssertOutcomeAsync(HttpStatusCode.NotFound);
         Assert.Contains("Encounter", text);
     }
@@ -105,7 +98,7 @@ public sealed class ErrorTests : IAsyncLifetime
     [InlineData("PUT", "/fhir/metadata")]
     public async Task AnUnsupportedMethodIs405(string method, string url)
     {
-        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), url) { Content = F.Json("{}") });
+        using var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), url) { Content = F.Json("{}") });
         await response.AssertOutcomeAsync(HttpStatusCode.MethodNotAllowed);
     }
 
@@ -118,7 +111,7 @@ public sealed class ErrorTests : IAsyncLifetime
     {
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes(F.Patient(NhsNumbers.Next())));
         content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        using var response = await client.PostAsync("/fhir/Patient", content);
+        using var response = await Client.PostAsync("/fhir/Patient", content);
         await response.AssertOutcomeAsync(HttpStatusCode.UnsupportedMediaType);
         Assert.Equal(0, await PatientCountAsync());
     }
@@ -127,7 +120,7 @@ public sealed class ErrorTests : IAsyncLifetime
     public async Task AMissingContentTypeIs415()
     {
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes(F.Patient(NhsNumbers.Next())));
-        using var response = await client.PostAsync("/fhir/Patient", content);
+        using var response = await Client.PostAsync("/fhir/Patient", content);
         await response.AssertOutcomeAsync(HttpStatusCode.UnsupportedMediaType);
     }
 
@@ -138,14 +131,14 @@ public sealed class ErrorTests : IAsyncLifetime
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/fhir/Patient");
         request.Headers.TryAddWithoutValidation("Accept", accept);
-        using var response = await client.SendAsync(request);
+        using var response = await Client.SendAsync(request);
         await response.AssertOutcomeAsync(HttpStatusCode.NotAcceptable);
     }
 
     [Fact]
     public async Task AnUnsupportedFormatParameterIs406AndNothingIsCreated()
     {
-        using var response = await client.PostAsync("/fhir/Patient?_format=turtle", F.Json(F.Patient(NhsNumbers.Next())));
+        using var response = await Client.PostAsync("/fhir/Patient?_format=turtle", F.Json(F.Patient(NhsNumbers.Next())));
         await response.AssertOutcomeAsync(HttpStatusCode.NotAcceptable);
         Assert.Equal(0, await PatientCountAsync());
     }
@@ -154,7 +147,7 @@ public sealed class ErrorTests : IAsyncLifetime
     public async Task ABodyOverOneMegabyteIs413()
     {
         var big = F.Patient(NhsNumbers.Next()).Replace("\"Amina\"", "\"" + new string('a', 1024 * 1024) + "\"");
-        using var response = await client.PostAsync("/fhir/Patient", F.Json(big));
+        using var response = await Client.PostAsync("/fhir/Patient", F.Json(big));
         await response.AssertOutcomeAsync(HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(0, await PatientCountAsync());
     }
@@ -165,23 +158,23 @@ public sealed class ErrorTests : IAsyncLifetime
         var big = F.Patient(NhsNumbers.Next()).Replace("\"Amina\"", "\"" + new string('a', 1100 * 1024) + "\"");
         var content = new StreamContent(new NonSeekableStream(Encoding.UTF8.GetBytes(big)));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/fhir+json");
-        using var response = await client.PostAsync("/fhir/Patient", content);
+        using var response = await Client.PostAsync("/fhir/Patient", content);
         await response.AssertOutcomeAsync(HttpStatusCode.RequestEntityTooLarge);
     }
 
     [Fact]
     public async Task AnInvalidIdInTheUrlIs400()
     {
-        using var response = await client.GetAsync("/fhir/Patient/" + Uri.EscapeDataString("1' OR '1'='1"));
+        using var response = await Client.GetAsync("/fhir/Patient/" + Uri.EscapeDataString("1' OR '1'='1"));
         await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
-        using var tooLong = await client.GetAsync("/fhir/Patient/" + new string('a', 65));
+        using var tooLong = await Client.GetAsync("/fhir/Patient/" + new string('a', 65));
         await tooLong.AssertOutcomeAsync(HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task WithoutATokenEveryFhirEndpointIs401ButMetadataIsOpen()
     {
-        using var anonymous = app.CreateClient();
+        using var anonymous = App.CreateClient();
         using var read = await anonymous.GetAsync("/fhir/Patient/1");
         await read.AssertOutcomeAsync(HttpStatusCode.Unauthorized);
         Assert.Contains("Bearer", read.Headers.WwwAuthenticate.ToString());
@@ -196,10 +189,10 @@ public sealed class ErrorTests : IAsyncLifetime
     [Fact]
     public async Task AForgedOrExpiredTokenIs401()
     {
-        var token = await app.TokenAsync();
+        var token = await App.TokenAsync();
         var parts = token.Split('.');
         var forged = parts[0] + "." + parts[1] + "." + new string(parts[2].Reverse().ToArray());
-        using var anonymous = app.CreateClient();
+        using var anonymous = App.CreateClient();
         anonymous.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", forged);
         using var response = await anonymous.GetAsync("/fhir/Patient");
         await response.AssertOutcomeAsync(HttpStatusCode.Unauthorized);
@@ -214,7 +207,7 @@ public sealed class ErrorTests : IAsyncLifetime
     {
         var xml = "<Patient xmlns=\"http://hl7.org/fhir\">" + string.Concat(Enumerable.Repeat("<extension url=\"x\">", 20_000))
             + string.Concat(Enumerable.Repeat("</extension>", 20_000)) + "</Patient>";
-        using var response = await client.PostAsync("/fhir/Patient", new StringContent(xml, Encoding.UTF8, "application/fhir+xml"));
+        using var response = await Client.PostAsync("/fhir/Patient", new StringContent(xml, Encoding.UTF8, "application/fhir+xml"));
         await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
     }
 
@@ -222,7 +215,7 @@ public sealed class ErrorTests : IAsyncLifetime
     public async Task ASearchWithThousandsOfCriteriaIs400()
     {
         var ids = string.Join("&", Enumerable.Range(0, 5000).Select(i => $"_id=p{i}"));
-        using var response = await client.PostAsync("/fhir/Patient/_search", new StringContent(ids, Encoding.UTF8, "application/x-www-form-urlencoded"));
+        using var response = await Client.PostAsync("/fhir/Patient/_search", new StringContent(ids, Encoding.UTF8, "application/x-www-form-urlencoded"));
         await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
     }
 

@@ -7,15 +7,8 @@ using F = Wmtty.Tests.Infrastructure.Fhir;
 
 namespace Wmtty.Tests.Fhir;
 
-public sealed class FormatAndCapabilityTests : IAsyncLifetime
+public sealed class FormatAndCapabilityTests : AppTest
 {
-    private readonly WmttyApp app = new();
-    private HttpClient client = null!;
-
-    public async Task InitializeAsync() => client = await app.ClientAsync();
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
     [Fact]
     public async Task XmlCanBeSentAndReadBack()
     {
@@ -26,11 +19,11 @@ public sealed class FormatAndCapabilityTests : IAsyncLifetime
               <name><family value="Ahmed"/></name>
             </Patient>
             """;
-        using var created = await client.PostAsync("/fhir/Patient", new StringContent(xml, Encoding.UTF8, "application/fhir+xml"));
+        using var created = await Client.PostAsync("/fhir/Patient", new StringContent(xml, Encoding.UTF8, "application/fhir+xml"));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = (await created.BodyAsync()).Text("id");
 
-        using var read = await client.GetAsync($"/fhir/Patient/{id}?_format=xml");
+        using var read = await Client.GetAsync($"/fhir/Patient/{id}?_format=xml");
         Assert.Equal("application/fhir+xml", read.Content.Headers.ContentType!.MediaType);
         var text = await read.Content.ReadAsStringAsync();
         Assert.Contains("<family value=\"Ahmed\" />", text);
@@ -41,7 +34,7 @@ public sealed class FormatAndCapabilityTests : IAsyncLifetime
     public async Task AnXmlBodyWithADoctypeIsRefused()
     {
         const string xml = """<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><Patient xmlns="http://hl7.org/fhir"><name><family value="&x;"/></name></Patient>""";
-        using var response = await client.PostAsync("/fhir/Patient", new StringContent(xml, Encoding.UTF8, "application/fhir+xml"));
+        using var response = await Client.PostAsync("/fhir/Patient", new StringContent(xml, Encoding.UTF8, "application/fhir+xml"));
         await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
     }
 
@@ -52,10 +45,10 @@ public sealed class FormatAndCapabilityTests : IAsyncLifetime
     [InlineData("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")]
     public async Task JsonIsServedToClientsThatAcceptIt(string accept)
     {
-        var created = await client.CreateAsync(F.Patient(NhsNumbers.Next()));
+        var created = await Client.CreateAsync(F.Patient(NhsNumbers.Next()));
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/fhir/Patient/{created.Text("id")}");
         request.Headers.TryAddWithoutValidation("Accept", accept);
-        using var response = await client.SendAsync(request);
+        using var response = await Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/fhir+json", response.Content.Headers.ContentType!.MediaType);
     }
@@ -63,8 +56,8 @@ public sealed class FormatAndCapabilityTests : IAsyncLifetime
     [Fact]
     public async Task PrettyJsonIsIndentedAndStillTheSameResource()
     {
-        var created = await client.CreateAsync(F.Patient(NhsNumbers.Next()));
-        using var response = await client.GetAsync($"/fhir/Patient/{created.Text("id")}?_pretty=true");
+        var created = await Client.CreateAsync(F.Patient(NhsNumbers.Next()));
+        using var response = await Client.GetAsync($"/fhir/Patient/{created.Text("id")}?_pretty=true");
         var text = await response.Content.ReadAsStringAsync();
         Assert.Contains("\n", text);
         Assert.Equal(created.ToJsonString(), JsonNode.Parse(text)!.ToJsonString());
@@ -73,7 +66,7 @@ public sealed class FormatAndCapabilityTests : IAsyncLifetime
     [Fact]
     public async Task TheCapabilityStatementListsWhatIsRegistered()
     {
-        using var anonymous = app.CreateClient();
+        using var anonymous = App.CreateClient();
         using var response = await anonymous.GetAsync("/fhir/metadata");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var statement = await response.BodyAsync();
@@ -103,7 +96,7 @@ public sealed class FormatAndCapabilityTests : IAsyncLifetime
     [Fact]
     public async Task TheCapabilityStatementIsValidFhirThatTheSdkCanRead()
     {
-        using var response = await client.GetAsync("/fhir/metadata");
+        using var response = await Client.GetAsync("/fhir/metadata");
         var text = await response.Content.ReadAsStringAsync();
         var parsed = Hl7.Fhir.Serialization.PocoDeserializationExtensions.DeserializeResource(Hl7.Fhir.Serialization.FhirJsonDeserializer.STRICT, text);
         Assert.IsType<Hl7.Fhir.Model.CapabilityStatement>(parsed);
@@ -112,7 +105,7 @@ public sealed class FormatAndCapabilityTests : IAsyncLifetime
     [Fact]
     public async Task HealthEndpointsAnswerWithoutAToken()
     {
-        using var anonymous = app.CreateClient();
+        using var anonymous = App.CreateClient();
         using var live = await anonymous.GetAsync("/health/live");
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         using var ready = await anonymous.GetAsync("/health/ready");
@@ -123,13 +116,13 @@ public sealed class FormatAndCapabilityTests : IAsyncLifetime
     [Fact]
     public async Task ReadinessFailsWhenTheDatabaseIsGone()
     {
-        using var anonymous = app.CreateClient();
+        using var anonymous = App.CreateClient();
         (await anonymous.GetAsync("/health/ready")).Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        File.Delete(app.DatabasePath);
-        File.Delete(app.DatabasePath + "-wal");
-        File.Delete(app.DatabasePath + "-shm");
-        Directory.Delete(app.DataDirectory, recursive: true);
+        File.Delete(App.DatabasePath);
+        File.Delete(App.DatabasePath + "-wal");
+        File.Delete(App.DatabasePath + "-shm");
+        Directory.Delete(App.DataDirectory, recursive: true);
         using var ready = await anonymous.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         using var live = await anonymous.GetAsync("/health/live");

@@ -6,18 +6,11 @@ using F = Wmtty.Tests.Infrastructure.Fhir;
 
 namespace Wmtty.Tests.Search;
 
-public sealed class SearchTests : IAsyncLifetime
+public sealed class SearchTests : AppTest
 {
-    private readonly WmttyApp app = new();
-    private HttpClient client = null!;
-
-    public async Task InitializeAsync() => client = await app.ClientAsync();
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
     private async Task<JsonNode> SearchAsync(string url, HttpStatusCode expected = HttpStatusCode.OK)
     {
-        using var response = await client.GetAsync(url);
+        using var response = await Client.GetAsync(url);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == expected, $"{url}: expected {(int)expected}, got {(int)response.StatusCode}: {text}");
         var bundle = JsonNode.Parse(text)!;
@@ -31,8 +24,8 @@ public sealed class SearchTests : IAsyncLifetime
     public async Task PatientsAreFoundByNhsNumberWithOrWithoutTheSystem()
     {
         var nhs = NhsNumbers.Next();
-        var patient = await client.CreateAsync(F.Patient(nhs));
-        await client.CreateAsync(F.Patient(NhsNumbers.Next()));
+        var patient = await Client.CreateAsync(F.Patient(nhs));
+        await Client.CreateAsync(F.Patient(NhsNumbers.Next()));
 
         Assert.Equal([patient.Text("id")], Ids(await SearchAsync($"/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}")));
         Assert.Equal([patient.Text("id")], Ids(await SearchAsync($"/fhir/Patient?identifier={nhs}")));
@@ -43,8 +36,8 @@ public sealed class SearchTests : IAsyncLifetime
     [Fact]
     public async Task NamesMatchByPrefixIgnoringCaseAndAccentsAndExactlyWithExact()
     {
-        var zoe = await client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "Zoë-Łukasik"));
-        await client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "Begum"));
+        var zoe = await Client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "Zoë-Łukasik"));
+        await Client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "Begum"));
 
         Assert.Equal([zoe.Text("id")], Ids(await SearchAsync("/fhir/Patient?family=zoe")));
         Assert.Equal([zoe.Text("id")], Ids(await SearchAsync("/fhir/Patient?name=ZOË")));
@@ -56,12 +49,12 @@ public sealed class SearchTests : IAsyncLifetime
     [Fact]
     public async Task ObservationsAreFoundByPatientSubjectCodeCategoryStatusAndDate()
     {
-        var patient = (await client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
-        var other = (await client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
-        var interpreter = (await client.CreateAsync(F.Observation(patient, "54588-9", "2024-05-17T10:30:00Z"))).Text("id");
-        var beliefs = (await client.CreateAsync(F.Observation(patient, "81364-2", "2023-01-02T09:00:00Z"))).Text("id");
-        var others = (await client.CreateAsync(F.Observation(other, "54588-9", "2024-05-17T10:30:00Z"))).Text("id");
-        var amended = (await client.CreateAsync(F.Observation(patient, "95541-9", "2024-06-01", status: "amended"))).Text("id");
+        var patient = (await Client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
+        var other = (await Client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
+        var interpreter = (await Client.CreateAsync(F.Observation(patient, "54588-9", "2024-05-17T10:30:00Z"))).Text("id");
+        var beliefs = (await Client.CreateAsync(F.Observation(patient, "81364-2", "2023-01-02T09:00:00Z"))).Text("id");
+        var others = (await Client.CreateAsync(F.Observation(other, "54588-9", "2024-05-17T10:30:00Z"))).Text("id");
+        var amended = (await Client.CreateAsync(F.Observation(patient, "95541-9", "2024-06-01", status: "amended"))).Text("id");
 
         Assert.Equal([interpreter, beliefs, amended], Ids(await SearchAsync($"/fhir/Observation?patient={patient}")));
         Assert.Equal([interpreter, beliefs, amended], Ids(await SearchAsync($"/fhir/Observation?patient=Patient/{patient}")));
@@ -87,8 +80,8 @@ public sealed class SearchTests : IAsyncLifetime
     public async Task ReferencesCanBeSearchedByThePatientsNhsNumber()
     {
         var nhs = NhsNumbers.Next();
-        var patient = (await client.CreateAsync(F.Patient(nhs))).Text("id");
-        var byReference = (await client.CreateAsync(F.Observation(patient))).Text("id");
+        var patient = (await Client.CreateAsync(F.Patient(nhs))).Text("id");
+        var byReference = (await Client.CreateAsync(F.Observation(patient))).Text("id");
 
         var byIdentifier = JsonNode.Parse(F.Observation(patient))!;
         byIdentifier["subject"] = new JsonObject
@@ -96,8 +89,8 @@ public sealed class SearchTests : IAsyncLifetime
             ["type"] = "Patient",
             ["identifier"] = new JsonObject { ["system"] = "https://fhir.nhs.uk/Id/nhs-number", ["value"] = nhs },
         };
-        var logical = (await client.CreateAsync(byIdentifier.ToJsonString())).Text("id");
-        await client.CreateAsync(F.Observation((await client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id")));
+        var logical = (await Client.CreateAsync(byIdentifier.ToJsonString())).Text("id");
+        await Client.CreateAsync(F.Observation((await Client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id")));
 
         var found = Ids(await SearchAsync($"/fhir/Observation?subject:identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}"));
         Assert.Equal([byReference, logical], found);
@@ -108,10 +101,10 @@ public sealed class SearchTests : IAsyncLifetime
     public async Task QuestionnairesAreFoundByUrlVersionAndStatusAndResponsesByCanonical()
     {
         const string url = "https://wmtty.example/Questionnaire/what-matters";
-        var v1 = (await client.CreateAsync($$"""{"resourceType":"Questionnaire","url":"{{url}}","version":"1.0.0","status":"retired","name":"WhatMatters"}""")).Text("id");
-        var v2 = (await client.CreateAsync($$"""{"resourceType":"Questionnaire","url":"{{url}}","version":"2.0.0","status":"active","title":"What matters to you"}""")).Text("id");
-        var patient = (await client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
-        var response = (await client.CreateAsync($$$"""
+        var v1 = (await Client.CreateAsync($$"""{"resourceType":"Questionnaire","url":"{{url}}","version":"1.0.0","status":"retired","name":"WhatMatters"}""")).Text("id");
+        var v2 = (await Client.CreateAsync($$"""{"resourceType":"Questionnaire","url":"{{url}}","version":"2.0.0","status":"active","title":"What matters to you"}""")).Text("id");
+        var patient = (await Client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
+        var response = (await Client.CreateAsync($$$"""
             {"resourceType":"QuestionnaireResponse","questionnaire":"{{{url}}}|2.0.0","status":"completed",
              "subject":{"reference":"Patient/{{{patient}}}"},"authored":"2024-05-17T10:30:00Z",
              "identifier":{"system":"https://wmtty.example/id","value":"r-1"}}
@@ -131,12 +124,12 @@ public sealed class SearchTests : IAsyncLifetime
     [Fact]
     public async Task DerivedFromFindsTheObservationsOfAResponse()
     {
-        var patient = (await client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
-        var response = (await client.CreateAsync($$$"""{"resourceType":"QuestionnaireResponse","status":"completed","subject":{"reference":"Patient/{{{patient}}}"}}""")).Text("id");
+        var patient = (await Client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
+        var response = (await Client.CreateAsync($$$"""{"resourceType":"QuestionnaireResponse","status":"completed","subject":{"reference":"Patient/{{{patient}}}"}}""")).Text("id");
         var observation = JsonNode.Parse(F.Observation(patient))!;
         observation["derivedFrom"] = new JsonArray(new JsonObject { ["reference"] = $"QuestionnaireResponse/{response}" });
-        var derived = (await client.CreateAsync(observation.ToJsonString())).Text("id");
-        await client.CreateAsync(F.Observation(patient));
+        var derived = (await Client.CreateAsync(observation.ToJsonString())).Text("id");
+        await Client.CreateAsync(F.Observation(patient));
 
         Assert.Equal([derived], Ids(await SearchAsync($"/fhir/Observation?derived-from=QuestionnaireResponse/{response}")));
     }
@@ -144,8 +137,8 @@ public sealed class SearchTests : IAsyncLifetime
     [Fact]
     public async Task IdAndLastUpdatedAreSearchable()
     {
-        var first = (await client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
-        var second = (await client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
+        var first = (await Client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
+        var second = (await Client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
         Assert.Equal([first, second], Ids(await SearchAsync($"/fhir/Patient?_id={first},{second}")));
         Assert.Equal([first], Ids(await SearchAsync($"/fhir/Patient?_id={first}")));
         Assert.Equal([first, second], Ids(await SearchAsync($"/fhir/Patient?_lastUpdated=ge{DateTime.UtcNow.AddHours(-1):yyyy-MM-ddTHH:mm:ss}Z")));
@@ -155,7 +148,7 @@ public sealed class SearchTests : IAsyncLifetime
     [Fact]
     public async Task UnknownParametersAreIgnoredAndReportedOrRefusedWhenStrict()
     {
-        var patient = await client.CreateAsync(F.Patient(NhsNumbers.Next()));
+        var patient = await Client.CreateAsync(F.Patient(NhsNumbers.Next()));
         var bundle = await SearchAsync($"/fhir/Patient?_id={patient.Text("id")}&shoe-size=9");
         Assert.Equal(1, bundle.Count());
         var outcome = bundle["entry"]!.AsArray().Single(e => e!["search"]!.Text("mode") == "outcome")!["resource"]!;
@@ -163,7 +156,7 @@ public sealed class SearchTests : IAsyncLifetime
         Assert.Contains("shoe-size", outcome["issue"]![0]!.Text("diagnostics"));
         Assert.DoesNotContain("shoe-size", bundle.Link("self"));
 
-        using var strict = await client.SendAsync(HttpMethod.Get, "/fhir/Patient?shoe-size=9", null, ("Prefer", "handling=strict"));
+        using var strict = await Client.SendAsync(HttpMethod.Get, "/fhir/Patient?shoe-size=9", null, ("Prefer", "handling=strict"));
         var text = await strict.AssertOutcomeAsync(HttpStatusCode.BadRequest);
         Assert.Contains("shoe-size", text);
     }
@@ -184,14 +177,14 @@ public sealed class SearchTests : IAsyncLifetime
     [InlineData("/fhir/Patient?_cursor=not-a-cursor")]
     public async Task MalformedSearchValuesAre400(string url)
     {
-        using var response = await client.GetAsync(url);
+        using var response = await Client.GetAsync(url);
         await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task HostileValuesAreJustValues()
     {
-        await client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "O'Brien"));
+        await Client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "O'Brien"));
         Assert.Equal(1, (await SearchAsync("/fhir/Patient?family=o'brien")).Count());
         Assert.Equal(0, (await SearchAsync("/fhir/Patient?family=x' OR '1'='1")).Count());
         Assert.Equal(0, (await SearchAsync("/fhir/Patient?identifier=1%27%3B%20DROP%20TABLE%20resource%3B--")).Count());
@@ -203,7 +196,7 @@ public sealed class SearchTests : IAsyncLifetime
     {
         for (var i = 0; i < 3; i++)
         {
-            await client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "Counted"));
+            await Client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "Counted"));
         }
 
         var count = await SearchAsync("/fhir/Patient?family=counted&_summary=count");
@@ -224,7 +217,7 @@ public sealed class SearchTests : IAsyncLifetime
         var created = new List<string>();
         for (var i = 0; i < 7; i++)
         {
-            created.Add((await client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "Paged"))).Text("id"));
+            created.Add((await Client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "Paged"))).Text("id"));
         }
 
         foreach (var sort in new[] { "", "&_sort=_lastUpdated", "&_sort=-_lastUpdated" })
@@ -252,7 +245,7 @@ public sealed class SearchTests : IAsyncLifetime
     {
         for (var i = 0; i < 21; i++)
         {
-            await client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "Many"));
+            await Client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "Many"));
         }
 
         var page = await SearchAsync("/fhir/Patient?family=many");
@@ -268,26 +261,96 @@ public sealed class SearchTests : IAsyncLifetime
     public async Task SearchByPostFormMatchesSearchByGet()
     {
         var nhs = NhsNumbers.Next();
-        var patient = await client.CreateAsync(F.Patient(nhs));
-        using var response = await client.PostAsync("/fhir/Patient/_search", new FormUrlEncodedContent([new("identifier", nhs)]));
+        var patient = await Client.CreateAsync(F.Patient(nhs));
+        using var response = await Client.PostAsync("/fhir/Patient/_search", new FormUrlEncodedContent([new("identifier", nhs)]));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var bundle = await response.BodyAsync();
         Assert.Equal([patient.Text("id")], Ids(bundle));
         Assert.Contains($"identifier={nhs}", bundle.Link("self"));
 
-        using var wrongType = await client.PostAsync("/fhir/Patient/_search", F.Json("{}"));
+        using var wrongType = await Client.PostAsync("/fhir/Patient/_search", F.Json("{}"));
         await wrongType.AssertOutcomeAsync(HttpStatusCode.UnsupportedMediaType);
     }
 
     [Fact]
     public async Task SearchResultsCanBeAskedForInXml()
     {
-        await client.CreateAsync(F.Patient(NhsNumbers.Next()));
+        await Client.CreateAsync(F.Patient(NhsNumbers.Next()));
         using var request = new HttpRequestMessage(HttpMethod.Get, "/fhir/Patient");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+xml"));
-        using var response = await client.SendAsync(request);
+        using var response = await Client.SendAsync(request);
         Assert.Equal("application/fhir+xml", response.Content.Headers.ContentType!.MediaType);
         var xml = await response.Content.ReadAsStringAsync();
         Assert.StartsWith("<Bundle xmlns=\"http://hl7.org/fhir\">", xml);
+    }
+
+    [Fact]
+    public async Task AResponseToALocalQuestionnaireIsFoundByItsReference()
+    {
+        var questionnaire = (await Client.CreateAsync("""{"resourceType":"Questionnaire","status":"active"}""")).Text("id");
+        var relative = (await Client.CreateAsync($$$"""{"resourceType":"QuestionnaireResponse","status":"completed","questionnaire":"Questionnaire/{{{questionnaire}}}"}""")).Text("id");
+        var absolute = (await Client.CreateAsync($$$"""{"resourceType":"QuestionnaireResponse","status":"completed","questionnaire":"http://localhost/fhir/Questionnaire/{{{questionnaire}}}"}""")).Text("id");
+
+        Assert.Equal([relative, absolute], Ids(await SearchAsync($"/fhir/QuestionnaireResponse?questionnaire=Questionnaire/{questionnaire}")));
+        Assert.Equal([relative, absolute], Ids(await SearchAsync($"/fhir/QuestionnaireResponse?questionnaire=http://localhost/fhir/Questionnaire/{questionnaire}")));
+    }
+
+    [Fact]
+    public async Task DatesInTheYear9999AreIndexedAndSearchable()
+    {
+        var patient = (await Client.CreateAsync(F.Patient(NhsNumbers.Next(), birthDate: "9999-12-31"))).Text("id");
+        Assert.Equal([patient], Ids(await SearchAsync("/fhir/Patient?birthdate=9999-12-31")));
+        Assert.Equal([patient], Ids(await SearchAsync("/fhir/Patient?birthdate=9999")));
+        Assert.Equal([patient], Ids(await SearchAsync("/fhir/Patient?birthdate=ge9000")));
+    }
+
+    [Theory]
+    [InlineData("_summary=count&_total=none")]
+    [InlineData("_total=none&_summary=count")]
+    [InlineData("_count=0")]
+    public async Task ACountOnlySearchAlwaysHasItsTotal(string query)
+    {
+        await Client.CreateAsync(F.Patient(NhsNumbers.Next()));
+        var bundle = await SearchAsync($"/fhir/Patient?{query}");
+        Assert.Equal(1, bundle["total"]!.GetValue<int>());
+        Assert.Null(bundle["entry"]);
+    }
+
+    [Fact]
+    public async Task AnUpdateDuringPagingDoesNotMoveTheResourceToALaterPage()
+    {
+        var created = new List<JsonNode>();
+        for (var i = 0; i < 6; i++)
+        {
+            created.Add(await Client.CreateAsync(F.Patient(NhsNumbers.Next(), family: "Walked")));
+        }
+
+        var first = await SearchAsync("/fhir/Patient?family=walked&_count=3");
+        var seen = first.Resources().Select(r => r.Text("id")).ToList();
+        var changed = created[0].DeepClone();
+        changed["gender"] = "female";
+        (await Client.PutAsync($"/fhir/Patient/{created[0].Text("id")}", F.Json(changed))).Dispose();
+
+        string? next = first.Link("next");
+        while (next is not null)
+        {
+            var page = await SearchAsync(next);
+            seen.AddRange(page.Resources().Select(r => r.Text("id")));
+            next = page.Link("next");
+        }
+
+        Assert.Equal(created.Select(c => c.Text("id")), seen);
+    }
+
+    [Fact]
+    public async Task APatientParameterFindsReferencesMadeOnlyByNhsNumber()
+    {
+        var nhs = NhsNumbers.Next();
+        var observation = JsonNode.Parse(F.Observation("x"))!;
+        observation["subject"] = new JsonObject { ["identifier"] = new JsonObject { ["system"] = "https://fhir.nhs.uk/Id/nhs-number", ["value"] = nhs } };
+        var id = (await Client.CreateAsync(observation.ToJsonString())).Text("id");
+
+        Assert.Equal([id], Ids(await SearchAsync($"/fhir/Observation?patient:identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}")));
+        Assert.Equal([id], Ids(await SearchAsync($"/fhir/Observation?subject:identifier={nhs}")));
     }
 }

@@ -50,7 +50,7 @@ public sealed class MigrationTests : IDisposable
         Database().Migrate();
         using (var connection = Open())
         {
-            connection.Execute("INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, json) VALUES ('Patient', 'kept', 1, 1, 0, 0, x'7B7D')");
+            connection.Execute("INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, request_method, response_status, json) VALUES ('Patient', 'kept', 1, 1, 0, 0, 'POST', 201, x'7B7D')");
         }
 
         var again = Database().Migrate();

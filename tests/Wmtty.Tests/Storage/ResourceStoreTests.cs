@@ -39,7 +39,7 @@ public sealed class ResourceStoreTests : IDisposable
         index.Dates.Add(new DateRow("date", 1000, 1999));
         index.Strings.Add(new StringRow("name", "khan", "Khan"));
         index.References.Add(new ReferenceRow("subject", "Patient", "p1", null, null));
-        return new NewVersion("Observation", id, version, DateTimeOffset.UtcNow, "{\"resourceType\":\"Observation\"}"u8.ToArray(), index);
+        return new NewVersion("Observation", id, version, DateTimeOffset.UtcNow, version == 1 ? VersionChange.Created : VersionChange.Updated, "{\"resourceType\":\"Observation\"}"u8.ToArray(), index);
     }
 
     private Task WriteAsync(NewVersion version) => store.WriteAsync(async (session, _) =>

@@ -1,23 +1,29 @@
--- Every version of every resource. resource_key is monotonic and never reused (AUTOINCREMENT), so it
--- orders insertion and backs keyset paging. json is the UTF-8 resource, meta included; NULL for a delete.
+-- Every version of every resource. resource_key is monotonic and never reused (AUTOINCREMENT).
+-- origin_key is the resource_key of the resource's first version, copied to every later one: the
+-- default search order and its keyset, so a resource keeps its place in paging when it is updated.
+-- request_method and response_status record how the version came about, for history.
+-- json is the UTF-8 resource, meta included; NULL for a delete.
 CREATE TABLE resource (
-    resource_key   INTEGER PRIMARY KEY AUTOINCREMENT,
-    resource_type  TEXT    NOT NULL,
-    resource_id    TEXT    NOT NULL,
-    version        INTEGER NOT NULL,
-    is_current     INTEGER NOT NULL,
-    is_deleted     INTEGER NOT NULL,
-    last_updated   INTEGER NOT NULL, -- Unix milliseconds, UTC
-    json           BLOB    NULL,
+    resource_key     INTEGER PRIMARY KEY AUTOINCREMENT,
+    resource_type    TEXT    NOT NULL,
+    resource_id      TEXT    NOT NULL,
+    version          INTEGER NOT NULL,
+    is_current       INTEGER NOT NULL,
+    is_deleted       INTEGER NOT NULL,
+    last_updated     INTEGER NOT NULL, -- Unix milliseconds, UTC
+    origin_key       INTEGER NULL,     -- set in the same transaction as the insert
+    request_method   TEXT    NOT NULL, -- POST, PUT or DELETE
+    response_status  INTEGER NOT NULL, -- 201, 200 or 204
+    json             BLOB    NULL,
     CONSTRAINT uq_resource_version UNIQUE (resource_type, resource_id, version)
 );
 
 -- At most one current version of a resource.
 CREATE UNIQUE INDEX ux_resource_current ON resource (resource_type, resource_id) WHERE is_current = 1;
 
--- Type-wide searches page through live current versions in key or last-updated order.
-CREATE INDEX ix_resource_live_key ON resource (resource_type, resource_key) WHERE is_current = 1 AND is_deleted = 0;
-CREATE INDEX ix_resource_live_updated ON resource (resource_type, last_updated, resource_key) WHERE is_current = 1 AND is_deleted = 0;
+-- Type-wide searches page through live current versions in origin or last-updated order.
+CREATE INDEX ix_resource_live_origin ON resource (resource_type, origin_key) WHERE is_current = 1 AND is_deleted = 0;
+CREATE INDEX ix_resource_live_updated ON resource (resource_type, last_updated, origin_key) WHERE is_current = 1 AND is_deleted = 0;
 
 -- Search index rows belong to the current version only; they are rewritten with it.
 CREATE TABLE token_index (
