@@ -42,6 +42,11 @@ app.Lifetime.ApplicationStarted.Register(() =>
     {
         app.Logger.DevelopmentSignInOn($"{first}{DevelopmentSignInEndpoints.TokenPath}");
     }
+
+    if (!app.Environment.IsDevelopment() && string.IsNullOrWhiteSpace(app.Configuration[$"{FhirOptions.Section}:BaseUrl"]))
+    {
+        app.Logger.BaseUrlFromRequests();
+    }
 });
 
 app.Run();

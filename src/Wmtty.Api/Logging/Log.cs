@@ -15,6 +15,9 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Warning, "Development sign-in is ON. Get a token with: curl '{TokenUrl}?role=clinician' (roles: ehr, clinician, patient, admin; add &nhs=<NHS number> for a patient).")]
     public static partial void DevelopmentSignInOn(this ILogger logger, string tokenUrl);
 
+    [LoggerMessage(1003, LogLevel.Warning, "Fhir:BaseUrl is not set, so links, Location headers and the test for references to this server follow each request's Host header. Set it to the public FHIR base URL.")]
+    public static partial void BaseUrlFromRequests(this ILogger logger);
+
     [LoggerMessage(1010, LogLevel.Information, "Applied database migrations {Versions}; schema is now at version {SchemaVersion}.")]
     public static partial void MigrationsApplied(this ILogger logger, string versions, int schemaVersion);
 
