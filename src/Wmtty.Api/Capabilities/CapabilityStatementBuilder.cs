@@ -68,7 +68,7 @@ internal sealed class CapabilityStatementBuilder(EndpointDataSource endpoints, T
         var resource = new CapabilityStatement.ResourceComponent
         {
             Type = type,
-            Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
+            Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate, // versions kept, and If-Match honoured
             ReadHistory = codes.Contains(FhirInteraction.VRead),
             UpdateCreate = codes.Contains(FhirInteraction.Update),
             ConditionalCreate = codes.Contains(FhirInteraction.Create),

@@ -30,6 +30,15 @@ internal static class FhirStatusPages
                 _ => (IssueType.Processing, $"The request failed with HTTP status {status}."),
             };
 
+            try
+            {
+                FhirFormats.Negotiate(http); // answer in the format asked for, when it is one the service speaks
+            }
+            catch (FhirException)
+            {
+                // Nothing acceptable was asked for: the error goes out as JSON, which every client reads.
+            }
+
             await FhirResult.Of(status, FhirOutcome.Error(code, text)).ExecuteAsync(http);
         });
 

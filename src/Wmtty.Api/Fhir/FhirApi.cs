@@ -12,12 +12,15 @@ internal static class FhirApi
 {
     public static WebApplicationBuilder AddFhirApi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<FhirOptions>().BindConfiguration(FhirOptions.Section);
+        builder.Services.AddOptions<FhirOptions>().BindConfiguration(FhirOptions.Section)
+            .Validate(options => options.HasValidBaseUrl(), "Fhir:BaseUrl must be an absolute http or https URL, such as https://wmtty.example.nhs.uk/fhir.")
+            .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ResourceWriter>();
         builder.Services.AddSingleton<CapabilityStatementBuilder>();
         builder.Services.AddExceptionHandler<FhirExceptionHandler>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddRequestDecompression();
         return builder;
     }
 

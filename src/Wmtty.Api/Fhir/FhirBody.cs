@@ -28,7 +28,7 @@ internal static class FhirBody
         var resource = parsed.Resource!;
         if (resource.TypeName != expectedType)
         {
-            throw FhirException.BadRequest($"The body is a {resource.TypeName}, but this endpoint takes a {expectedType}.");
+            throw FhirException.BadRequest($"The body is {Article(resource.TypeName)} {resource.TypeName}, but this endpoint takes {Article(expectedType)} {expectedType}.");
         }
 
         return resource;
@@ -37,7 +37,16 @@ internal static class FhirBody
     /// <summary>Reads the whole body, refusing with 413 anything over the limit, whether or not it declared its length.</summary>
     public static async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > MaxBytes)
+        // gzip, deflate and br were already decoded (and the header removed) by request decompression.
+        var encoding = request.Headers.ContentEncoding.ToString();
+        if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FhirException(StatusCodes.Status415UnsupportedMediaType, FhirOutcome.Error(IssueType.NotSupported,
+                $"Content-Encoding '{(encoding.Length <= 40 ? encoding : encoding[..40])}' is not supported. Send the body as it is, or with gzip, deflate or br."));
+        }
+
+        // A declared length is of the encoded body; the decoded body is measured as it is read.
+        if (request.ContentLength > MaxBytes && request.Headers.ContentEncoding.Count == 0)
         {
             throw TooLarge();
         }
@@ -64,6 +73,8 @@ internal static class FhirBody
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    private static string Article(string type) => "AEIOU".Contains(type[0], StringComparison.Ordinal) ? "an" : "a";
 
     private static FhirException TooLarge() => new(
         StatusCodes.Status413PayloadTooLarge,

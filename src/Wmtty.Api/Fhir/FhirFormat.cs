@@ -29,9 +29,10 @@ internal static class FhirFormats
         string.Equals(context.Request.Query["_pretty"], "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Chooses the response format, or throws 406 when the client accepts nothing the service writes.</summary>
-    public static FhirFormat Negotiate(HttpContext context)
+    /// <param name="formatParameter">A <c>_format</c> that did not come in the query string, e.g. from a POST _search form.</param>
+    public static FhirFormat Negotiate(HttpContext context, string? formatParameter = null)
     {
-        var format = Choose(context.Request);
+        var format = Choose(context.Request, formatParameter ?? context.Request.Query["_format"].ToString());
         context.Items[ItemKey] = format;
         return format;
     }
@@ -73,9 +74,8 @@ internal static class FhirFormats
             ? HeaderUtilities.RemoveQuotes(parameter.Value).Value
             : null;
 
-    private static FhirFormat Choose(HttpRequest request)
+    private static FhirFormat Choose(HttpRequest request, string requested)
     {
-        var requested = request.Query["_format"].ToString();
         if (requested.Length > 0)
         {
             // A '+' in a query string arrives as a space.

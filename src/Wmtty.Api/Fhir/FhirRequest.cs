@@ -11,25 +11,34 @@ internal sealed class FhirOptions
 
     /// <summary>The public base URL (e.g. https://wmtty.example.nhs.uk/fhir) used in links and fullUrls; when empty, taken from each request.</summary>
     public string? BaseUrl { get; set; }
+
+    public bool HasValidBaseUrl() =>
+        string.IsNullOrWhiteSpace(BaseUrl)
+        || (Uri.TryCreate(BaseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment));
 }
 
 /// <summary>What handlers read from a FHIR request besides its body: base URL, ids and Prefer.</summary>
 internal static class FhirRequest
 {
-    public static string BaseUrl(HttpContext context)
+    public static string BaseUrl(HttpContext context) => BaseUri(context).AbsoluteUri.TrimEnd('/');
+
+    /// <summary>The base as a URI ending in '/', as reference parsing expects; 400 when the Host header cannot make one.</summary>
+    public static Uri BaseUri(HttpContext context)
     {
         var configured = context.RequestServices.GetRequiredService<IOptions<FhirOptions>>().Value.BaseUrl;
         if (!string.IsNullOrWhiteSpace(configured))
         {
-            return configured.TrimEnd('/');
+            return new Uri(configured.TrimEnd('/') + "/");
         }
 
         var request = context.Request;
-        return $"{request.Scheme}://{request.Host}{request.PathBase}/fhir";
-    }
+        if (!request.Host.HasValue || !Uri.TryCreate($"{request.Scheme}://{request.Host}{request.PathBase}/fhir/", UriKind.Absolute, out var uri))
+        {
+            throw FhirException.BadRequest("The Host header is missing or is not a valid host name.");
+        }
 
-    /// <summary>The base as a URI ending in '/', as reference parsing expects.</summary>
-    public static Uri BaseUri(HttpContext context) => new(BaseUrl(context) + "/");
+        return uri;
+    }
 
     public static void RequireValidId(string type, string id)
     {

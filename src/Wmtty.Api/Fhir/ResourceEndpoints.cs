@@ -68,6 +68,11 @@ internal static class ResourceEndpoints
             throw FhirException.BadRequest($"'{(vid.Length <= 20 ? vid : vid[..20])}' is not a version id: versions are whole numbers from 1.");
         }
 
+        if (vid[0] == '0')
+        {
+            throw FhirException.NotFound($"{type}/{id} has no version '{vid}'; version ids are written without leading zeros."); // ids compare as strings
+        }
+
         var stored = await store.ReadVersionAsync(type, id, version, cancellationToken)
             ?? throw FhirException.NotFound($"{type}/{id} has no version {version}.");
         return Stored(http, stored);
@@ -94,6 +99,11 @@ internal static class ResourceEndpoints
         var condition = Criteria(type, http.Request.QueryString.Value ?? "", "A conditional update", http);
         var conditions = WriteConditions.From(http.Request);
         var resource = await FhirBody.ReadResourceAsync(http, type, cancellationToken);
+        if (resource.Id is not null)
+        {
+            FhirRequest.RequireValidId(type, resource.Id);
+        }
+
         var outcome = await writer.ConditionalUpdateAsync(resource, condition, conditions, FhirRequest.BaseUri(http), cancellationToken);
         return Written(http, outcome, outcome.Kind == WriteKind.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
@@ -136,13 +146,14 @@ internal static class ResourceEndpoints
             throw FhirException.NotFound($"{type}/{id} does not exist.");
         }
 
-        var versions = await store.HistoryAsync(type, id, before, since, count, cancellationToken);
+        var rows = await store.HistoryAsync(type, id, before, since, count + 1, cancellationToken);
+        var versions = PageLimits.Take(rows, count, v => v.Json?.Length ?? 0);
         var baseUrl = FhirRequest.BaseUrl(http);
         var link = $"{baseUrl}/{type}/{id}/_history";
         var kept = Pairs(query, "_count", "_since", "_format", "_pretty");
         var self = link + QueryString.Create(Pairs(query, "_count", "_since", "_format", "_pretty", SearchCursors.Parameter));
         string? next = null;
-        if (versions.Count == count && versions[^1].Version > 1)
+        if (rows.Count > versions.Count)
         {
             next = link + QueryString.Create([.. kept, new(SearchCursors.Parameter, versions[^1].Version.ToString(CultureInfo.InvariantCulture))]);
         }

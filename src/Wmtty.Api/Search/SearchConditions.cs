@@ -103,6 +103,12 @@ internal static class SearchConditions
             return new ReferenceCondition(definition.Name, targetType, unescaped);
         }
 
+        // url|version names one version of a canonical resource; the index keeps that form as it is.
+        if (unescaped.Contains('|', StringComparison.Ordinal))
+        {
+            return new ReferenceCondition(definition.Name, null, unescaped);
+        }
+
         var reference = LocalReference.Parse(unescaped, localBase)
             ?? throw FhirException.BadRequest($"'{name}' takes a reference such as Patient/123, not '{Shorten(value)}'.");
         if (targetType is not null && reference.Type is not null && reference.Type != targetType)

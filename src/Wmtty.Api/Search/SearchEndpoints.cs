@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.OpenApi;
@@ -28,17 +29,24 @@ internal static class SearchEndpoints
 
     private static async Task<IResult> SearchByPost(string type, HttpContext http, IResourceStore store, CancellationToken cancellationToken)
     {
-        var contentType = http.Request.ContentType ?? "";
-        if (!contentType.StartsWith(FhirFormats.FormMediaType, StringComparison.OrdinalIgnoreCase))
+        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var contentType)
+            || !contentType.MediaType.Equals(FhirFormats.FormMediaType, StringComparison.OrdinalIgnoreCase)
+            || (contentType.Charset.HasValue && !HeaderUtilities.RemoveQuotes(contentType.Charset).Equals("utf-8", StringComparison.OrdinalIgnoreCase)))
         {
             throw new FhirException(StatusCodes.Status415UnsupportedMediaType, FhirOutcome.Error(IssueType.NotSupported,
-                $"POST _search takes its parameters as '{FhirFormats.FormMediaType}', not '{contentType}'."));
+                $"POST _search takes its parameters as '{FhirFormats.FormMediaType}' in UTF-8, not '{http.Request.ContentType}'."));
         }
 
         var body = await FhirBody.ReadBytesAsync(http.Request, cancellationToken);
-        var form = QueryHelpers.ParseQuery("?" + System.Text.Encoding.UTF8.GetString(body));
-        var parameters = Flatten(http.Request.Query).Concat(form.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))));
-        return await SearchAsync(type, parameters, http, store, cancellationToken);
+        var form = QueryHelpers.ParseQuery("?" + System.Text.Encoding.UTF8.GetString(body))
+            .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")))
+            .ToList();
+        if (form.LastOrDefault(p => p.Key == "_format") is { Key: not null } format)
+        {
+            FhirFormats.Negotiate(http, format.Value);
+        }
+
+        return await SearchAsync(type, Flatten(http.Request.Query).Concat(form), http, store, cancellationToken);
     }
 
     private static async Task<IResult> SearchAsync(string type, IEnumerable<KeyValuePair<string, string>> parameters, HttpContext http, IResourceStore store, CancellationToken cancellationToken)
@@ -54,8 +62,8 @@ internal static class SearchEndpoints
         {
             // One row more than the page shows whether a next page exists, without counting.
             var rows = await store.SearchAsync(query, query.Count + 1, cancellationToken);
-            page = rows.Count > query.Count ? rows.Take(query.Count).ToList() : rows;
-            if (rows.Count > query.Count)
+            page = PageLimits.Take(rows, query.Count, m => m.Json.Length);
+            if (rows.Count > page.Count)
             {
                 var last = page[^1];
                 next = Link(baseUrl, type, request, SearchCursors.Format(query.Sort, new SearchCursor(last.LastUpdated.ToUnixTimeMilliseconds(), last.Key)));

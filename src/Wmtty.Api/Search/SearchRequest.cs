@@ -22,6 +22,7 @@ internal sealed class SearchRequest
     public const int MaxConditions = 500;
 
     private static readonly HashSet<string> PassThrough = ["_format", "_pretty"];
+    private static readonly HashSet<string> Controls = ["_count", "_sort", "_summary", "_total", SearchCursors.Parameter];
 
     private bool totalAsked;
 
@@ -45,8 +46,22 @@ internal sealed class SearchRequest
     {
         var request = new SearchRequest(new SearchQuery(type) { Count = DefaultCount });
         string? cursor = null;
+        var controlsSeen = new HashSet<string>();
         foreach (var (name, value) in parameters)
         {
+            if (Controls.Contains(name))
+            {
+                if (value.Length == 0)
+                {
+                    continue; // an empty value is ignored, as for any search parameter
+                }
+
+                if (!controlsSeen.Add(name))
+                {
+                    throw FhirException.BadRequest($"'{name}' is given more than once; give it once.");
+                }
+            }
+
             if (name == SearchCursors.Parameter)
             {
                 cursor = value;

@@ -17,12 +17,56 @@ public static class Outcome
     public static OperationOutcome.IssueComponent Issue(
         OperationOutcome.IssueSeverity severity, OperationOutcome.IssueType code, string diagnostics, string? expression = null)
     {
-        var issue = new OperationOutcome.IssueComponent { Severity = severity, Code = code, Diagnostics = diagnostics };
+        var issue = new OperationOutcome.IssueComponent { Severity = severity, Code = code, Diagnostics = Printable(diagnostics) };
         if (expression is not null)
         {
-            issue.Expression = [expression];
+            issue.Expression = [Printable(expression)];
         }
 
         return issue;
+    }
+
+    /// <summary>Makes every text in the outcome printable, in place; see <see cref="Printable"/>.</summary>
+    public static OperationOutcome Clean(OperationOutcome outcome)
+    {
+        foreach (var issue in outcome.Issue)
+        {
+            issue.Diagnostics = issue.Diagnostics is null ? null : Printable(issue.Diagnostics);
+            if (issue.Details?.Text is { } text)
+            {
+                issue.Details.Text = Printable(text);
+            }
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// Diagnostics often quote what the client sent. Characters that neither FHIR strings nor XML may
+    /// hold (controls, U+FFFE, U+FFFF, lone surrogates) become U+FFFD, so the outcome can always be
+    /// written, in JSON or XML.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        System.Text.StringBuilder? builder = null;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            var pair = char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
+            var bad = !pair && ((c < ' ' && c is not ('\t' or '\r' or '\n')) || c is '\uFFFE' or '\uFFFF' || char.IsSurrogate(c));
+            if (bad && builder is null)
+            {
+                builder = new System.Text.StringBuilder(text.Length).Append(text, 0, i);
+            }
+
+            builder?.Append(bad ? '\uFFFD' : c);
+            if (pair)
+            {
+                i++;
+                builder?.Append(text[i]);
+            }
+        }
+
+        return builder?.ToString() ?? text;
     }
 }

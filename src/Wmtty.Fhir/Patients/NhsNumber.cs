@@ -20,6 +20,12 @@ public static class NhsNumber
             return $"An NHS number is exactly 10 digits with no spaces or other characters; '{Describe(value)}' is not.";
         }
 
+        // Ten of one digit pass the Modulus 11 check, but are placeholders, never issued.
+        if (value.All(c => c == value[0]))
+        {
+            return $"'{value}' is not a valid NHS number: ten of the same digit is a placeholder, not a number anyone is given.";
+        }
+
         var sum = 0;
         for (var i = 0; i < 9; i++)
         {

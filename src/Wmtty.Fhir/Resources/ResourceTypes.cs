@@ -14,8 +14,11 @@ public static partial class ResourceTypes
 
     public static bool IsSupported(string type) => Supported.Contains(type, StringComparer.Ordinal);
 
-    /// <summary>FHIR R4 id: 1 to 64 of A-Z, a-z, 0-9, '-' and '.'.</summary>
-    public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
+    /// <summary>
+    /// FHIR R4 id: 1 to 64 of A-Z, a-z, 0-9, '-' and '.'; and here at least one letter or digit, as
+    /// "." and ".." cannot be addressed in a URL.
+    /// </summary>
+    public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id) && id.Any(char.IsAsciiLetterOrDigit);
 
     public static string NewId() => Guid.NewGuid().ToString("D");
 

@@ -49,7 +49,7 @@ public readonly partial record struct FhirDateRange(long Low, long High)
             return false;
         }
 
-        var offset = TimeSpan.Zero;
+        var offsetMs = 0L;
         if (match.Groups["zone"].Success && match.Groups["zone"].Value != "Z")
         {
             var zone = match.Groups["zone"].Value;
@@ -60,85 +60,77 @@ public readonly partial record struct FhirDateRange(long Low, long High)
                 return false;
             }
 
-            offset = new TimeSpan(hours, minutes, 0) * (zone[0] == '-' ? -1 : 1);
+            offsetMs = (hours * 60 + minutes) * 60_000L * (zone[0] == '-' ? -1 : 1);
         }
 
-        try
+        // Local wall-clock time, shifted by the offset in plain arithmetic: 0001-01-01T00:00+14:00 is
+        // before DateTimeOffset's range in UTC, but still a point FHIR can name.
+        if (month == 0)
         {
-            if (month == 0)
-            {
-                var start = new DateTimeOffset(year, 1, 1, 0, 0, 0, offset);
-                range = Between(start, s => s.AddYears(1));
-            }
-            else if (day == 0)
-            {
-                var start = new DateTimeOffset(year, month, 1, 0, 0, 0, offset);
-                range = Between(start, s => s.AddMonths(1));
-            }
-            else if (!match.Groups["hour"].Success)
-            {
-                var start = new DateTimeOffset(year, month, day, 0, 0, 0, offset);
-                range = Between(start, s => s.AddDays(1));
-            }
-            else
-            {
-                var hour = Int(match, "hour");
-                var minute = Int(match, "minute");
-                if (hour > 23 || minute > 59)
-                {
-                    return false;
-                }
-
-                if (!match.Groups["second"].Success)
-                {
-                    var start = new DateTimeOffset(year, month, day, hour, minute, 0, offset);
-                    range = Between(start, s => s.AddMinutes(1));
-                }
-                else
-                {
-                    var second = Int(match, "second");
-                    if (second > 59)
-                    {
-                        return false;
-                    }
-
-                    var start = new DateTimeOffset(year, month, day, hour, minute, second, offset);
-                    if (match.Groups["fraction"].Success)
-                    {
-                        var digits = (match.Groups["fraction"].Value + "00")[..3];
-                        var instant = start.AddMilliseconds(int.Parse(digits, CultureInfo.InvariantCulture));
-                        range = Instant(instant);
-                    }
-                    else
-                    {
-                        range = Between(start, s => s.AddSeconds(1));
-                    }
-                }
-            }
+            range = Span(new DateTime(year, 1, 1), s => s.AddYears(1), offsetMs);
+            return true;
         }
-        catch (ArgumentOutOfRangeException)
+
+        if (day == 0)
+        {
+            range = Span(new DateTime(year, month, 1), s => s.AddMonths(1), offsetMs);
+            return true;
+        }
+
+        if (!match.Groups["hour"].Success)
+        {
+            range = Span(new DateTime(year, month, day), s => s.AddDays(1), offsetMs);
+            return true;
+        }
+
+        var hour = Int(match, "hour");
+        var minute = Int(match, "minute");
+        if (hour > 23 || minute > 59)
         {
             return false;
         }
 
+        if (!match.Groups["second"].Success)
+        {
+            range = Span(new DateTime(year, month, day, hour, minute, 0), s => s.AddMinutes(1), offsetMs);
+            return true;
+        }
+
+        var second = Int(match, "second");
+        if (second > 59)
+        {
+            return false;
+        }
+
+        var at = new DateTime(year, month, day, hour, minute, second);
+        if (!match.Groups["fraction"].Success)
+        {
+            range = Span(at, s => s.AddSeconds(1), offsetMs);
+            return true;
+        }
+
+        var instant = Milliseconds(at) + int.Parse((match.Groups["fraction"].Value + "00")[..3], CultureInfo.InvariantCulture) - offsetMs;
+        range = new FhirDateRange(instant, instant);
         return true;
     }
 
-    // The last span of year 9999 has no next span to end before; it ends at the last representable instant.
-    private static FhirDateRange Between(DateTimeOffset start, Func<DateTimeOffset, DateTimeOffset> next)
+    // The last span of year 9999 has no next span to end before; it ends at the last instant there is.
+    private static FhirDateRange Span(DateTime start, Func<DateTime, DateTime> next, long offsetMs)
     {
-        long high;
+        long end;
         try
         {
-            high = next(start).ToUnixTimeMilliseconds() - 1;
+            end = Milliseconds(next(start));
         }
         catch (ArgumentOutOfRangeException)
         {
-            high = MaxValue;
+            end = Milliseconds(DateTime.MaxValue) + 1;
         }
 
-        return new FhirDateRange(start.ToUnixTimeMilliseconds(), high);
+        return new FhirDateRange(Milliseconds(start) - offsetMs, end - 1 - offsetMs);
     }
+
+    private static long Milliseconds(DateTime local) => (local.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond;
 
     private static int Int(Match match, string group) => int.Parse(match.Groups[group].ValueSpan, CultureInfo.InvariantCulture);
 

@@ -15,12 +15,16 @@ public interface IIndexSink
     /// <param name="normalized">Lower case without accents (<see cref="SearchText.Normalize"/>).</param>
     /// <param name="exact">As written, for <c>:exact</c>.</param>
     void String(string param, string normalized, string exact);
+
+    /// <summary>A value too long to index, so the resource could not be found by it: the write is refused.</summary>
+    void TooLong(string param, int length);
 }
 
 /// <summary>Computes a resource's search index rows from the <see cref="SearchParameters"/> of its type.</summary>
 public static class SearchIndexer
 {
-    private const int MaxTokenLength = 400;
+    /// <summary>The longest value the index keeps. A longer one is refused, never silently left unsearchable.</summary>
+    public const int MaxValueLength = SearchText.MaxLength;
 
     /// <param name="localBase">This server's FHIR base, so absolute references to it index as local ones.</param>
     public static void Index(Resource resource, IIndexSink sink, Uri? localBase)
@@ -85,10 +89,21 @@ public static class SearchIndexer
 
     private static void Token(IIndexSink sink, string param, string? system, string code)
     {
-        if (code.Length <= MaxTokenLength && (system is null || system.Length <= MaxTokenLength))
+        if (Fits(sink, param, code) && Fits(sink, param, system))
         {
             sink.Token(param, string.IsNullOrEmpty(system) ? null : system, code);
         }
+    }
+
+    private static bool Fits(IIndexSink sink, string param, string? value)
+    {
+        if (value is null || value.Length <= MaxValueLength)
+        {
+            return true;
+        }
+
+        sink.TooLong(param, value.Length);
+        return false;
     }
 
     private static void IndexString(string param, Base value, IIndexSink sink)
@@ -103,7 +118,7 @@ public static class SearchIndexer
 
         foreach (var text in texts.Distinct())
         {
-            if (!string.IsNullOrWhiteSpace(text))
+            if (!string.IsNullOrWhiteSpace(text) && Fits(sink, param, text))
             {
                 sink.String(param, SearchText.Normalize(text), SearchText.Exact(text));
             }
@@ -155,7 +170,8 @@ public static class SearchIndexer
                     return;
                 }
 
-                if (target is not null || identifier is not null)
+                if ((target is not null || identifier is not null)
+                    && Fits(sink, definition.Name, target?.Id) && Fits(sink, definition.Name, identifier?.System) && Fits(sink, definition.Name, identifier?.Value))
                 {
                     sink.Reference(definition.Name, target?.Type, target?.Id, identifier?.System, identifier?.Value);
                 }
@@ -165,6 +181,11 @@ public static class SearchIndexer
             case Canonical { Value: { Length: > 0 } canonical }:
                 // A canonical matches by its URL alone or by URL|version; one that names a resource on
                 // this server ("Questionnaire/123", or this server's URL) also matches as that resource.
+                if (!Fits(sink, definition.Name, canonical))
+                {
+                    break;
+                }
+
                 var bar = canonical.IndexOf('|');
                 var url = bar < 0 ? canonical : canonical[..bar];
                 sink.Reference(definition.Name, null, url, null, null);

@@ -6,8 +6,8 @@ namespace Wmtty.Fhir.Search;
 /// <summary>String search values are matched without regard to case or accents: "Zoë" finds "zoe".</summary>
 public static class SearchText
 {
-    /// <summary>Longer values are cut here, in the index and in searches alike, to keep the index small.</summary>
-    public const int MaxLength = 200;
+    /// <summary>Search values are cut here; the index refuses longer values (see <see cref="SearchIndexer.MaxValueLength"/>).</summary>
+    public const int MaxLength = 1000;
 
     /// <summary>The value as written, cut to <see cref="MaxLength"/>, for <c>:exact</c>.</summary>
     public static string Exact(string value) => value.Length <= MaxLength ? value : value[..MaxLength];

@@ -8,6 +8,7 @@ using Hl7.Fhir.Serialization;
 using Hl7.Fhir.Utility;
 using Hl7.Fhir.Validation;
 using Wmtty.Fhir.Outcomes;
+using Wmtty.Fhir.Validation;
 
 namespace Wmtty.Fhir.Serialization;
 
@@ -62,23 +63,40 @@ public static class FhirSerialization
             }
 
             var reader = new Utf8JsonReader(utf8, ReaderOptions);
-            if (!JsonParser.TryDeserializeResource(ref reader, out var resource, out var errors))
+            var parsed = JsonParser.TryDeserializeResource(ref reader, out var resource, out var errors);
+            if (!parsed && !OnlyEmptyResource(resource, errors))
             {
                 return new ParseResult(null, ToOutcome(resource, errors));
             }
 
             return reader.Read()
                 ? ParseResult.Failed("The body has more after the resource. Send exactly one JSON object.")
-                : new ParseResult(resource, null);
+                : Checked(resource!);
         }
         catch (JsonException exception)
         {
             return ParseResult.Failed($"The body is not valid JSON: {exception.Message}");
         }
-        catch (Exception exception) when (exception is InvalidOperationException or FormatException or ArgumentException or OverflowException or DeserializationFailedException)
+        catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
         {
+            // The parser's input is the client's: whatever it throws on is a bad body, not a fault here.
             return ParseResult.Failed($"The body could not be read as a FHIR resource: {exception.Message}");
         }
+    }
+
+    // The SDK refuses {"resourceType":"Patient"}, but a resource with no elements is valid FHIR.
+    private static bool OnlyEmptyResource(Resource? resource, IEnumerable<CodedException> errors) =>
+        resource is not null && errors.All(e => e.ErrorCode is "JSON120" or "PVAL129" && e switch
+        {
+            CodedValidationException v => v.InstancePath == "$this",
+            FhirJsonException j => j.InstancePath == "$this",
+            _ => false,
+        });
+
+    private static ParseResult Checked(Resource resource)
+    {
+        var issues = StructureRules.Check(resource);
+        return issues.Count == 0 ? new ParseResult(resource, null) : new ParseResult(null, Outcome.Of(issues));
     }
 
     public static ParseResult ParseXml(ReadOnlySpan<byte> utf8)
@@ -94,14 +112,14 @@ public static class FhirSerialization
             using var stream = new MemoryStream(bytes);
             using var reader = XmlReader.Create(stream, XmlSettings);
             return XmlParser.TryDeserializeResource(reader, out var resource, out var errors)
-                ? new ParseResult(resource, null)
+                ? Checked(resource!)
                 : new ParseResult(null, ToOutcome(resource, errors));
         }
         catch (XmlException exception)
         {
             return ParseResult.Failed($"The body is not well-formed XML: {exception.Message}");
         }
-        catch (Exception exception) when (exception is InvalidOperationException or FormatException or ArgumentException or OverflowException or DeserializationFailedException)
+        catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
         {
             return ParseResult.Failed($"The body could not be read as a FHIR resource: {exception.Message}");
         }
@@ -207,6 +225,18 @@ public static class FhirSerialization
         return StoredParser.DeserializeResource(ref reader);
     }
 
-    private static OperationOutcome ToOutcome(Resource? partial, IEnumerable<CodedException> errors) =>
-        new DeserializationFailedException(partial, errors).ToOperationOutcome();
+    // A parse that failed is an error even where the SDK graded every issue a warning.
+    private static OperationOutcome ToOutcome(Resource? partial, IEnumerable<CodedException> errors)
+    {
+        var outcome = new DeserializationFailedException(partial, errors).ToOperationOutcome();
+        if (!outcome.Issue.Any(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal))
+        {
+            foreach (var issue in outcome.Issue)
+            {
+                issue.Severity = OperationOutcome.IssueSeverity.Error;
+            }
+        }
+
+        return Outcome.Clean(outcome);
+    }
 }

@@ -11,7 +11,7 @@ public static class BusinessRules
     public static IReadOnlyList<OperationOutcome.IssueComponent> Check(Resource resource)
     {
         var issues = new List<OperationOutcome.IssueComponent>();
-        foreach (var (node, path) in Walk(resource, resource.TypeName))
+        foreach (var (node, path) in ResourceTree.Walk(resource, resource.TypeName))
         {
             switch (node)
             {
@@ -43,38 +43,6 @@ public static class BusinessRules
 
     private static OperationOutcome.IssueComponent Refuse(string diagnostics, string expression) =>
         Outcome.Issue(OperationOutcome.IssueSeverity.Error, OperationOutcome.IssueType.BusinessRule, diagnostics, expression);
-
-    /// <summary>Every element under <paramref name="node"/> with its FHIRPath-like location.</summary>
-    private static IEnumerable<(Base Node, string Path)> Walk(Base node, string path)
-    {
-        yield return (node, path);
-        foreach (var (name, value) in node.EnumerateElements())
-        {
-            switch (value)
-            {
-                case Base child:
-                    foreach (var item in Walk(child, $"{path}.{name}"))
-                    {
-                        yield return item;
-                    }
-
-                    break;
-                case IEnumerable<Base> children:
-                    var index = 0;
-                    foreach (var child in children)
-                    {
-                        foreach (var item in Walk(child, $"{path}.{name}[{index}]"))
-                        {
-                            yield return item;
-                        }
-
-                        index++;
-                    }
-
-                    break;
-            }
-        }
-    }
 
     private static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
 }

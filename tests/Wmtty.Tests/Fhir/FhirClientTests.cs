@@ -151,4 +151,20 @@ public sealed class FhirClientTests : IAsyncLifetime
         Assert.Equal(FHIRVersion.N4_0_1, statement!.FhirVersion);
         Assert.Contains(statement.Rest[0].Resource, r => r.Type == "QuestionnaireResponse");
     }
+
+    [Fact]
+    public async Task HeadAnswersLikeGetWithoutABody()
+    {
+        var created = await client.CreateAsync(NewPatient(NhsNumbers.Next()));
+        using var http = new HttpClient { BaseAddress = app.LoopbackAddress };
+        http.DefaultRequestHeaders.Authorization = client.RequestHeaders!.Authorization;
+        using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/fhir/Patient/{created!.Id}"));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal("W/\"1\"", head.Headers.ETag?.ToString());
+        Assert.True(head.Content.Headers.ContentLength > 0);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+
+        using var search = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/fhir/Patient"));
+        Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+    }
 }

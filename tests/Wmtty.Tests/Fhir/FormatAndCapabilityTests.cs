@@ -80,7 +80,8 @@ public sealed class FormatAndCapabilityTests : AppTest
         {
             var interactions = resource["interaction"]!.AsArray().Select(i => i!.Text("code")).ToHashSet();
             Assert.Equal(["create", "read", "vread", "update", "delete", "history-instance", "search-type"], interactions.Order().ToHashSet());
-            Assert.Equal("versioned", resource.Text("versioning"));
+            Assert.Equal("versioned-update", resource.Text("versioning"));
+            Assert.Equal("full-support", resource.Text("conditionalRead"));
             Assert.True(resource["conditionalCreate"]!.GetValue<bool>());
             Assert.True(resource["conditionalUpdate"]!.GetValue<bool>());
         }

@@ -15,6 +15,8 @@ public sealed class FhirDateRangeTests
     [InlineData("2024-05-17T10:30:15.25Z", "2024-05-17T10:30:15.250Z", "2024-05-17T10:30:15.250Z")]
     [InlineData("2024-05-17T11:30:15+01:00", "2024-05-17T10:30:15Z", "2024-05-17T10:30:15.999Z")]
     [InlineData("2024-05-17T05:30:15-05:00", "2024-05-17T10:30:15Z", "2024-05-17T10:30:15.999Z")]
+    [InlineData("9999", "9999-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z")]
+    [InlineData("9999-12-31", "9999-12-31T00:00:00Z", "9999-12-31T23:59:59.999Z")]
     public void ADateCoversItsWholePrecision(string value, string low, string high)
     {
         Assert.True(FhirDateRange.TryParse(value, out var range));
@@ -38,4 +40,13 @@ public sealed class FhirDateRangeTests
     [InlineData("2024-00")]
     [InlineData("0000-01-01")]
     public void NonsenseIsRejected(string value) => Assert.False(FhirDateRange.TryParse(value, out _));
+
+    [Fact]
+    public void OffsetsAtTheEdgesOfTimeStillParse()
+    {
+        Assert.True(FhirDateRange.TryParse("0001-01-01T00:00:00+14:00", out var early));
+        Assert.Equal(FhirDateRange.MinValue - 14 * 3_600_000L, early.Low);
+        Assert.True(FhirDateRange.TryParse("9999-12-31T23:59:59-14:00", out var late));
+        Assert.True(late.Low > FhirDateRange.MaxValue);
+    }
 }

@@ -18,6 +18,8 @@ public sealed class NhsNumberTests
     [InlineData("943-476-5919", "exactly 10 digits")]
     [InlineData("١٢٣٤٥٦٧٨٩٠", "exactly 10 digits")]
     [InlineData("1000000010", "gives 10")]
+    [InlineData("0000000000", "same digit")]
+    [InlineData("1111111111", "same digit")]
     [InlineData("", "required")]
     [InlineData(null, "required")]
     public void OtherValuesFailWithAReason(string? value, string reason)

@@ -22,6 +22,10 @@ public sealed class SearchIndexerTests
         public void Date(string param, FhirDateRange range) => Dates.Add((param, range));
 
         public void String(string param, string normalized, string exact) => Strings.Add((param, normalized, exact));
+
+        public List<(string Param, int Length)> TooLongValues { get; } = [];
+
+        public void TooLong(string param, int length) => TooLongValues.Add((param, length));
     }
 
     private static Rows Index(Resource resource)
@@ -107,6 +111,18 @@ public sealed class SearchIndexerTests
 
         Assert.Contains(("questionnaire", null, "https://wmtty.example/Questionnaire/wmtty", null, null), rows.References);
         Assert.Contains(("questionnaire", null, "https://wmtty.example/Questionnaire/wmtty|2.0.0", null, null), rows.References);
+    }
+
+    [Fact]
+    public void AValueTooLongToIndexIsReportedNotDropped()
+    {
+        var patient = new Patient { Identifier = [new Identifier("urn:x", new string('9', 1001))], Name = [new HumanName { Family = new string('k', 1001) }] };
+
+        var rows = Index(patient);
+
+        Assert.Contains(("identifier", 1001), rows.TooLongValues);
+        Assert.Contains(("family", 1001), rows.TooLongValues);
+        Assert.DoesNotContain(rows.Tokens, t => t.Param == "identifier");
     }
 
     [Fact]

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Wmtty.Tests.Infrastructure;
+using F = Wmtty.Tests.Infrastructure.Fhir;
+
+namespace Wmtty.Tests.Fhir;
+
+/// <summary>What the service writes is valid against the official HL7 FHIR R4 JSON schema.</summary>
+public sealed class FhirJsonSchemaTests : AppTest
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "wmtty-tests", "schema-" + Guid.NewGuid().ToString("N"));
+    private readonly List<string> kept = [];
+
+    private async Task KeepAsync(string name, HttpResponseMessage response)
+    {
+        Directory.CreateDirectory(folder);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.False(string.IsNullOrWhiteSpace(text), $"{name} had no body ({(int)response.StatusCode})");
+        await File.WriteAllTextAsync(Path.Combine(folder, name + ".json"), text);
+        kept.Add(name);
+        response.Dispose();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        await base.DisposeAsync();
+    }
+
+    [SkippableFact]
+    public async Task ResourcesBundlesOutcomesAndTheCapabilityStatementAreSchemaValid()
+    {
+        FhirSchema.SkipUnlessInstalled();
+
+        var nhs = NhsNumbers.Next();
+        using var created = await Client.PostAsync("/fhir/Patient", F.Json(F.Patient(nhs, family: "Ćwikła", given: "محمد")));
+        var patient = await created.BodyAsync();
+        var id = patient.Text("id");
+        await KeepAsync("created-patient", await Client.GetAsync($"/fhir/Patient/{id}"));
+        var observation = await Client.CreateAsync(F.Observation(id));
+        await KeepAsync("observation", await Client.GetAsync($"/fhir/Observation/{observation.Text("id")}"));
+        var response = await Client.CreateAsync($$$"""{"resourceType":"QuestionnaireResponse","status":"completed","subject":{"reference":"Patient/{{{id}}}"},"authored":"2024-05-17T10:30:00+01:00","item":[{"linkId":"1","answer":[{"valueString":"Family first 👪"}]}]}""");
+        await KeepAsync("questionnaire-response", await Client.GetAsync($"/fhir/QuestionnaireResponse/{response.Text("id")}"));
+        var questionnaire = await Client.CreateAsync("""{"resourceType":"Questionnaire","status":"active","url":"https://wmtty.example/q","version":"1","item":[{"linkId":"1","type":"string","text":"What matters to you?"}]}""");
+        await KeepAsync("questionnaire", await Client.GetAsync($"/fhir/Questionnaire/{questionnaire.Text("id")}"));
+
+        patient["gender"] = "female";
+        (await Client.PutAsync($"/fhir/Patient/{id}", F.Json(patient))).Dispose();
+        await KeepAsync("search-page", await Client.GetAsync("/fhir/Patient?_count=1&_total=accurate&shoe-size=9"));
+        await KeepAsync("search-empty", await Client.GetAsync("/fhir/Patient?family=nobody"));
+        await KeepAsync("search-count", await Client.GetAsync("/fhir/Observation?_summary=count"));
+        await KeepAsync("search-observations", await Client.GetAsync($"/fhir/Observation?patient={id}"));
+        await KeepAsync("update-outcome", await Client.SendAsync(HttpMethod.Put, $"/fhir/Patient/{id}", F.Json(patient), ("Prefer", "return=OperationOutcome")));
+        await KeepAsync("delete-outcome", await Client.SendAsync(HttpMethod.Delete, $"/fhir/Observation/{observation.Text("id")}", null, ("Prefer", "return=OperationOutcome")));
+        await KeepAsync("history", await Client.GetAsync($"/fhir/Observation/{observation.Text("id")}/_history"));
+        await KeepAsync("history-paged", await Client.GetAsync($"/fhir/Patient/{id}/_history?_count=1"));
+        await KeepAsync("capability-statement", await Client.GetAsync("/fhir/metadata"));
+
+        await KeepAsync("error-400", await Client.PostAsync("/fhir/Patient", F.Json("""{"resourceType":"Patient","gender":"x","birthDate":"y"}""")));
+        await KeepAsync("error-400-json", await Client.PostAsync("/fhir/Patient", F.Json("{nope")));
+        await KeepAsync("error-404", await Client.GetAsync("/fhir/Patient/nobody"));
+        await KeepAsync("error-405", await Client.DeleteAsync("/fhir/Patient"));
+        await KeepAsync("error-406", await Client.GetAsync("/fhir/Patient?_format=csv"));
+        await KeepAsync("error-410", await Client.GetAsync($"/fhir/Observation/{observation.Text("id")}"));
+        await KeepAsync("error-412", await Client.SendAsync(HttpMethod.Put, $"/fhir/Patient/{id}", F.Json(patient), ("If-Match", "W/\"1\"")));
+        await KeepAsync("error-413", await Client.PostAsync("/fhir/Patient", F.Json(new string(' ', 1_100_000) + "{}")));
+        await KeepAsync("error-415", await Client.PostAsync("/fhir/Patient", new StringContent("x", Encoding.UTF8, "text/plain")));
+        await KeepAsync("error-422", await Client.PostAsync("/fhir/Patient", F.Json(F.Patient("9434765918"))));
+        using (var anonymous = App.CreateClient())
+        {
+            await KeepAsync("error-401", await anonymous.GetAsync("/fhir/Patient"));
+        }
+
+        var (valid, report) = await FhirSchema.ValidateAsync(folder);
+        Assert.True(valid, report);
+        Assert.Equal(kept.Count, report.Split('\n').Count(line => line.StartsWith("ok ", StringComparison.Ordinal)));
+    }
+
+    [SkippableFact]
+    public async Task TheSchemaCheckCatchesInvalidFhir()
+    {
+        FhirSchema.SkipUnlessInstalled();
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "schema.json"), """{"resourceType":"Patient","gender":"bogus","shoeSize":9}""");
+        await File.WriteAllTextAsync(Path.Combine(folder, "rules.json"), """{"resourceType":"Bundle","type":"searchset","entry":[]}""");
+        var (valid, report) = await FhirSchema.ValidateAsync(folder);
+        Assert.False(valid, report);
+        Assert.Contains("invalid rules.json", report);
+        Assert.Contains("invalid schema.json", report);
+    }
+}
