@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Fhir.Outcomes;
 
@@ -43,30 +44,7 @@ public static class Outcome
 
     /// <summary>
     /// Diagnostics often quote what the client sent. Characters that neither FHIR strings nor XML may
-    /// hold (controls, U+FFFE, U+FFFF, lone surrogates) become U+FFFD, so the outcome can always be
-    /// written, in JSON or XML.
+    /// hold become U+FFFD, so the outcome can always be written, in JSON or XML.
     /// </summary>
-    public static string Printable(string text)
-    {
-        System.Text.StringBuilder? builder = null;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            var pair = char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
-            var bad = !pair && ((c < ' ' && c is not ('\t' or '\r' or '\n')) || c is '\uFFFE' or '\uFFFF' || char.IsSurrogate(c));
-            if (bad && builder is null)
-            {
-                builder = new System.Text.StringBuilder(text.Length).Append(text, 0, i);
-            }
-
-            builder?.Append(bad ? '\uFFFD' : c);
-            if (pair)
-            {
-                i++;
-                builder?.Append(text[i]);
-            }
-        }
-
-        return builder?.ToString() ?? text;
-    }
+    public static string Printable(string text) => FhirText.ReplaceForbidden(text);
 }

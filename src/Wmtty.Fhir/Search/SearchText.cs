@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Fhir.Search;
 
@@ -33,34 +34,10 @@ public static class SearchText
         return normalized.Length <= MaxLength ? normalized : normalized[..MaxLength];
     }
 
-    private static string Decompose(string value) => Safe(value).Normalize(NormalizationForm.FormD);
+    // Normalization refuses unpaired surrogates and U+FFFE; as U+FFFD they match nothing real.
+    private static string Decompose(string value) => FhirText.ReplaceForbidden(value).Normalize(NormalizationForm.FormD);
 
     private static string Compose(string value) => value.Normalize(NormalizationForm.FormC);
-
-    // Normalization refuses unpaired surrogates and U+FFFE; they become U+FFFD, which matches nothing real.
-    private static string Safe(string value)
-    {
-        var builder = (StringBuilder?)null;
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            var paired = char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]);
-            var invalid = !paired && (char.IsSurrogate(c) || c is '\uFFFE' or '\uFFFF');
-            if (invalid && builder is null)
-            {
-                builder = new StringBuilder(value.Length).Append(value, 0, i);
-            }
-
-            builder?.Append(invalid ? '\uFFFD' : c);
-            if (paired)
-            {
-                i++;
-                builder?.Append(value[i]);
-            }
-        }
-
-        return builder?.ToString() ?? value;
-    }
 
     // Letters with a stroke or ligature have no decomposition, but people type them without it:
     // "Lukasik" should find "Łukasik".

@@ -146,35 +146,12 @@ public static class FhirSerialization
             }
 
             // Unescaped JSON text cannot hold controls or lone surrogates, but can hold U+FFFE and U+FFFF.
-            char? forbidden = reader.ValueIsEscaped
-                ? FirstForbidden(reader.GetString()!)
+            char? forbidden = reader.ValueIsEscaped && reader.GetString() is { } text && FhirText.IndexOfForbidden(text) is >= 0 and var at
+                ? text[at]
                 : reader.ValueSpan.IndexOf("\uFFFE"u8) >= 0 ? '\uFFFE' : reader.ValueSpan.IndexOf("\uFFFF"u8) >= 0 ? '\uFFFF' : null;
             if (forbidden is { } c)
             {
                 return $"The text at byte {reader.TokenStartIndex} contains U+{(int)c:X4}, a character FHIR does not allow in strings.";
-            }
-        }
-
-        return null;
-    }
-
-    private static char? FirstForbidden(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if ((c < ' ' && c is not ('\t' or '\r' or '\n')) || c is '\uFFFE' or '\uFFFF')
-            {
-                return c;
-            }
-
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                return c;
             }
         }
 
