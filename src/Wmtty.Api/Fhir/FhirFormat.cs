@@ -19,7 +19,9 @@ internal static class FhirFormats
 
     private const string ItemKey = "wmtty.fhir.format";
 
-    public static readonly string[] RequestMediaTypes = [JsonMediaType, "application/json", XmlMediaType, "application/xml"];
+    /// <summary>The body types routing lets through to the FHIR endpoints; <see cref="BodyFormat"/> reads each.</summary>
+    public static readonly string[] RequestMediaTypes =
+        [JsonMediaType, "application/json", "application/json+fhir", "text/json", XmlMediaType, "application/xml", "application/xml+fhir", "text/xml"];
 
     /// <summary>The response format chosen for this request by <see cref="Negotiate"/>.</summary>
     public static FhirFormat ResponseFormat(HttpContext context) =>

@@ -130,7 +130,7 @@ internal static class ResourceEndpoints
         if (query["_since"].ToString() is { Length: > 0 } sinceText)
         {
             since = Wmtty.Fhir.Search.FhirDateRange.TryParse(sinceText.Replace(' ', '+'), out var range)
-                ? DateTimeOffset.FromUnixTimeMilliseconds(range.Low)
+                ? DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(range.Low, DateTimeOffset.MinValue.ToUnixTimeMilliseconds(), DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()))
                 : throw FhirException.BadRequest("_since needs a FHIR instant such as 2024-05-17T10:30:00Z.");
         }
 

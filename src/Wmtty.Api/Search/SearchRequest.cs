@@ -70,6 +70,8 @@ internal sealed class SearchRequest
 
             if (PassThrough.Contains(name))
             {
+                // Given more than once (query and form), the last wins, as in format negotiation.
+                request.LinkParameters.RemoveAll(p => p.Key == name);
                 request.LinkParameters.Add(new(name, value));
                 continue;
             }

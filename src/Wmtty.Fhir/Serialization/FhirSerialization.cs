@@ -57,7 +57,7 @@ public static class FhirSerialization
         utf8 = utf8.StartsWith("\uFEFF"u8) ? utf8[3..] : utf8; // a byte order mark is allowed, and ignored
         try
         {
-            if (CheckJsonText(utf8) is { } problem)
+            if (InputChecks.CheckJson(utf8, ReaderOptions, out var resourceType) is { } problem)
             {
                 return ParseResult.Failed(problem);
             }
@@ -69,9 +69,14 @@ public static class FhirSerialization
                 return new ParseResult(null, ToOutcome(resource, errors));
             }
 
-            return reader.Read()
-                ? ParseResult.Failed("The body has more after the resource. Send exactly one JSON object.")
-                : Checked(resource!);
+            if (reader.Read())
+            {
+                return ParseResult.Failed("The body has more after the resource. Send exactly one JSON object.");
+            }
+
+            return resource!.TypeName == resourceType
+                ? Checked(resource)
+                : ParseResult.Failed($"resourceType '{resourceType}' is not a FHIR resource type; names are case-sensitive (did you mean '{resource.TypeName}'?).");
         }
         catch (JsonException exception)
         {
@@ -104,16 +109,26 @@ public static class FhirSerialization
         try
         {
             var bytes = utf8.ToArray();
-            if (TooDeep(bytes))
+            if (InputChecks.CheckXml(bytes, XmlSettings, MaxXmlDepth, out var rootName) is { } problem)
             {
-                return ParseResult.Failed($"The XML is nested more than {MaxXmlDepth} levels deep.");
+                return ParseResult.Failed(problem);
             }
 
             using var stream = new MemoryStream(bytes);
             using var reader = XmlReader.Create(stream, XmlSettings);
-            return XmlParser.TryDeserializeResource(reader, out var resource, out var errors)
-                ? Checked(resource!)
-                : new ParseResult(null, ToOutcome(resource, errors));
+            if (!XmlParser.TryDeserializeResource(reader, out var resource, out var errors))
+            {
+                return new ParseResult(null, ToOutcome(resource, errors));
+            }
+
+            if (resource!.TypeName != rootName)
+            {
+                return ParseResult.Failed($"<{rootName}> is not a FHIR resource type; names are case-sensitive (did you mean '{resource.TypeName}'?).");
+            }
+
+            // The SDK's XML reader checks less than its JSON reader (narrative XHTML, for one). Reading
+            // the resource again as JSON applies exactly the same rules to both formats.
+            return ParseJson(ToJsonBytes(resource));
         }
         catch (XmlException exception)
         {
@@ -123,39 +138,6 @@ public static class FhirSerialization
         {
             return ParseResult.Failed($"The body could not be read as a FHIR resource: {exception.Message}");
         }
-    }
-
-    /// <summary>
-    /// One pass over the JSON before the SDK sees it: it must be a single object, and its strings may
-    /// hold no character FHIR forbids (controls other than tab, CR and LF; U+FFFE, U+FFFF; unpaired
-    /// surrogates). XML readers refuse those themselves.
-    /// </summary>
-    private static string? CheckJsonText(ReadOnlySpan<byte> utf8)
-    {
-        var reader = new Utf8JsonReader(utf8, ReaderOptions);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return "The body is not a JSON object. A FHIR resource starts with '{' and has a resourceType.";
-        }
-
-        while (reader.Read())
-        {
-            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
-            {
-                continue;
-            }
-
-            // Unescaped JSON text cannot hold controls or lone surrogates, but can hold U+FFFE and U+FFFF.
-            char? forbidden = reader.ValueIsEscaped && reader.GetString() is { } text && FhirText.IndexOfForbidden(text) is >= 0 and var at
-                ? text[at]
-                : reader.ValueSpan.IndexOf("\uFFFE"u8) >= 0 ? '\uFFFE' : reader.ValueSpan.IndexOf("\uFFFF"u8) >= 0 ? '\uFFFF' : null;
-            if (forbidden is { } c)
-            {
-                return $"The text at byte {reader.TokenStartIndex} contains U+{(int)c:X4}, a character FHIR does not allow in strings.";
-            }
-        }
-
-        return null;
     }
 
     /// <summary>
@@ -175,23 +157,6 @@ public static class FhirSerialization
     }
 
     public static string ToJson(Base instance) => Encoding.UTF8.GetString(ToJsonBytes(instance));
-
-    // The SDK reads XML recursively and XmlReader sets no depth limit, so a deeply nested body could
-    // exhaust the stack and take the process down. One cheap forward pass refuses it first.
-    private static bool TooDeep(byte[] xml)
-    {
-        using var stream = new MemoryStream(xml);
-        using var reader = XmlReader.Create(stream, XmlSettings);
-        while (reader.Read())
-        {
-            if (reader.Depth > MaxXmlDepth)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     public static byte[] ToXmlBytes(Base instance, bool pretty = false) => XmlWriter.SerializeToBytes(instance, pretty);
 

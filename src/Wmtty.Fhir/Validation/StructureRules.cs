@@ -35,6 +35,7 @@ public static class StructureRules
 
             var empty = node switch
             {
+                XHtml => false, // narrative is checked above
                 PrimitiveType primitive => primitive.JsonValue is null && primitive.Extension.Count == 0,
                 Element => !node.EnumerateElements().Any(e => e.Key != "id"),
                 _ => false,
@@ -42,6 +43,13 @@ public static class StructureRules
             if (empty)
             {
                 issues.Add(Invalid("The element has no value and no children (ele-1).", path));
+            }
+
+            // FHIR trims whitespace in XML, so a value of only whitespace is an empty value there (and an
+            // empty base64Binary slips past the SDK): refuse both, whatever the format.
+            if (node is PrimitiveType { JsonValue: string { } text } and not XHtml && string.IsNullOrWhiteSpace(text))
+            {
+                issues.Add(Invalid("The value is empty or only whitespace, which FHIR does not allow.", path));
             }
         }
 

@@ -39,6 +39,8 @@ public sealed class FhirDateRangeTests
     [InlineData("2024-05-00")]
     [InlineData("2024-00")]
     [InlineData("0000-01-01")]
+    [InlineData("\u0662\u0660\u0662\u0664")]
+    [InlineData("2024-\u0660\u0661")]
     public void NonsenseIsRejected(string value) => Assert.False(FhirDateRange.TryParse(value, out _));
 
     [Fact]
