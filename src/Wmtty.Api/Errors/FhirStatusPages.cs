@@ -1,6 +1,7 @@
 using Wmtty.Api.Fhir;
 using Wmtty.Fhir.Resources;
 using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Api.Errors;
 
@@ -47,12 +48,12 @@ internal static class FhirStatusPages
         var segments = path.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (segments.Length >= 2 && !ResourceTypes.IsSupported(segments[1]))
         {
-            var type = segments[1].Length <= 64 ? segments[1] : segments[1][..64] + "…";
+            var type = FhirText.Shorten(segments[1], 64);
             return $"'{type}' is not a resource type this service supports. It supports {string.Join(", ", ResourceTypes.Supported)}.";
         }
 
         return $"Nothing is found at {Shorten(path.Value)}.";
     }
 
-    private static string Shorten(string? text) => text is null ? "" : text.Length <= 200 ? text : text[..200] + "…";
+    private static string Shorten(string? text) => text is null ? "" : FhirText.Shorten(text, 200);
 }

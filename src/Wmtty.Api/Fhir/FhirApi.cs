@@ -4,6 +4,7 @@ using Wmtty.Api.Capabilities;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Search;
 using Wmtty.Fhir.Resources;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Api.Fhir;
 
@@ -61,7 +62,7 @@ internal static class FhirApi
         {
             if (pattern[i].IsSimple && pattern[i].Parts[0] is RoutePatternLiteralPart literal && !string.Equals(literal.Content, segments[i], StringComparison.Ordinal))
             {
-                throw FhirException.NotFound($"'{(segments[i].Length <= 64 ? segments[i] : segments[i][..64] + "…")}' is not known here; names are case-sensitive (did you mean '{literal.Content}'?).");
+                throw FhirException.NotFound($"'{FhirText.Shorten(segments[i], 64)}' is not known here; names are case-sensitive (did you mean '{literal.Content}'?).");
             }
         }
     }

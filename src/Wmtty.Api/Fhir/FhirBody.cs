@@ -42,7 +42,7 @@ internal static class FhirBody
         if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
         {
             throw new FhirException(StatusCodes.Status415UnsupportedMediaType, FhirOutcome.Error(IssueType.NotSupported,
-                $"Content-Encoding '{(encoding.Length <= 40 ? encoding : encoding[..40])}' is not supported. Send the body as it is, or with gzip, deflate or br."));
+                $"Content-Encoding '{FhirText.Shorten(encoding, 40)}' is not supported. Send the body as it is, or with gzip, deflate or br."));
         }
 
         // A declared length is of the encoded body; the decoded body is measured as it is read.

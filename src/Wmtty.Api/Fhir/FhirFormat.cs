@@ -1,5 +1,6 @@
 using Microsoft.Net.Http.Headers;
 using Wmtty.Api.Errors;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Api.Fhir;
 
@@ -47,10 +48,9 @@ internal static class FhirFormats
             throw Unsupported(UnsupportedContentType(request.ContentType));
         }
 
-        var charset = HeaderUtilities.RemoveQuotes(contentType.Charset);
-        if (charset.HasValue && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        if (!IsUtf8(contentType))
         {
-            throw Unsupported($"Only UTF-8 is accepted, not charset '{charset}'.");
+            throw Unsupported($"Only UTF-8 is accepted, not charset '{HeaderUtilities.RemoveQuotes(contentType.Charset)}'.");
         }
 
         if (!IsR4(contentType))
@@ -62,11 +62,15 @@ internal static class FhirFormats
             ?? throw Unsupported(UnsupportedContentType(contentType.MediaType.Value));
     }
 
+    /// <summary>True when the media type names no charset, or UTF-8 (quoted or not).</summary>
+    public static bool IsUtf8(MediaTypeHeaderValue mediaType) =>
+        !mediaType.Charset.HasValue || HeaderUtilities.RemoveQuotes(mediaType.Charset).Equals("utf-8", StringComparison.OrdinalIgnoreCase);
+
     public static string MediaType(FhirFormat format) => format == FhirFormat.Xml ? XmlMediaType : JsonMediaType;
 
     public static string UnsupportedContentType(string? mediaType) => string.IsNullOrEmpty(mediaType)
         ? "The request has no Content-Type. Send FHIR JSON as 'application/fhir+json'."
-        : $"Content-Type '{(mediaType.Length <= 80 ? mediaType : mediaType[..80] + "…")}' is not supported here. Send 'application/fhir+json' (or 'application/fhir+xml'); POST _search takes 'application/x-www-form-urlencoded'.";
+        : $"Content-Type '{FhirText.Shorten(mediaType, 80)}' is not supported here. Send 'application/fhir+json' (or 'application/fhir+xml'); POST _search takes 'application/x-www-form-urlencoded'.";
 
     // The fhirVersion media-type parameter (FHIR R4 3.1.0.1.6) must name R4 when it is given.
     private static bool IsR4(MediaTypeHeaderValue mediaType) => FhirVersion(mediaType) is null or "4.0" or "4.0.0" or "4.0.1";

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Wmtty.Api.Errors;
 using Wmtty.Fhir.Resources;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Api.Fhir;
 
@@ -25,6 +26,18 @@ internal static class FhirRequest
     /// <summary>The base as a URI ending in '/', as reference parsing expects; 400 when the Host header cannot make one.</summary>
     public static Uri BaseUri(HttpContext context)
     {
+        if (context.Items.TryGetValue(typeof(FhirOptions), out var known) && known is Uri cached)
+        {
+            return cached;
+        }
+
+        var uri = ComputeBaseUri(context);
+        context.Items[typeof(FhirOptions)] = uri;
+        return uri;
+    }
+
+    private static Uri ComputeBaseUri(HttpContext context)
+    {
         var configured = context.RequestServices.GetRequiredService<IOptions<FhirOptions>>().Value.BaseUrl;
         if (!string.IsNullOrWhiteSpace(configured))
         {
@@ -45,12 +58,12 @@ internal static class FhirRequest
         // '_history', '_search', '$everything' in the id's place are interactions this service does not offer.
         if (id.Length > 0 && id[0] is '_' or '$')
         {
-            throw FhirException.NotFound($"'{(id.Length <= 40 ? id : id[..40] + "…")}' is not supported on {type} here; see /fhir/metadata for what is.");
+            throw FhirException.NotFound($"'{FhirText.Shorten(id, 40)}' is not supported on {type} here; see /fhir/metadata for what is.");
         }
 
         if (!ResourceTypes.IsValidId(id))
         {
-            throw FhirException.BadRequest($"'{(id.Length <= 70 ? id : id[..70] + "…")}' is not a valid {type} id: use 1 to 64 letters, digits, '-' or '.'.");
+            throw FhirException.BadRequest($"'{FhirText.Shorten(id, 70)}' is not a valid {type} id: use 1 to 64 letters, digits, '-' or '.'.");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Net.Http.Headers;
 using Wmtty.Api.Errors;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Api.Fhir;
 
@@ -20,8 +21,6 @@ internal sealed record TagCondition(bool Any, IReadOnlyList<string> Versions)
 /// <summary>The conditional request headers a write honours.</summary>
 internal sealed record WriteConditions(TagCondition? IfMatch, TagCondition? IfNoneMatch)
 {
-    public static readonly WriteConditions None = new(null, null);
-
     public static WriteConditions From(HttpRequest request) =>
         new(Preconditions.Parse(request, HeaderNames.IfMatch), Preconditions.Parse(request, HeaderNames.IfNoneMatch));
 
@@ -57,7 +56,7 @@ internal static class Preconditions
         if (!EntityTagHeaderValue.TryParseStrictList(values, out var tags) || tags.Count == 0)
         {
             var text = values.ToString();
-            throw FhirException.BadRequest($"{header} '{(text.Length <= 40 ? text : text[..40] + "…")}' is not '*' or a list of ETags such as W/\"3\".");
+            throw FhirException.BadRequest($"{header} '{FhirText.Shorten(text, 40)}' is not '*' or a list of ETags such as W/\"3\".");
         }
 
         return tags.Any(t => t.Equals(EntityTagHeaderValue.Any))

@@ -7,6 +7,7 @@ using Wmtty.Data.Resources;
 using Wmtty.Data.Search;
 using Wmtty.Fhir.Resources;
 using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Api.Fhir;
 
@@ -65,7 +66,7 @@ internal static class ResourceEndpoints
         FhirRequest.RequireValidId(type, id);
         if (!int.TryParse(vid, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
         {
-            throw FhirException.BadRequest($"'{(vid.Length <= 20 ? vid : vid[..20])}' is not a version id: versions are whole numbers from 1.");
+            throw FhirException.BadRequest($"'{FhirText.Shorten(vid, 20)}' is not a version id: versions are whole numbers from 1.");
         }
 
         if (vid[0] == '0')

@@ -4,6 +4,7 @@ using Wmtty.Data.Search;
 using Wmtty.Fhir.Resources;
 using Wmtty.Fhir.Search;
 using SearchParameters = Wmtty.Fhir.Search.SearchParameters;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Api.Search;
 
@@ -157,5 +158,5 @@ internal static class SearchConditions
     private static FhirException UnsupportedModifier(string name) =>
         FhirException.BadRequest($"The modifier in '{Shorten(name)}' is not supported.", IssueType.NotSupported);
 
-    public static string Shorten(string value) => value.Length <= 60 ? value : value[..60] + "…";
+    public static string Shorten(string value) => FhirText.Shorten(value, 60);
 }

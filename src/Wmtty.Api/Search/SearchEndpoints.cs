@@ -31,7 +31,7 @@ internal static class SearchEndpoints
     {
         if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var contentType)
             || !contentType.MediaType.Equals(FhirFormats.FormMediaType, StringComparison.OrdinalIgnoreCase)
-            || (contentType.Charset.HasValue && !HeaderUtilities.RemoveQuotes(contentType.Charset).Equals("utf-8", StringComparison.OrdinalIgnoreCase)))
+            || !FhirFormats.IsUtf8(contentType))
         {
             throw new FhirException(StatusCodes.Status415UnsupportedMediaType, FhirOutcome.Error(IssueType.NotSupported,
                 $"POST _search takes its parameters as '{FhirFormats.FormMediaType}' in UTF-8, not '{http.Request.ContentType}'."));

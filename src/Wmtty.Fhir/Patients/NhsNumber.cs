@@ -1,3 +1,5 @@
+using Wmtty.Fhir.Serialization;
+
 namespace Wmtty.Fhir.Patients;
 
 /// <summary>NHS numbers: ten digits, the last a Modulus 11 check digit.</summary>
@@ -49,5 +51,5 @@ public static class NhsNumber
             : $"'{value}' is not a valid NHS number: the Modulus 11 check digit should be {expected}, not {actual}. Check for a mistyped digit.";
     }
 
-    private static string Describe(string value) => value.Length <= 20 ? value : value[..20] + "…";
+    private static string Describe(string value) => FhirText.Shorten(value, 20);
 }

@@ -156,8 +156,6 @@ public static class FhirSerialization
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static string ToJson(Base instance) => Encoding.UTF8.GetString(ToJsonBytes(instance));
-
     public static byte[] ToXmlBytes(Base instance, bool pretty = false) => XmlWriter.SerializeToBytes(instance, pretty);
 
     /// <summary>Reads JSON the service wrote itself (for XML output); it was validated on the way in.</summary>

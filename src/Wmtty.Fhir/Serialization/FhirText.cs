@@ -53,6 +53,9 @@ public static class FhirText
         return builder.ToString();
     }
 
+    /// <summary>The text cut to <paramref name="max"/> characters, with an ellipsis, for quoting input back in messages.</summary>
+    public static string Shorten(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+
     private static bool IsPair(string text, int i) =>
         char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
 

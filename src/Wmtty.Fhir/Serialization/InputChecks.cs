@@ -140,5 +140,5 @@ internal static class InputChecks
         return value != 0 || significant.Trim('0').Length == 0;
     }
 
-    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+    private static string Shorten(string text) => FhirText.Shorten(text, 40);
 }

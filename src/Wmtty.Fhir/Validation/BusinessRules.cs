@@ -1,6 +1,7 @@
 using Hl7.Fhir.Model;
 using Wmtty.Fhir.Outcomes;
 using Wmtty.Fhir.Patients;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Fhir.Validation;
 
@@ -44,5 +45,5 @@ public static class BusinessRules
     private static OperationOutcome.IssueComponent Refuse(string diagnostics, string expression) =>
         Outcome.Issue(OperationOutcome.IssueSeverity.Error, OperationOutcome.IssueType.BusinessRule, diagnostics, expression);
 
-    private static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
+    private static string Shorten(string text) => FhirText.Shorten(text, 100);
 }

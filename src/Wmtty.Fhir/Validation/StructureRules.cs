@@ -1,6 +1,7 @@
 using Hl7.Fhir.Model;
 using Wmtty.Fhir.Outcomes;
 using Wmtty.Fhir.Search;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Fhir.Validation;
 
@@ -98,5 +99,5 @@ public static class StructureRules
     private static OperationOutcome.IssueComponent Invalid(string diagnostics, string expression) =>
         Outcome.Issue(OperationOutcome.IssueSeverity.Error, OperationOutcome.IssueType.Invariant, diagnostics, expression);
 
-    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
+    private static string Shorten(string text) => FhirText.Shorten(text, 80);
 }

@@ -9,12 +9,6 @@ namespace Wmtty.Tests.Fhir;
 /// <summary>Every refusal is an OperationOutcome with the right status, and stores nothing.</summary>
 public sealed class ErrorTests : AppTest
 {
-    private async Task<int> PatientCountAsync()
-    {
-        using var response = await Client.GetAsync("/fhir/Patient?_summary=count");
-        return (await response.BodyAsync())["total"]!.GetValue<int>();
-    }
-
     public static TheoryData<string, string> Unparseable => new()
     {
         { "malformed JSON", """{"resourceType":"Patient",,}""" },
@@ -40,7 +34,7 @@ public sealed class ErrorTests : AppTest
         using var response = await Client.PostAsync("/fhir/Patient", F.Json(body));
         var text = await response.AssertOutcomeAsync(HttpStatusCode.BadRequest);
         Assert.False(string.IsNullOrWhiteSpace(text), what);
-        Assert.Equal(0, await PatientCountAsync());
+        Assert.Equal(0, await CountAsync("Patient"));
     }
 
     [Fact]
@@ -68,7 +62,7 @@ public sealed class ErrorTests : AppTest
         using var response = await Client.PostAsync("/fhir/Patient", F.Json(F.Patient(nhs)));
         var text = await response.AssertOutcomeAsync(HttpStatusCode.UnprocessableEntity);
         Assert.Contains(reason, text);
-        Assert.Equal(0, await PatientCountAsync());
+        Assert.Equal(0, await CountAsync("Patient"));
     }
 
     [Fact]
@@ -113,7 +107,7 @@ public sealed class ErrorTests : AppTest
         content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         using var response = await Client.PostAsync("/fhir/Patient", content);
         await response.AssertOutcomeAsync(HttpStatusCode.UnsupportedMediaType);
-        Assert.Equal(0, await PatientCountAsync());
+        Assert.Equal(0, await CountAsync("Patient"));
     }
 
     [Fact]
@@ -140,7 +134,7 @@ public sealed class ErrorTests : AppTest
     {
         using var response = await Client.PostAsync("/fhir/Patient?_format=turtle", F.Json(F.Patient(NhsNumbers.Next())));
         await response.AssertOutcomeAsync(HttpStatusCode.NotAcceptable);
-        Assert.Equal(0, await PatientCountAsync());
+        Assert.Equal(0, await CountAsync("Patient"));
     }
 
     [Fact]
@@ -149,7 +143,7 @@ public sealed class ErrorTests : AppTest
         var big = F.Patient(NhsNumbers.Next()).Replace("\"Amina\"", "\"" + new string('a', 1024 * 1024) + "\"");
         using var response = await Client.PostAsync("/fhir/Patient", F.Json(big));
         await response.AssertOutcomeAsync(HttpStatusCode.RequestEntityTooLarge);
-        Assert.Equal(0, await PatientCountAsync());
+        Assert.Equal(0, await CountAsync("Patient"));
     }
 
     [Fact]

@@ -10,12 +10,6 @@ namespace Wmtty.Tests.Fhir;
 /// <summary>Inputs a careless or hostile client sends: refused with a 4xx, or stored and served in every format.</summary>
 public sealed class HostileInputTests : AppTest
 {
-    private async Task<int> CountAsync(string type)
-    {
-        using var response = await Client.GetAsync($"/fhir/{type}?_summary=count");
-        return (await response.BodyAsync())["total"]!.GetValue<int>();
-    }
-
     private static JsonObject NestedQuestionnaire(int levels)
     {
         var root = new JsonObject { ["resourceType"] = "Questionnaire", ["status"] = "draft", ["url"] = "https://wmtty.example/deep" };
