@@ -1,3 +1,4 @@
+using Wmtty.Api.Definitions;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.Health;
@@ -11,6 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddWmttyStorage();   // SQLite (or SQL Server) through Dapper; migrations at start-up
 builder.AddWmttySignIn();    // Entra ID bearer tokens via Microsoft.Identity.Web; a local issuer in Development
 builder.AddFhirApi();        // FHIR R4 REST: formats, errors as OperationOutcome, capability statement
+builder.AddWmttyDefinitions(); // the questionnaire and terminology; response checks and extraction
 builder.AddWmttyOpenApi();   // Swagger document and UI
 
 var app = builder.Build();
@@ -34,6 +36,7 @@ if (await OpenApiSetup.TryExportAsync(app, args)) // --export-openapi: write ope
 }
 
 var database = app.MigrateDatabase();
+app.SeedDefinitions();       // the current questionnaire version, its CodeSystem and ValueSets
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

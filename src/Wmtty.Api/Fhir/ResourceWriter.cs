@@ -1,8 +1,15 @@
+using Microsoft.Extensions.Options;
+using Wmtty.Api.Definitions;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Logging;
+using Wmtty.Api.Preferences;
+using Wmtty.Data.Preferences;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Search;
+using Wmtty.Fhir.Patients;
+using Wmtty.Fhir.Questionnaires;
 using Wmtty.Fhir.Resources;
+using Wmtty.Fhir.Serialization;
 using Wmtty.Fhir.Validation;
 using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
 
@@ -25,7 +32,7 @@ internal sealed record DeleteOutcome(string Type, string Id, int Version, bool A
 /// Writes resources: business rules, then id and version stamping, indexing and storage in one
 /// transaction. Version races are settled inside that transaction, by If-Match or by retrying.
 /// </summary>
-internal sealed class ResourceWriter(IResourceStore store, TimeProvider clock, ILogger<ResourceWriter> logger)
+internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor responses, IOptions<DefinitionOptions> definitions, TimeProvider clock, ILogger<ResourceWriter> logger)
 {
     private const int Attempts = 3;
 
@@ -50,8 +57,11 @@ internal sealed class ResourceWriter(IResourceStore store, TimeProvider clock, I
                 }
             }
 
-            var version = Stamp(resource, ResourceTypes.NewId(), 1, VersionChange.Created, localBase);
+            var id = ResourceTypes.NewId();
+            var plan = await PlanAsync(session, resource, id, localBase);
+            var version = Stamp(resource, id, 1, VersionChange.Created, localBase);
             await session.WriteAsync(version, replacing: null);
+            await WritePreferencesAsync(session, plan, id, localBase);
             return Written(WriteKind.Created, version);
         }, cancellationToken);
 
@@ -129,10 +139,61 @@ internal sealed class ResourceWriter(IResourceStore store, TimeProvider clock, I
     private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase)
     {
         conditions.Check(resource.TypeName, id, Live(current));
+        var plan = await PlanAsync(session, resource, id, localBase);
         var creates = current is null or { IsDeleted: true };
         var version = Stamp(resource, id, (current?.Version ?? 0) + 1, creates ? VersionChange.CreatedByUpdate : VersionChange.Updated, localBase);
         await session.WriteAsync(version, current);
+        await WritePreferencesAsync(session, plan, id, localBase);
         return Written(creates ? WriteKind.Created : WriteKind.Updated, version);
+    }
+
+    // A QuestionnaireResponse is checked against its questionnaire and subject before anything is written.
+    private async Task<ResponsePlan?> PlanAsync(IWriteSession session, Resource resource, string id, Uri localBase) =>
+        resource is QuestionnaireResponse response
+            ? await responses.PrepareAsync(session, response, id, localBase, StoredForm.Now(clock))
+            : null;
+
+    /// <summary>
+    /// A complete response's Observations, in the transaction that stores the response: they become the
+    /// patient's current preferences (unless a later-authored set is current), and the Patient's
+    /// communication and interpreter details follow them.
+    /// </summary>
+    private async Task WritePreferencesAsync(IWriteSession session, ResponsePlan? plan, string responseId, Uri localBase)
+    {
+        if (plan?.Preferences is not { } preferences)
+        {
+            return;
+        }
+
+        foreach (var preference in preferences)
+        {
+            await session.WriteAsync(Stamp(preference.Observation, preference.Id, 1, VersionChange.Created, localBase), replacing: null);
+        }
+
+        var entries = preferences.Select(p => new PreferenceEntry(p.Id, p.Code.System, p.Code.Code ?? "", p.Position)).ToList();
+        var current = await session.ReplacePreferencesAsync(new PreferenceSet(plan.PatientId, responseId, plan.Authored, entries));
+        logger.PreferencesExtracted(responseId, preferences.Count, current);
+        if (current)
+        {
+            await SyncPatientAsync(session, plan.PatientId, [.. preferences.Select(p => p.Observation)], localBase);
+        }
+    }
+
+    private async Task SyncPatientAsync(IWriteSession session, string patientId, IReadOnlyList<Observation> preferences, Uri localBase)
+    {
+        var current = await session.GetCurrentAsync(ResourceTypes.Patient, patientId);
+        if (current is not { IsDeleted: false } || await session.ReadJsonAsync(current) is not { } json)
+        {
+            return;
+        }
+
+        var patient = (Patient)FhirSerialization.ReadStored(json);
+        var before = FhirSerialization.ToJsonBytes(patient);
+        PatientPreferences.Apply(patient, preferences, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase));
+        if (!before.AsSpan().SequenceEqual(FhirSerialization.ToJsonBytes(patient)))
+        {
+            await session.WriteAsync(Stamp(patient, patientId, current.Version + 1, VersionChange.Updated, localBase), current);
+        }
     }
 
     private async Task<WriteOutcome> RetryingAsync(WriteConditions conditions, Func<IWriteSession, Task<WriteOutcome>> work, CancellationToken cancellationToken)

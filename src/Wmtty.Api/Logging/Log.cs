@@ -36,6 +36,15 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Warning, "A write lost a version race and is retried (attempt {Attempt}).")]
     public static partial void WriteConflictRetried(this ILogger logger, int attempt);
 
+    [LoggerMessage(2003, LogLevel.Information, "QuestionnaireResponse/{ResponseId} gave {Count} preference Observations; current set replaced: {Current}.")]
+    public static partial void PreferencesExtracted(this ILogger logger, string responseId, int count, bool current);
+
+    [LoggerMessage(2010, LogLevel.Information, "Seeded {ResourceType}/{ResourceId} ({Canonical}).")]
+    public static partial void DefinitionSeeded(this ILogger logger, string resourceType, string resourceId, string canonical);
+
+    [LoggerMessage(2011, LogLevel.Information, "Retired {ResourceType}/{ResourceId} ({Canonical}): a newer version is current.")]
+    public static partial void DefinitionRetired(this ILogger logger, string resourceType, string resourceId, string canonical);
+
     [LoggerMessage(3000, LogLevel.Error, "Unhandled error {ExceptionType} on {Method} {RoutePattern} (trace {TraceId}).")]
     public static partial void UnhandledError(this ILogger logger, Exception exception, string exceptionType, string method, string routePattern, string traceId);
 

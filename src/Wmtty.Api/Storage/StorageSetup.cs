@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Wmtty.Api.Logging;
+using Wmtty.Data.Preferences;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Storage;
 
@@ -17,6 +18,7 @@ internal static class StorageSetup
             services.GetRequiredService<IOptions<StorageOptions>>().Value,
             builder.Configuration.GetConnectionString(ConnectionStringName)));
         builder.Services.AddSingleton<IResourceStore>(services => services.GetRequiredService<WmttyDatabase>().Resources);
+        builder.Services.AddSingleton<IPreferenceStore>(services => services.GetRequiredService<WmttyDatabase>().Preferences);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
         return builder;
     }

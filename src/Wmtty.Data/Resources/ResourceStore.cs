@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Wmtty.Data.Preferences;
 using Wmtty.Data.Search;
 using Wmtty.Data.Storage;
 
@@ -38,8 +39,14 @@ public interface IWriteSession
     /// <summary>Searches inside the transaction, so what it finds cannot change before the transaction ends.</summary>
     Task<IReadOnlyList<SearchMatch>> FindAsync(SearchQuery query, int limit);
 
+    /// <summary>The stored JSON of a version found by <see cref="GetCurrentAsync"/>; null for a delete.</summary>
+    Task<byte[]?> ReadJsonAsync(CurrentVersion version);
+
     /// <summary>Writes a new version, retiring <paramref name="replacing"/>, and rewrites the index rows.</summary>
     Task WriteAsync(NewVersion version, CurrentVersion? replacing);
+
+    /// <summary>Makes <paramref name="set"/> the patient's current preferences, unless the current set was authored later; says which.</summary>
+    Task<bool> ReplacePreferencesAsync(PreferenceSet set);
 }
 
 internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
@@ -124,6 +131,11 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
             var rows = await connection.QueryAsync<MatchRow>(sql, parameters, transaction);
             return rows.Select(r => r.ToMatch()).ToList();
         }
+
+        public Task<byte[]?> ReadJsonAsync(CurrentVersion version) =>
+            connection.ExecuteScalarAsync<byte[]?>(dialect.ReadJsonSql, new { version.Key }, transaction);
+
+        public Task<bool> ReplacePreferencesAsync(PreferenceSet set) => PreferenceStore.ReplaceAsync(dialect, connection, transaction, set);
 
         public async Task WriteAsync(NewVersion version, CurrentVersion? replacing)
         {

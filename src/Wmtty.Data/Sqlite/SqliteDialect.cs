@@ -92,6 +92,43 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
         VALUES (@Key, @Type, @Param, @Value, @ExactValue)
         """;
 
+    public string PreferenceSetForWriteSql => """
+        SELECT response_id AS ResponseId, authored AS Authored FROM preference_set WHERE patient_id = @PatientId
+        """;
+
+    public string UpsertPreferenceSetSql => """
+        INSERT INTO preference_set (patient_id, response_id, authored) VALUES (@PatientId, @ResponseId, @Authored)
+        ON CONFLICT (patient_id) DO UPDATE SET response_id = excluded.response_id, authored = excluded.authored
+        """;
+
+    public string DeletePreferencesSql => "DELETE FROM preference_current WHERE patient_id = @PatientId";
+
+    public string InsertPreferenceSql => """
+        INSERT INTO preference_current (patient_id, observation_id, code_system, code, position)
+        VALUES (@PatientId, @ObservationId, @CodeSystem, @Code, @Position)
+        """;
+
+    public string ReadPreferenceSetSql => """
+        SELECT response_id AS ResponseId, authored AS Authored FROM preference_set WHERE patient_id = @PatientId
+        """;
+
+    public string CurrentPreferencesSql => """
+        SELECT r.resource_key AS ResourceKey, r.origin_key AS Key, r.resource_id AS Id, r.version AS Version,
+               r.last_updated AS LastUpdated, r.json AS Json, p.code_system AS CodeSystem, p.code AS Code, p.position AS Position
+        FROM preference_current p
+        JOIN resource r ON r.resource_type = 'Observation' AND r.resource_id = p.observation_id AND r.is_current = 1
+        WHERE p.patient_id = @PatientId AND r.is_deleted = 0
+        ORDER BY p.position, p.observation_id
+        """;
+
+    public string PreferenceTokensSql => """
+        SELECT resource_key AS ResourceKey, param AS Param, system AS System, code AS Code
+        FROM token_index
+        WHERE resource_key IN @Keys AND param IN ('code', 'category')
+        """;
+
+    public string ReadJsonSql => "SELECT json FROM resource WHERE resource_key = @Key";
+
     public string LimitClause(string limitParameter) => $"LIMIT {limitParameter}";
 
     // Values are compared byte-wise (BINARY collation on UTF-8), and U+10FFFF sorts after every other

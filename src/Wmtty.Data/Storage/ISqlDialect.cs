@@ -37,6 +37,16 @@ internal interface ISqlDialect
     string InsertDateSql { get; }
     string InsertStringSql { get; }
 
+    // Current preferences (the $lastn projection).
+    string PreferenceSetForWriteSql { get; }
+    string UpsertPreferenceSetSql { get; }
+    string DeletePreferencesSql { get; }
+    string InsertPreferenceSql { get; }
+    string ReadPreferenceSetSql { get; }
+    string CurrentPreferencesSql { get; }
+    string PreferenceTokensSql { get; }
+    string ReadJsonSql { get; }
+
     // Search fragments.
     string LimitClause(string limitParameter);
     string StringStartsWith(string column, string valueParameter, string upperBoundParameter);

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Wmtty.Data.Preferences;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Sqlite;
 
@@ -15,10 +16,13 @@ public sealed class WmttyDatabase
         this.dialect = dialect;
         migrator = new Migrator(dialect);
         Resources = new ResourceStore(dialect);
+        Preferences = new PreferenceStore(dialect);
         Description = description;
     }
 
     public IResourceStore Resources { get; }
+
+    public IPreferenceStore Preferences { get; }
 
     /// <summary>Provider and location, without credentials, for start-up logs.</summary>
     public string Description { get; }

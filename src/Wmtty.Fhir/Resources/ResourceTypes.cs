@@ -9,8 +9,10 @@ public static partial class ResourceTypes
     public const string Questionnaire = "Questionnaire";
     public const string QuestionnaireResponse = "QuestionnaireResponse";
     public const string Observation = "Observation";
+    public const string CodeSystem = "CodeSystem";
+    public const string ValueSet = "ValueSet";
 
-    public static IReadOnlyList<string> Supported { get; } = [Patient, Questionnaire, QuestionnaireResponse, Observation];
+    public static IReadOnlyList<string> Supported { get; } = [Patient, Questionnaire, QuestionnaireResponse, Observation, CodeSystem, ValueSet];
 
     public static bool IsSupported(string type) => Supported.Contains(type, StringComparer.Ordinal);
 

@@ -66,6 +66,19 @@ public static class SearchParameters
             Define<Observation>("identifier", o => o.Identifier, description: "The unique id for a particular observation"),
             Define<Observation>("performer", o => o.Performer),
             Define<Observation>("value-concept", o => [o.Value as CodeableConcept]),
+
+            Define<CodeSystem>("url", c => [c.UrlElement]),
+            Define<CodeSystem>("version", c => [c.VersionElement]),
+            Define<CodeSystem>("status", c => [c.StatusElement]),
+            Define<CodeSystem>("name", c => [c.NameElement]),
+            Define<CodeSystem>("title", c => [c.TitleElement]),
+            Define<CodeSystem>("code", c => c.Concept.Select(x => x.CodeElement), description: "A code defined in the code system"),
+
+            Define<ValueSet>("url", v => [v.UrlElement]),
+            Define<ValueSet>("version", v => [v.VersionElement]),
+            Define<ValueSet>("status", v => [v.StatusElement]),
+            Define<ValueSet>("name", v => [v.NameElement]),
+            Define<ValueSet>("title", v => [v.TitleElement]),
         };
 
         return definitions

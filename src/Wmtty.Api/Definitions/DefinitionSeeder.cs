@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Options;
+using Wmtty.Api.Fhir;
+using Wmtty.Api.Logging;
+using Wmtty.Data.Resources;
+using Wmtty.Data.Search;
+using Wmtty.Fhir.Questionnaires;
+using Wmtty.Fhir.Resources;
+using Wmtty.Fhir.Serialization;
+
+namespace Wmtty.Api.Definitions;
+
+/// <summary>The definitions the service publishes, built for a canonical base. Replaceable, so tests can publish a changed questionnaire.</summary>
+internal sealed class DefinitionSet(Func<string, IReadOnlyList<Resource>> build)
+{
+    public static DefinitionSet Default { get; } = new(canonicalBase =>
+        [WhatMattersQuestionnaire.Build(canonicalBase), .. PreferenceTerminology.Build(canonicalBase)]);
+
+    public IReadOnlyList<Resource> Build(string canonicalBase) => build(canonicalBase);
+}
+
+/// <summary>
+/// Stores the questionnaire, CodeSystem and ValueSets at start-up. Each version is its own resource,
+/// so responses keep the version they answered; a new version retires the older ones. A definition
+/// that changed without a new version stops start-up: that would change what old responses meant.
+/// </summary>
+internal sealed class DefinitionSeeder(IResourceStore store, ResourceWriter writer, DefinitionSet definitions, IOptions<DefinitionOptions> options, ILogger<DefinitionSeeder> logger)
+{
+    public async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        var canonicalBase = options.Value.CanonicalBase.TrimEnd('/');
+        var localBase = new Uri(canonicalBase + "/");
+        foreach (var definition in definitions.Build(canonicalBase))
+        {
+            var (url, version) = Canonical(definition) is ({ } u, { } v) ? (u, v) : throw new InvalidOperationException($"A published {definition.TypeName} needs a url and a version.");
+            var canonical = $"{url}|{version}";
+            var stored = await store.SearchAsync(new SearchQuery(definition.TypeName)
+                .Where(new TokenCondition("url", null, url))
+                .Where(new TokenCondition("version", null, version)), 2, cancellationToken);
+            if (stored.Count == 0)
+            {
+                await CreateAsync(definition, localBase, cancellationToken);
+                logger.DefinitionSeeded(definition.TypeName, definition.Id!, canonical);
+            }
+            else if (!Same(definition, FhirSerialization.ReadStored(stored[0].Json)))
+            {
+                throw new InvalidOperationException(
+                    $"The stored {definition.TypeName} {canonical} differs from the one this build publishes. A changed definition needs a new version " +
+                    $"(WhatMattersQuestionnaire.Version), so that responses keep meaning what they meant when they were given.");
+            }
+
+            await RetireOlderAsync(definition.TypeName, url, version, localBase, cancellationToken);
+        }
+    }
+
+    private async Task CreateAsync(Resource definition, Uri localBase, CancellationToken cancellationToken)
+    {
+        // The fixed id may belong to another definition (say, one published under a different canonical base).
+        if (await store.ReadAsync(definition.TypeName, definition.Id!, cancellationToken) is { IsDeleted: false })
+        {
+            definition.Id = ResourceTypes.NewId();
+        }
+
+        await writer.UpdateAsync(definition, definition.Id!, new WriteConditions(null, null), localBase, cancellationToken);
+    }
+
+    private async Task RetireOlderAsync(string type, string url, string version, Uri localBase, CancellationToken cancellationToken)
+    {
+        var active = await store.SearchAsync(new SearchQuery(type)
+            .Where(new TokenCondition("url", null, url))
+            .Where(new TokenCondition("status", null, "active")), 100, cancellationToken);
+        foreach (var match in active)
+        {
+            var older = FhirSerialization.ReadStored(match.Json);
+            if (Canonical(older).Version == version)
+            {
+                continue;
+            }
+
+            SetStatus(older, PublicationStatus.Retired);
+            var ifMatch = new TagCondition(false, [match.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await writer.UpdateAsync(older, match.Id, new WriteConditions(ifMatch, null), localBase, cancellationToken);
+            logger.DefinitionRetired(type, match.Id, $"{url}|{Canonical(older).Version}");
+        }
+    }
+
+    private static bool Same(Resource built, Resource stored)
+    {
+        stored.Id = built.Id;
+        stored.Meta!.VersionId = null;
+        stored.Meta.LastUpdated = null;
+        return FhirSerialization.ToJsonBytes(built).AsSpan().SequenceEqual(FhirSerialization.ToJsonBytes(stored));
+    }
+
+    private static (string? Url, string? Version) Canonical(Resource resource) => resource switch
+    {
+        Questionnaire q => (q.Url, q.Version),
+        CodeSystem c => (c.Url, c.Version),
+        ValueSet v => (v.Url, v.Version),
+        _ => throw new ArgumentException($"{resource.TypeName} is not a definition the service publishes."),
+    };
+
+    private static void SetStatus(Resource resource, PublicationStatus status)
+    {
+        switch (resource)
+        {
+            case Questionnaire q: q.Status = status; break;
+            case CodeSystem c: c.Status = status; break;
+            case ValueSet v: v.Status = status; break;
+        }
+    }
+}

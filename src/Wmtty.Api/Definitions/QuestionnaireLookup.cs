@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using Wmtty.Api.Errors;
+using Wmtty.Data.Resources;
+using Wmtty.Data.Search;
+using Wmtty.Fhir.Resources;
+using Wmtty.Fhir.Serialization;
+using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
+
+namespace Wmtty.Api.Definitions;
+
+/// <summary>A stored Questionnaire version, parsed.</summary>
+internal sealed record StoredQuestionnaire(string Id, int Version, Questionnaire Resource)
+{
+    public string Canonical => $"{Resource.Url}|{Resource.Version}";
+}
+
+/// <summary>
+/// Finds the Questionnaire a canonical <c>url|version</c> names. Parsed questionnaires are kept by
+/// (id, version), so a submission does not parse the questionnaire again unless it changed.
+/// </summary>
+internal sealed class QuestionnaireLookup
+{
+    private const int MaxCached = 64;
+    private readonly ConcurrentDictionary<(string Id, int Version), Questionnaire> parsed = new();
+
+    /// <summary>Inside a write transaction; 422 when the canonical does not name exactly one stored version.</summary>
+    public async Task<StoredQuestionnaire> FindAsync(IWriteSession session, string? canonical, string expression)
+    {
+        var query = Query(canonical, expression);
+        return Resolve(await session.FindAsync(query, 2), canonical!, expression);
+    }
+
+    public async Task<StoredQuestionnaire> FindAsync(IResourceStore store, string? canonical, string expression, CancellationToken cancellationToken)
+    {
+        var query = Query(canonical, expression);
+        return Resolve(await store.SearchAsync(query, 2, cancellationToken), canonical!, expression);
+    }
+
+    /// <summary>The newest active version of the questionnaire at <paramref name="url"/>; null when there is none.</summary>
+    public async Task<StoredQuestionnaire?> LatestAsync(IResourceStore store, string url, CancellationToken cancellationToken)
+    {
+        var query = new SearchQuery(ResourceTypes.Questionnaire) { Sort = SearchSort.LastUpdatedDescending }
+            .Where(new TokenCondition("url", null, url))
+            .Where(new TokenCondition("status", null, "active"));
+        var matches = await store.SearchAsync(query, 1, cancellationToken);
+        return matches.Count == 0 ? null : Parse(matches[0]);
+    }
+
+    private static SearchQuery Query(string? canonical, string expression)
+    {
+        var separator = canonical?.LastIndexOf('|') ?? -1;
+        if (string.IsNullOrWhiteSpace(canonical) || separator <= 0 || separator == canonical.Length - 1)
+        {
+            throw Unprocessable(string.IsNullOrWhiteSpace(canonical)
+                ? "The response does not say which questionnaire it answers. Give its canonical URL and version, as url|version."
+                : $"'{FhirText.Shorten(canonical, 200)}' does not name a version. Give the questionnaire as url|version, so the response keeps pointing at the version it answered.", expression);
+        }
+
+        return new SearchQuery(ResourceTypes.Questionnaire)
+            .Where(new TokenCondition("url", null, canonical[..separator]))
+            .Where(new TokenCondition("version", null, canonical[(separator + 1)..]));
+    }
+
+    private StoredQuestionnaire Resolve(IReadOnlyList<SearchMatch> matches, string canonical, string expression) => matches.Count switch
+    {
+        0 => throw Unprocessable($"The questionnaire '{FhirText.Shorten(canonical, 200)}' is not known here.", expression),
+        1 => Parse(matches[0]),
+        _ => throw Unprocessable($"More than one stored Questionnaire claims to be '{FhirText.Shorten(canonical, 200)}', so the response cannot be checked.", expression),
+    };
+
+    private StoredQuestionnaire Parse(SearchMatch match)
+    {
+        if (!parsed.TryGetValue((match.Id, match.Version), out var questionnaire))
+        {
+            questionnaire = (Questionnaire)FhirSerialization.ReadStored(match.Json);
+            if (parsed.Count >= MaxCached)
+            {
+                parsed.Clear();
+            }
+
+            parsed[(match.Id, match.Version)] = questionnaire;
+        }
+
+        return new StoredQuestionnaire(match.Id, match.Version, questionnaire);
+    }
+
+    private static FhirException Unprocessable(string diagnostics, string expression) =>
+        FhirException.Unprocessable(FhirOutcome.Error(IssueType.NotFound, diagnostics, expression));
+}

@@ -1,0 +1,51 @@
+using Wmtty.Data.Resources;
+using Wmtty.Data.Search;
+using Wmtty.Fhir.Questionnaires;
+using Wmtty.Fhir.Resources;
+using Wmtty.Fhir.Serialization;
+
+namespace Wmtty.Api.Definitions;
+
+/// <summary>Reads the ValueSets a questionnaire's answers come from, as stored here, and lists their codes.</summary>
+internal static class ValueSetCodes
+{
+    /// <summary>The codes of each answerValueSet that is stored here and can be enumerated; others are left out, for the validator to report.</summary>
+    public static async Task<IReadOnlyDictionary<string, IReadOnlySet<(string? System, string? Code)>>> ForAsync(IWriteSession session, Questionnaire questionnaire)
+    {
+        var result = new Dictionary<string, IReadOnlySet<(string?, string?)>>(StringComparer.Ordinal);
+        foreach (var url in ValueSetContents.Named(questionnaire))
+        {
+            if (await FindAsync(session, ResourceTypes.ValueSet, url) is not ValueSet valueSet)
+            {
+                continue;
+            }
+
+            var systems = new Dictionary<string, CodeSystem?>(StringComparer.Ordinal);
+            foreach (var system in valueSet.Compose?.Include.Where(i => i.Concept.Count == 0).Select(i => i.System).OfType<string>() ?? [])
+            {
+                systems[system] = await FindAsync(session, ResourceTypes.CodeSystem, system) as CodeSystem;
+            }
+
+            if (ValueSetContents.Codes(valueSet, s => systems.GetValueOrDefault(s)) is { } codes)
+            {
+                result[url] = codes;
+            }
+        }
+
+        return result;
+    }
+
+    // By url, or url|version.
+    private static async Task<Resource?> FindAsync(IWriteSession session, string type, string canonical)
+    {
+        var separator = canonical.LastIndexOf('|');
+        var query = new SearchQuery(type).Where(new TokenCondition("url", null, separator > 0 ? canonical[..separator] : canonical));
+        if (separator > 0)
+        {
+            query.Where(new TokenCondition("version", null, canonical[(separator + 1)..]));
+        }
+
+        var matches = await session.FindAsync(query, 1);
+        return matches.Count == 0 ? null : FhirSerialization.ReadStored(matches[0].Json);
+    }
+}
