@@ -16,3 +16,4 @@ global using QuestionnaireResponse = Hl7.Fhir.Model.QuestionnaireResponse;
 global using ResourceReference = Hl7.Fhir.Model.ResourceReference;
 global using ValueSet = Hl7.Fhir.Model.ValueSet;
 global using PublicationStatus = Hl7.Fhir.Model.PublicationStatus;
+global using PrimitiveType = Hl7.Fhir.Model.PrimitiveType;

@@ -43,9 +43,18 @@ internal sealed class CapabilityStatementBuilder(EndpointDataSource endpoints, T
             },
         };
 
+        var operations = endpoints.Endpoints
+            .Select(e => e.Metadata.GetMetadata<FhirOperation>())
+            .OfType<FhirOperation>()
+            .DistinctBy(o => (o.ResourceType, o.Name))
+            .ToLookup(o => o.ResourceType);
+
         foreach (var group in interactions.OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            rest.Resource.Add(Describe(group.Key, group.Select(i => i.Code).ToHashSet(), group.Any(i => i.Conditional && i.Code == FhirInteraction.Update)));
+            var resource = Describe(group.Key, group.Select(i => i.Code).ToHashSet(), group.Any(i => i.Conditional && i.Code == FhirInteraction.Update));
+            resource.Operation = [.. operations[group.Key].OrderBy(o => o.Name, StringComparer.Ordinal)
+                .Select(o => new CapabilityStatement.OperationComponent { Name = o.Name, Definition = o.Definition })];
+            rest.Resource.Add(resource);
         }
 
         var version = typeof(CapabilityStatementBuilder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";

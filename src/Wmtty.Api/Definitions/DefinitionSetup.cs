@@ -14,6 +14,7 @@ internal static class DefinitionSetup
         builder.Services.AddSingleton<DefinitionSeeder>();
         builder.Services.AddSingleton<QuestionnaireLookup>();
         builder.Services.AddSingleton<ResponseProcessor>();
+        builder.Services.AddSingleton<ResponseOperations.Services>();
         return builder;
     }
 

@@ -23,17 +23,11 @@ internal sealed class QuestionnaireLookup
     private const int MaxCached = 64;
     private readonly ConcurrentDictionary<(string Id, int Version), Questionnaire> parsed = new();
 
-    /// <summary>Inside a write transaction; 422 when the canonical does not name exactly one stored version.</summary>
-    public async Task<StoredQuestionnaire> FindAsync(IWriteSession session, string? canonical, string expression)
+    /// <summary>422 when the canonical does not name exactly one stored version.</summary>
+    public async Task<StoredQuestionnaire> FindAsync(StoreReader reader, string? canonical, string expression)
     {
         var query = Query(canonical, expression);
-        return Resolve(await session.FindAsync(query, 2), canonical!, expression);
-    }
-
-    public async Task<StoredQuestionnaire> FindAsync(IResourceStore store, string? canonical, string expression, CancellationToken cancellationToken)
-    {
-        var query = Query(canonical, expression);
-        return Resolve(await store.SearchAsync(query, 2, cancellationToken), canonical!, expression);
+        return Resolve(await reader.Find(query, 2), canonical!, expression);
     }
 
     /// <summary>The newest active version of the questionnaire at <paramref name="url"/>; null when there is none.</summary>

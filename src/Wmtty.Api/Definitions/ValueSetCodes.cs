@@ -10,12 +10,12 @@ namespace Wmtty.Api.Definitions;
 internal static class ValueSetCodes
 {
     /// <summary>The codes of each answerValueSet that is stored here and can be enumerated; others are left out, for the validator to report.</summary>
-    public static async Task<IReadOnlyDictionary<string, IReadOnlySet<(string? System, string? Code)>>> ForAsync(IWriteSession session, Questionnaire questionnaire)
+    public static async Task<IReadOnlyDictionary<string, IReadOnlySet<(string? System, string? Code)>>> ForAsync(StoreReader reader, Questionnaire questionnaire)
     {
         var result = new Dictionary<string, IReadOnlySet<(string?, string?)>>(StringComparer.Ordinal);
         foreach (var url in ValueSetContents.Named(questionnaire))
         {
-            if (await FindAsync(session, ResourceTypes.ValueSet, url) is not ValueSet valueSet)
+            if (await FindAsync(reader, ResourceTypes.ValueSet, url) is not ValueSet valueSet)
             {
                 continue;
             }
@@ -23,7 +23,7 @@ internal static class ValueSetCodes
             var systems = new Dictionary<string, CodeSystem?>(StringComparer.Ordinal);
             foreach (var system in valueSet.Compose?.Include.Where(i => i.Concept.Count == 0).Select(i => i.System).OfType<string>() ?? [])
             {
-                systems[system] = await FindAsync(session, ResourceTypes.CodeSystem, system) as CodeSystem;
+                systems[system] = await FindAsync(reader, ResourceTypes.CodeSystem, system) as CodeSystem;
             }
 
             if (ValueSetContents.Codes(valueSet, s => systems.GetValueOrDefault(s)) is { } codes)
@@ -36,7 +36,7 @@ internal static class ValueSetCodes
     }
 
     // By url, or url|version.
-    private static async Task<Resource?> FindAsync(IWriteSession session, string type, string canonical)
+    private static async Task<Resource?> FindAsync(StoreReader reader, string type, string canonical)
     {
         var separator = canonical.LastIndexOf('|');
         var query = new SearchQuery(type).Where(new TokenCondition("url", null, separator > 0 ? canonical[..separator] : canonical));
@@ -45,7 +45,7 @@ internal static class ValueSetCodes
             query.Where(new TokenCondition("version", null, canonical[(separator + 1)..]));
         }
 
-        var matches = await session.FindAsync(query, 1);
+        var matches = await reader.Find(query, 1);
         return matches.Count == 0 ? null : FhirSerialization.ReadStored(matches[0].Json);
     }
 }

@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.Options;
+using Wmtty.Api.Definitions;
+using Wmtty.Api.Preferences;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Wmtty.Api.Capabilities;
 using Wmtty.Api.Errors;
@@ -43,6 +46,9 @@ internal static class FhirApi
             resources.MapSearch(type);
             resources.MapResourceInteractions(type);
         }
+
+        fhir.MapPreferences(app.Services.GetRequiredService<IOptions<DefinitionOptions>>().Value.CanonicalBase); // $lastn, $wmtty-summary
+        fhir.MapResponseOperations(); // $populate, $extract
 
         return app;
     }

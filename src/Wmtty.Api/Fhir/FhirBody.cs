@@ -10,7 +10,8 @@ internal static class FhirBody
 {
     public const int MaxBytes = 1024 * 1024;
 
-    public static async Task<Resource> ReadResourceAsync(HttpContext context, string expectedType, CancellationToken cancellationToken)
+    /// <param name="alsoAccepted">A second type the endpoint takes, such as Parameters for an operation.</param>
+    public static async Task<Resource> ReadResourceAsync(HttpContext context, string expectedType, CancellationToken cancellationToken, string? alsoAccepted = null)
     {
         var format = FhirFormats.BodyFormat(context.Request);
         var body = await ReadBytesAsync(context.Request, cancellationToken);
@@ -26,9 +27,10 @@ internal static class FhirBody
         }
 
         var resource = parsed.Resource!;
-        if (resource.TypeName != expectedType)
+        if (resource.TypeName != expectedType && resource.TypeName != alsoAccepted)
         {
-            throw FhirException.BadRequest($"The body is {Article(resource.TypeName)} {resource.TypeName}, but this endpoint takes {Article(expectedType)} {expectedType}.");
+            var takes = alsoAccepted is null ? $"{Article(expectedType)} {expectedType}" : $"{Article(expectedType)} {expectedType} or {Article(alsoAccepted)} {alsoAccepted}";
+            throw FhirException.BadRequest($"The body is {Article(resource.TypeName)} {resource.TypeName}, but this endpoint takes {takes}.");
         }
 
         return resource;

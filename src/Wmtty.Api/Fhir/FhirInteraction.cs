@@ -24,3 +24,18 @@ internal static class FhirInteractionExtensions
             .WithSummary(summary)
             .WithTags(resourceType);
 }
+
+/// <summary>
+/// Endpoint metadata naming the FHIR operation an endpoint implements, e.g. (Observation, lastn), with
+/// the canonical URL of its OperationDefinition. The CapabilityStatement lists these.
+/// </summary>
+internal sealed record FhirOperation(string ResourceType, string Name, string Definition);
+
+internal static class FhirOperationExtensions
+{
+    public static RouteHandlerBuilder Operation(this RouteHandlerBuilder builder, string resourceType, string name, string definition, string summary, string? variant = null) =>
+        builder.WithMetadata(new FhirOperation(resourceType, name, definition))
+            .WithName($"{name}{variant}-{resourceType}")
+            .WithSummary(summary)
+            .WithTags(resourceType);
+}

@@ -150,7 +150,7 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
     // A QuestionnaireResponse is checked against its questionnaire and subject before anything is written.
     private async Task<ResponsePlan?> PlanAsync(IWriteSession session, Resource resource, string id, Uri localBase) =>
         resource is QuestionnaireResponse response
-            ? await responses.PrepareAsync(session, response, id, localBase, StoredForm.Now(clock))
+            ? await responses.PrepareAsync(StoreReader.In(session), response, id, localBase, StoredForm.Now(clock))
             : null;
 
     /// <summary>

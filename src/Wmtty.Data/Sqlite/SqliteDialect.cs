@@ -124,7 +124,7 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
     public string PreferenceTokensSql => """
         SELECT resource_key AS ResourceKey, param AS Param, system AS System, code AS Code
         FROM token_index
-        WHERE resource_key IN @Keys AND param IN ('code', 'category')
+        WHERE resource_key IN @Keys AND param IN ('code', 'category', 'status')
         """;
 
     public string ReadJsonSql => "SELECT json FROM resource WHERE resource_key = @Key";

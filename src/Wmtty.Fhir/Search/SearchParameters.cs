@@ -67,18 +67,18 @@ public static class SearchParameters
             Define<Observation>("performer", o => o.Performer),
             Define<Observation>("value-concept", o => [o.Value as CodeableConcept]),
 
-            Define<CodeSystem>("url", c => [c.UrlElement]),
-            Define<CodeSystem>("version", c => [c.VersionElement]),
-            Define<CodeSystem>("status", c => [c.StatusElement]),
-            Define<CodeSystem>("name", c => [c.NameElement]),
-            Define<CodeSystem>("title", c => [c.TitleElement]),
+            Define<CodeSystem>("url", c => [c.UrlElement], description: "The uri that identifies the CodeSystem"),
+            Define<CodeSystem>("version", c => [c.VersionElement], description: "The business version of the CodeSystem"),
+            Define<CodeSystem>("status", c => [c.StatusElement], description: "The current status of the CodeSystem"),
+            Define<CodeSystem>("name", c => [c.NameElement], description: "Computationally friendly name of the CodeSystem"),
+            Define<CodeSystem>("title", c => [c.TitleElement], description: "The human-friendly name of the CodeSystem"),
             Define<CodeSystem>("code", c => c.Concept.Select(x => x.CodeElement), description: "A code defined in the code system"),
 
-            Define<ValueSet>("url", v => [v.UrlElement]),
-            Define<ValueSet>("version", v => [v.VersionElement]),
-            Define<ValueSet>("status", v => [v.StatusElement]),
-            Define<ValueSet>("name", v => [v.NameElement]),
-            Define<ValueSet>("title", v => [v.TitleElement]),
+            Define<ValueSet>("url", v => [v.UrlElement], description: "The uri that identifies the ValueSet"),
+            Define<ValueSet>("version", v => [v.VersionElement], description: "The business version of the ValueSet"),
+            Define<ValueSet>("status", v => [v.StatusElement], description: "The current status of the ValueSet"),
+            Define<ValueSet>("name", v => [v.NameElement], description: "Computationally friendly name of the ValueSet"),
+            Define<ValueSet>("title", v => [v.TitleElement], description: "The human-friendly name of the ValueSet"),
         };
 
         return definitions

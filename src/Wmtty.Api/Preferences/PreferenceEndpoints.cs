@@ -1,0 +1,165 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Wmtty.Api.Definitions;
+using Wmtty.Api.Errors;
+using Wmtty.Api.Fhir;
+using Wmtty.Api.OpenApi;
+using Wmtty.Api.Search;
+using Wmtty.Data.Preferences;
+using Wmtty.Data.Resources;
+using Wmtty.Data.Search;
+using Wmtty.Fhir.Questionnaires;
+using Wmtty.Fhir.Resources;
+using Wmtty.Fhir.Serialization;
+using Wmtty.Fhir.Summaries;
+
+namespace Wmtty.Api.Preferences;
+
+/// <summary>Reading a patient's current preferences: <c>$lastn</c> for EHRs, and the summary document.</summary>
+internal static class PreferenceEndpoints
+{
+    public const string LastNDefinition = "http://hl7.org/fhir/OperationDefinition/Observation-lastn";
+
+    public static void MapPreferences(this RouteGroupBuilder fhir, string canonicalBase)
+    {
+        fhir.MapGet("/Observation/$lastn", LastN)
+            .Operation(ResourceTypes.Observation, "lastn", LastNDefinition,
+                "The current value of each preference code for one patient: patient (or subject, subject:identifier), optional code, category and max")
+            .ProducesFhir(StatusCodes.Status200OK);
+
+        fhir.MapGet("/Patient/{id}/$wmtty-summary", Summary)
+            .Operation(ResourceTypes.Patient, "wmtty-summary", $"{canonicalBase.TrimEnd('/')}/OperationDefinition/Patient-wmtty-summary",
+                "A FHIR document of the patient's current preferences: a Composition with one narrative section per questionnaire section, the Observations and the latest response")
+            .ProducesFhir(StatusCodes.Status200OK);
+    }
+
+    private static async Task<IResult> LastN(HttpContext http, IResourceStore store, IPreferenceStore preferences, CancellationToken cancellationToken)
+    {
+        var parameters = http.Request.Query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))).ToList();
+        var max = Max(parameters);
+        if (parameters.FirstOrDefault(p => p.Key is "_count" or "_sort" or "_cursor" or "_total" or "_summary" or "_include" or "_revinclude") is { Key: { } control })
+        {
+            throw FhirException.BadRequest($"$lastn does not take '{control}': it returns every group, newest first.", IssueType.NotSupported);
+        }
+
+        var baseUri = FhirRequest.BaseUri(http);
+        var request = SearchRequest.Parse(ResourceTypes.Observation, parameters.Where(p => p.Key != "max"), FhirRequest.StrictHandling(http), baseUri);
+        var subjectClauses = request.Query.Clauses.Where(c => c.All(IsSubject)).ToList();
+        if (subjectClauses.Count == 0)
+        {
+            throw FhirException.BadRequest("$lastn needs the patient: patient=<id>, subject=Patient/<id> or subject:identifier=https://fhir.nhs.uk/Id/nhs-number|<NHS number>.", IssueType.Required);
+        }
+
+        var filters = request.Query.Clauses.Except(subjectClauses).ToList();
+        var matches = new List<SearchMatch>();
+        foreach (var patientId in await PatientsAsync(subjectClauses, store, cancellationToken))
+        {
+            var current = (await preferences.CurrentAsync(patientId, cancellationToken)).Where(p => filters.All(f => f.Any(c => Matches(c, p.Tokens)))).ToList();
+            matches.AddRange(current.Select(p => p.Match));
+            if (max > 1)
+            {
+                matches.AddRange(await EarlierAsync(patientId, current, max, store, cancellationToken));
+            }
+        }
+
+        var baseUrl = FhirRequest.BaseUrl(http);
+        var self = $"{baseUrl}/Observation/$lastn{QueryString.Create(parameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)))}";
+        var outcome = request.Warnings.Count > 0 ? Wmtty.Fhir.Outcomes.Outcome.Of(request.Warnings) : null;
+        return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.SearchSet(baseUrl, ResourceTypes.Observation, matches, null, self, null, outcome));
+    }
+
+    private static async Task<IResult> Summary(string id, HttpContext http, IResourceStore store, IPreferenceStore preferences, IOptions<DefinitionOptions> definitions, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        FhirRequest.RequireValidId(ResourceTypes.Patient, id);
+        var stored = await store.ReadAsync(ResourceTypes.Patient, id, cancellationToken) ?? throw FhirException.NotFound($"Patient/{id} does not exist.");
+        if (stored.IsDeleted)
+        {
+            throw FhirException.Gone($"Patient/{id} was deleted.");
+        }
+
+        var patient = (Patient)FhirSerialization.ReadStored(stored.Json);
+        var current = (await preferences.CurrentAsync(id, cancellationToken)).Select(p => (Observation)FhirSerialization.ReadStored(p.Match.Json)).ToList();
+        QuestionnaireResponse? response = null;
+        if (await preferences.SourceAsync(id, cancellationToken) is { } source
+            && await store.ReadAsync(ResourceTypes.QuestionnaireResponse, source.ResponseId, cancellationToken) is { IsDeleted: false, Json: { } json })
+        {
+            response = (QuestionnaireResponse)FhirSerialization.ReadStored(json);
+        }
+
+        var document = PreferenceSummary.Build(patient, current, response, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase), FhirRequest.BaseUrl(http), clock.GetUtcNow());
+        return FhirResult.Of(StatusCodes.Status200OK, document);
+    }
+
+    private static int Max(List<KeyValuePair<string, string>> parameters)
+    {
+        var given = parameters.Where(p => p.Key == "max").ToList();
+        if (given.Count == 0)
+        {
+            return 1;
+        }
+
+        return given.Count == 1 && int.TryParse(given[0].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var max) && max is > 0 and <= SearchRequest.MaxCount
+            ? max
+            : throw FhirException.BadRequest($"max must be given once, as a whole number from 1 to {SearchRequest.MaxCount}.");
+    }
+
+    private static bool IsSubject(SearchCondition condition) => condition switch
+    {
+        ReferenceCondition r => r.Param is "patient" or "subject",
+        ReferenceIdentifierCondition r => r.Param is "patient" or "subject",
+        _ => false,
+    };
+
+    // Each clause is an OR of ways to name patients; several clauses must all hold.
+    private static async Task<IReadOnlyList<string>> PatientsAsync(List<IReadOnlyList<SearchCondition>> clauses, IResourceStore store, CancellationToken cancellationToken)
+    {
+        HashSet<string>? patients = null;
+        foreach (var clause in clauses)
+        {
+            var named = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var condition in clause)
+            {
+                switch (condition)
+                {
+                    case ReferenceCondition { TargetType: null or ResourceTypes.Patient } reference:
+                        named.Add(reference.TargetId);
+                        break;
+                    case ReferenceIdentifierCondition byIdentifier:
+                        var query = new SearchQuery(ResourceTypes.Patient).Where(new TokenCondition("identifier", byIdentifier.System, byIdentifier.Value));
+                        named.UnionWith((await store.SearchAsync(query, 10, cancellationToken)).Select(m => m.Id));
+                        break;
+                }
+            }
+
+            patients = patients is null ? named : [.. patients.Intersect(named)];
+        }
+
+        return [.. patients ?? []];
+    }
+
+    private static bool Matches(SearchCondition condition, IReadOnlyList<TokenRow> tokens) => condition switch
+    {
+        TokenCondition token when token.Param is "code" or "category" or "status" => tokens.Any(t =>
+            t.Param == token.Param
+            && (token.Code is null || t.Code == token.Code)
+            && (token.RequireNoSystem ? t.System is null : token.System is null || t.System == token.System)),
+        _ => throw FhirException.BadRequest("$lastn filters by patient or subject, code, category and status only.", IssueType.NotSupported),
+    };
+
+    // max > 1: earlier values of each current code, newest first, to make up max per code.
+    private static async Task<IEnumerable<SearchMatch>> EarlierAsync(string patientId, List<CurrentPreference> current, int max, IResourceStore store, CancellationToken cancellationToken)
+    {
+        var earlier = new List<SearchMatch>();
+        var shown = current.Select(c => c.Match.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var group in current.GroupBy(c => (c.CodeSystem, c.Code)))
+        {
+            var query = new SearchQuery(ResourceTypes.Observation) { Sort = SearchSort.LastUpdatedDescending }
+                .Where(new ReferenceCondition("patient", ResourceTypes.Patient, patientId))
+                .Where(new TokenCondition("code", group.Key.CodeSystem, group.Key.Code, RequireNoSystem: group.Key.CodeSystem is null));
+            var older = await store.SearchAsync(query, max + group.Count(), cancellationToken);
+            earlier.AddRange(older.Where(m => !shown.Contains(m.Id)).Take(Math.Max(0, max - group.Count())));
+        }
+
+        return earlier;
+    }
+}

@@ -1,0 +1,150 @@
+using Microsoft.Extensions.Options;
+using Wmtty.Api.Definitions;
+using Wmtty.Api.Errors;
+using Wmtty.Api.Fhir;
+using Wmtty.Api.OpenApi;
+using Wmtty.Data.Preferences;
+using Wmtty.Data.Resources;
+using Wmtty.Fhir.Questionnaires;
+using Wmtty.Fhir.Resources;
+using Wmtty.Fhir.Responses;
+using Wmtty.Fhir.Serialization;
+using Wmtty.Fhir.Validation;
+using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
+
+namespace Wmtty.Api.Preferences;
+
+/// <summary>SDC operations: <c>$populate</c> a response from current preferences, and <c>$extract</c> Observations without storing them.</summary>
+internal static class ResponseOperations
+{
+    public const string PopulateDefinition = "http://hl7.org/fhir/uv/sdc/OperationDefinition/Questionnaire-populate";
+    public const string ExtractDefinition = "http://hl7.org/fhir/uv/sdc/OperationDefinition/QuestionnaireResponse-extract";
+
+    public static void MapResponseOperations(this RouteGroupBuilder fhir)
+    {
+        fhir.MapPost("/Questionnaire/$populate", (HttpContext http, Services services, CancellationToken ct) => Populate(null, http, services, ct))
+            .Operation(ResourceTypes.Questionnaire, "populate", PopulateDefinition,
+                "An in-progress QuestionnaireResponse prefilled from the patient's current preferences (Parameters: subject; optionally questionnaireRef or canonical)")
+            .AcceptsFhir().ProducesFhir(StatusCodes.Status200OK);
+
+        fhir.MapPost("/Questionnaire/{id}/$populate", (string id, HttpContext http, Services services, CancellationToken ct) => Populate(id, http, services, ct))
+            .Operation(ResourceTypes.Questionnaire, "populate", PopulateDefinition, "The same, for this Questionnaire", "-instance")
+            .AcceptsFhir().ProducesFhir(StatusCodes.Status200OK);
+
+        fhir.MapPost("/QuestionnaireResponse/$extract", (HttpContext http, Services services, CancellationToken ct) => Extract(null, http, services, ct))
+            .Operation(ResourceTypes.QuestionnaireResponse, "extract", ExtractDefinition,
+                "The Observations a QuestionnaireResponse would yield, as a transaction Bundle; nothing is stored")
+            .AcceptsFhir().ProducesFhir(StatusCodes.Status200OK);
+
+        fhir.MapPost("/QuestionnaireResponse/{id}/$extract", (string id, HttpContext http, Services services, CancellationToken ct) => Extract(id, http, services, ct))
+            .Operation(ResourceTypes.QuestionnaireResponse, "extract", ExtractDefinition, "The same, for a stored QuestionnaireResponse", "-instance")
+            .ProducesFhir(StatusCodes.Status200OK);
+    }
+
+    private static async Task<IResult> Populate(string? id, HttpContext http, Services services, CancellationToken cancellationToken)
+    {
+        var parameters = await FhirBody.ReadResourceAsync(http, "Parameters", cancellationToken) as Parameters;
+        var reader = StoreReader.In(services.Store, cancellationToken);
+        var subject = parameters!.GetSingleValue<ResourceReference>("subject")
+            ?? throw FhirException.Unprocessable(FhirOutcome.Error(IssueType.Required, "$populate needs the patient: a 'subject' parameter with a Patient reference or NHS number identifier.", "Parameters.parameter"));
+        var patientId = await PatientResolver.ResolveAsync(subject, FhirRequest.BaseUri(http), reader, "Parameters.parameter.where(name = 'subject').value");
+        var questionnaire = await QuestionnaireAsync(id, parameters, services, cancellationToken);
+
+        var current = await services.Preferences.CurrentAsync(patientId, cancellationToken);
+        var observations = current.Select(p => (Observation)FhirSerialization.ReadStored(p.Match.Json)).ToList();
+        var response = ResponsePopulator.Populate(questionnaire, observations, new ResourceReference($"{ResourceTypes.Patient}/{patientId}"), services.Clock.GetUtcNow());
+        var result = new Parameters();
+        result.Add("response", response);
+        return FhirResult.Of(StatusCodes.Status200OK, result);
+    }
+
+    private static async Task<Questionnaire> QuestionnaireAsync(string? id, Parameters parameters, Services services, CancellationToken cancellationToken)
+    {
+        var reader = StoreReader.In(services.Store, cancellationToken);
+        if (id is not null)
+        {
+            FhirRequest.RequireValidId(ResourceTypes.Questionnaire, id);
+            var stored = await services.Store.ReadAsync(ResourceTypes.Questionnaire, id, cancellationToken);
+            return stored is { IsDeleted: false, Json: { } json }
+                ? (Questionnaire)FhirSerialization.ReadStored(json)
+                : throw FhirException.NotFound($"Questionnaire/{id} does not exist.");
+        }
+
+        if (parameters.GetSingleValue<ResourceReference>("questionnaireRef") is { Reference: { } reference })
+        {
+            var parts = reference.Split('/');
+            return parts.Length == 2 && parts[0] == ResourceTypes.Questionnaire
+                ? await QuestionnaireAsync(parts[1], new Parameters(), services, cancellationToken)
+                : (await services.Questionnaires.FindAsync(reader, reference, "Parameters.parameter.where(name = 'questionnaireRef').value")).Resource;
+        }
+
+        if (parameters.GetSingleValue<PrimitiveType>("canonical") is { } canonical && canonical.JsonValue is string url)
+        {
+            return url.Contains('|')
+                ? (await services.Questionnaires.FindAsync(reader, url, "Parameters.parameter.where(name = 'canonical').value")).Resource
+                : await LatestAsync(url, services, cancellationToken);
+        }
+
+        return await LatestAsync(WhatMattersQuestionnaire.Url(services.Definitions.Value.CanonicalBase), services, cancellationToken);
+    }
+
+    private static async Task<Questionnaire> LatestAsync(string url, Services services, CancellationToken cancellationToken) =>
+        (await services.Questionnaires.LatestAsync(services.Store, url, cancellationToken))?.Resource
+        ?? throw FhirException.Unprocessable(FhirOutcome.Error(IssueType.NotFound, $"No active questionnaire '{FhirText.Shorten(url, 200)}' is known here."));
+
+    private static async Task<IResult> Extract(string? id, HttpContext http, Services services, CancellationToken cancellationToken)
+    {
+        QuestionnaireResponse response;
+        if (id is not null)
+        {
+            FhirRequest.RequireValidId(ResourceTypes.QuestionnaireResponse, id);
+            var stored = await services.Store.ReadAsync(ResourceTypes.QuestionnaireResponse, id, cancellationToken);
+            response = stored is { IsDeleted: false, Json: { } json }
+                ? (QuestionnaireResponse)FhirSerialization.ReadStored(json)
+                : throw FhirException.NotFound($"QuestionnaireResponse/{id} does not exist.");
+        }
+        else
+        {
+            response = await FhirBody.ReadResourceAsync(http, ResourceTypes.QuestionnaireResponse, cancellationToken, alsoAccepted: "Parameters") switch
+            {
+                QuestionnaireResponse given => given,
+                Parameters parameters => parameters.GetSingle("questionnaire-response")?.Resource as QuestionnaireResponse
+                    ?? throw FhirException.BadRequest("Send the QuestionnaireResponse itself, or Parameters with it as 'questionnaire-response'.", IssueType.Required),
+                _ => throw FhirException.BadRequest("Send a QuestionnaireResponse."),
+            };
+            var issues = BusinessRules.Check(response);
+            if (issues.Count > 0)
+            {
+                throw FhirException.Unprocessable(FhirOutcome.Of(issues));
+            }
+        }
+
+        var plan = await services.Responses.PrepareAsync(StoreReader.In(services.Store, cancellationToken), response, response.Id, FhirRequest.BaseUri(http), services.Clock.GetUtcNow());
+        var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
+        foreach (var preference in plan.Preferences ?? [])
+        {
+            var observation = preference.Observation;
+            var fullUrl = "urn:uuid:" + observation.Id;
+            observation.Id = null; // a transaction create gets its id from the server
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = fullUrl,
+                Resource = observation,
+                Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = ResourceTypes.Observation },
+            });
+        }
+
+        return FhirResult.Of(StatusCodes.Status200OK, bundle);
+    }
+
+    /// <summary>What the operations need, resolved once per request.</summary>
+    internal sealed class Services(IResourceStore store, IPreferenceStore preferences, QuestionnaireLookup questionnaires, ResponseProcessor responses, IOptions<DefinitionOptions> definitions, TimeProvider clock)
+    {
+        public IResourceStore Store { get; } = store;
+        public IPreferenceStore Preferences { get; } = preferences;
+        public QuestionnaireLookup Questionnaires { get; } = questionnaires;
+        public ResponseProcessor Responses { get; } = responses;
+        public IOptions<DefinitionOptions> Definitions { get; } = definitions;
+        public TimeProvider Clock { get; } = clock;
+    }
+}
