@@ -186,6 +186,7 @@ public static class WhatMattersQuestionnaire
         };
 
         // A section is a group; its category (the section, and social-history) applies to every Observation extracted from it.
+        // A section holding required questions is itself required, or leaving it out would skip them.
         private Questionnaire.ItemComponent Section(int index, params Questionnaire.ItemComponent[] items)
         {
             var (code, display) = Sections[index];
@@ -194,6 +195,7 @@ public static class WhatMattersQuestionnaire
                 LinkId = code,
                 Type = ItemType.Group,
                 TextElement = translations.Text(display),
+                Required = items.Any(i => i.Required == true && i.EnableWhen.Count == 0) ? true : null,
                 Item = [.. items],
             };
             group.Extension.Add(new Extension(ExtractCategoryUrl, new CodeableConcept(service, code, display)));
