@@ -59,7 +59,7 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
 
             var id = ResourceTypes.NewId();
             var plan = await PlanAsync(session, resource, id, localBase);
-            var version = Stamp(resource, id, 1, VersionChange.Created, localBase);
+            var version = Stamp(resource, id, 1, VersionChange.Created, localBase, plan);
             await session.WriteAsync(version, replacing: null);
             await WritePreferencesAsync(session, plan, id, localBase);
             return Written(WriteKind.Created, version);
@@ -141,7 +141,7 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
         conditions.Check(resource.TypeName, id, Live(current));
         var plan = await PlanAsync(session, resource, id, localBase);
         var creates = current is null or { IsDeleted: true };
-        var version = Stamp(resource, id, (current?.Version ?? 0) + 1, creates ? VersionChange.CreatedByUpdate : VersionChange.Updated, localBase);
+        var version = Stamp(resource, id, (current?.Version ?? 0) + 1, creates ? VersionChange.CreatedByUpdate : VersionChange.Updated, localBase, plan);
         await session.WriteAsync(version, current);
         await WritePreferencesAsync(session, plan, id, localBase);
         return Written(creates ? WriteKind.Created : WriteKind.Updated, version);
@@ -233,11 +233,18 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
         }
     }
 
-    private NewVersion Stamp(Resource resource, string id, int version, VersionChange change, Uri localBase)
+    private NewVersion Stamp(Resource resource, string id, int version, VersionChange change, Uri localBase, ResponsePlan? plan = null)
     {
         var lastUpdated = StoredForm.Now(clock);
         var json = StoredForm.Prepare(resource, id, version, lastUpdated);
-        return new NewVersion(resource.TypeName, id, version, lastUpdated, change, json, IndexRows.For(resource, localBase));
+        var index = IndexRows.For(resource, localBase);
+        if (plan is not null)
+        {
+            // The canonical was resolved to a stored Questionnaire: questionnaire=Questionnaire/<id> finds the response too.
+            index.References.Add(new ReferenceRow("questionnaire", ResourceTypes.Questionnaire, plan.Questionnaire.Id, null, null));
+        }
+
+        return new NewVersion(resource.TypeName, id, version, lastUpdated, change, json, index);
     }
 
     private static WriteOutcome Written(WriteKind kind, NewVersion version) =>

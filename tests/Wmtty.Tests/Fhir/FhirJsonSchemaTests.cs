@@ -44,8 +44,18 @@ public sealed class FhirJsonSchemaTests : AppTest
         await KeepAsync("created-patient", await Client.GetAsync($"/fhir/Patient/{id}"));
         var observation = await Client.CreateAsync(F.Observation(id));
         await KeepAsync("observation", await Client.GetAsync($"/fhir/Observation/{observation.Text("id")}"));
-        var response = await Client.CreateAsync($$$"""{"resourceType":"QuestionnaireResponse","status":"completed","subject":{"reference":"Patient/{{{id}}}"},"authored":"2024-05-17T10:30:00+01:00","item":[{"linkId":"1","answer":[{"valueString":"Family first 👪"}]}]}""");
+        var answers = Responses.TypicalAnswers();
+        answers["what-matters-most"] = [Responses.Text("Family first 👪 — الأسرة أولاً")];
+        var response = await Client.CreateAsync(Responses.Build(id, answers, language: "ar").ToJsonString());
         await KeepAsync("questionnaire-response", await Client.GetAsync($"/fhir/QuestionnaireResponse/{response.Text("id")}"));
+        await KeepAsync("seeded-questionnaire", await Client.GetAsync($"/fhir/Questionnaire?url={Responses.Canonical.Split('|')[0]}"));
+        await KeepAsync("seeded-codesystem", await Client.GetAsync($"/fhir/CodeSystem?url={Responses.ServiceSystem}"));
+        await KeepAsync("seeded-valuesets", await Client.GetAsync("/fhir/ValueSet"));
+        await KeepAsync("lastn", await Client.GetAsync($"/fhir/Observation/$lastn?patient={id}"));
+        await KeepAsync("summary-document", await Client.GetAsync($"/fhir/Patient/{id}/$wmtty-summary"));
+        await KeepAsync("populate", await Client.PostAsync("/fhir/Questionnaire/$populate", F.Json($$$"""{"resourceType":"Parameters","parameter":[{"name":"subject","valueReference":{"reference":"Patient/{{{id}}}"}}]}""")));
+        await KeepAsync("extract", await Client.PostAsync("/fhir/QuestionnaireResponse/$extract", F.Json(Responses.Build(id, answers))));
+        await KeepAsync("error-422-response", await Client.PostAsync("/fhir/QuestionnaireResponse", F.Json(Responses.Build(id, []))));
         var questionnaire = await Client.CreateAsync("""{"resourceType":"Questionnaire","status":"active","url":"https://wmtty.example/q","version":"1","item":[{"linkId":"1","type":"string","text":"What matters to you?"}]}""");
         await KeepAsync("questionnaire", await Client.GetAsync($"/fhir/Questionnaire/{questionnaire.Text("id")}"));
 

@@ -203,9 +203,13 @@ public sealed class HostileInputMoreTests : AppTest
     [Fact]
     public async Task AVersionedCanonicalOfALocalQuestionnaireIsSearchable()
     {
-        var questionnaire = (await Client.CreateAsync("""{"resourceType":"Questionnaire","status":"active"}""")).Text("id");
-        var response = (await Client.CreateAsync($$$"""{"resourceType":"QuestionnaireResponse","status":"completed","questionnaire":"Questionnaire/{{{questionnaire}}}|2"}""")).Text("id");
-        using var search = await Client.GetAsync($"/fhir/QuestionnaireResponse?questionnaire=Questionnaire/{questionnaire}|2");
-        Assert.Equal(response, Assert.Single((await search.BodyAsync()).Resources()).Text("id"));
+        var questionnaire = (await Client.CreateAsync("""{"resourceType":"Questionnaire","status":"active","url":"https://wmtty.example/q/versioned","version":"2"}""")).Text("id");
+        var patient = (await Client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
+        var response = (await Client.CreateAsync($$$"""{"resourceType":"QuestionnaireResponse","status":"completed","questionnaire":"https://wmtty.example/q/versioned|2","subject":{"reference":"Patient/{{{patient}}}"}}""")).Text("id");
+        foreach (var criteria in new[] { "https://wmtty.example/q/versioned|2", $"Questionnaire/{questionnaire}" })
+        {
+            using var search = await Client.GetAsync($"/fhir/QuestionnaireResponse?questionnaire={criteria}");
+            Assert.Equal(response, Assert.Single((await search.BodyAsync()).Resources()).Text("id"));
+        }
     }
 }

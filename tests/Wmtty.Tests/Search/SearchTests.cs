@@ -112,8 +112,8 @@ public sealed class SearchTests : AppTest
 
         Assert.Equal([v1, v2], Ids(await SearchAsync($"/fhir/Questionnaire?url={url}")));
         Assert.Equal([v2], Ids(await SearchAsync($"/fhir/Questionnaire?url={url}&version=2.0.0")));
-        Assert.Equal([v2], Ids(await SearchAsync("/fhir/Questionnaire?status=active&title=what")));
-        Assert.Equal([v1], Ids(await SearchAsync("/fhir/Questionnaire?name=whatmatters")));
+        Assert.Equal([v2], Ids(await SearchAsync($"/fhir/Questionnaire?status=active&title=what&url={url}")));
+        Assert.Equal([v1], Ids(await SearchAsync($"/fhir/Questionnaire?name=whatmatters&url={url}")));
         Assert.Equal([response], Ids(await SearchAsync($"/fhir/QuestionnaireResponse?questionnaire={url}")));
         Assert.Equal([response], Ids(await SearchAsync($"/fhir/QuestionnaireResponse?questionnaire={url}|2.0.0")));
         Assert.Empty(Ids(await SearchAsync($"/fhir/QuestionnaireResponse?questionnaire={url}|1.0.0")));
@@ -125,7 +125,7 @@ public sealed class SearchTests : AppTest
     public async Task DerivedFromFindsTheObservationsOfAResponse()
     {
         var patient = (await Client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
-        var response = (await Client.CreateAsync($$$"""{"resourceType":"QuestionnaireResponse","status":"completed","subject":{"reference":"Patient/{{{patient}}}"}}""")).Text("id");
+        var response = (await Client.CreateAsync(Responses.Build(patient, [], status: "in-progress").ToJsonString())).Text("id");
         var observation = JsonNode.Parse(F.Observation(patient))!;
         observation["derivedFrom"] = new JsonArray(new JsonObject { ["reference"] = $"QuestionnaireResponse/{response}" });
         var derived = (await Client.CreateAsync(observation.ToJsonString())).Text("id");
@@ -287,9 +287,12 @@ public sealed class SearchTests : AppTest
     [Fact]
     public async Task AResponseToALocalQuestionnaireIsFoundByItsReference()
     {
-        var questionnaire = (await Client.CreateAsync("""{"resourceType":"Questionnaire","status":"active"}""")).Text("id");
-        var relative = (await Client.CreateAsync($$$"""{"resourceType":"QuestionnaireResponse","status":"completed","questionnaire":"Questionnaire/{{{questionnaire}}}"}""")).Text("id");
-        var absolute = (await Client.CreateAsync($$$"""{"resourceType":"QuestionnaireResponse","status":"completed","questionnaire":"http://localhost/fhir/Questionnaire/{{{questionnaire}}}"}""")).Text("id");
+        // Responses name their questionnaire by canonical url|version; the service resolves it to the stored one.
+        var questionnaire = (await Client.CreateAsync("""{"resourceType":"Questionnaire","status":"active","url":"https://wmtty.example/q/local","version":"1"}""")).Text("id");
+        var patient = (await Client.CreateAsync(F.Patient(NhsNumbers.Next()))).Text("id");
+        var response = $$$"""{"resourceType":"QuestionnaireResponse","status":"completed","questionnaire":"https://wmtty.example/q/local|1","subject":{"reference":"Patient/{{{patient}}}"}}""";
+        var relative = (await Client.CreateAsync(response)).Text("id");
+        var absolute = (await Client.CreateAsync(response)).Text("id");
 
         Assert.Equal([relative, absolute], Ids(await SearchAsync($"/fhir/QuestionnaireResponse?questionnaire=Questionnaire/{questionnaire}")));
         Assert.Equal([relative, absolute], Ids(await SearchAsync($"/fhir/QuestionnaireResponse?questionnaire=http://localhost/fhir/Questionnaire/{questionnaire}")));
