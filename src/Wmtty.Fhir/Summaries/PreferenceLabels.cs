@@ -64,8 +64,8 @@ public static class PreferenceLabels
         return coding.Code switch
         {
             PreferenceCodes.PreferNotToSay => "Prefers not to say",
-            "314434008" when coding.System == PreferenceCodes.Snomed => "A woman (prefers a female clinician)",
-            "314435009" when coding.System == PreferenceCodes.Snomed => "A man (prefers a male clinician)",
+            "314434008" when coding.System == PreferenceCodes.Snomed => "A female clinician",
+            "314435009" when coding.System == PreferenceCodes.Snomed => "A male clinician",
             _ => coding.Display ?? concept.Text ?? coding.Code ?? "",
         };
     }

@@ -13,7 +13,6 @@ namespace Wmtty.Fhir.Summaries;
 public static class PreferenceSummary
 {
     private static readonly XNamespace Xhtml = "http://www.w3.org/1999/xhtml";
-    private static readonly HashSet<string> RightToLeft = ["ar", "ur", "fa", "he", "ps", "ckb", "yi"];
 
     public static Bundle Build(Patient patient, IReadOnlyList<Observation> preferences, QuestionnaireResponse? response, string serviceSystem, string baseUrl, DateTimeOffset now)
     {
@@ -137,7 +136,7 @@ public static class PreferenceSummary
                 // Free text as the patient wrote it, marked with its language so it is read and shown right.
                 var span = Element("span", value);
                 span.SetAttributeValue("lang", language);
-                if (RightToLeft.Contains(language.Split('-')[0]))
+                if (IsRightToLeft(value))
                 {
                     span.SetAttributeValue("dir", "rtl");
                 }
@@ -152,6 +151,10 @@ public static class PreferenceSummary
 
         return item;
     }
+
+    // By the text itself: someone using the Urdu portal may still write in English.
+    private static bool IsRightToLeft(string text) =>
+        text.FirstOrDefault(char.IsLetter) is >= '\u0590' and <= '\u08FF' or >= '\uFB1D' and <= '\uFDFF' or >= '\uFE70' and <= '\uFEFF';
 
     private static Narrative Narrative(IEnumerable<XElement> content) => new()
     {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -28,6 +29,9 @@ public sealed class WmttyApp : WebApplicationFactory<Program>
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>Service registrations to replace before start, such as the published definitions.</summary>
+    public List<Action<IServiceCollection>> Replacements { get; } = [];
 
     /// <summary>What the service logged, filtered by its configured levels as in production.</summary>
     public CapturedLogs Logs { get; } = new();
@@ -76,6 +80,8 @@ public sealed class WmttyApp : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureTestServices(services => Replacements.ForEach(replace => replace(services)));
     }
 
     public override async ValueTask DisposeAsync()
