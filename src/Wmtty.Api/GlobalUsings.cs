@@ -17,3 +17,4 @@ global using ResourceReference = Hl7.Fhir.Model.ResourceReference;
 global using ValueSet = Hl7.Fhir.Model.ValueSet;
 global using PublicationStatus = Hl7.Fhir.Model.PublicationStatus;
 global using PrimitiveType = Hl7.Fhir.Model.PrimitiveType;
+global using ObservationStatus = Hl7.Fhir.Model.ObservationStatus;

@@ -60,7 +60,7 @@ internal sealed class DefinitionSeeder(IResourceStore store, ResourceWriter writ
             definition.Id = ResourceTypes.NewId();
         }
 
-        await writer.UpdateAsync(definition, definition.Id!, new WriteConditions(null, null), localBase, cancellationToken);
+        await writer.PublishAsync(definition, definition.Id!, new WriteConditions(null, null), localBase, cancellationToken);
     }
 
     private async Task RetireOlderAsync(string type, string url, string version, Uri localBase, CancellationToken cancellationToken)
@@ -78,7 +78,7 @@ internal sealed class DefinitionSeeder(IResourceStore store, ResourceWriter writ
 
             SetStatus(older, PublicationStatus.Retired);
             var ifMatch = new TagCondition(false, [match.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            await writer.UpdateAsync(older, match.Id, new WriteConditions(ifMatch, null), localBase, cancellationToken);
+            await writer.PublishAsync(older, match.Id, new WriteConditions(ifMatch, null), localBase, cancellationToken);
             logger.DefinitionRetired(type, match.Id, $"{url}|{Canonical(older).Version}");
         }
     }

@@ -14,6 +14,8 @@ internal static class DefinitionSetup
         builder.Services.AddSingleton<DefinitionSeeder>();
         builder.Services.AddSingleton<QuestionnaireLookup>();
         builder.Services.AddSingleton<ResponseProcessor>();
+        builder.Services.AddSingleton<PreferenceWriter>();
+        builder.Services.AddSingleton<PublishedDefinitions>();
         builder.Services.AddSingleton<ResponseOperations.Services>();
         return builder;
     }

@@ -21,6 +21,7 @@ internal static class FhirApi
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ResourceWriter>();
+        builder.Services.AddSingleton<VersionStamper>();
         builder.Services.AddSingleton<CapabilityStatementBuilder>();
         builder.Services.AddExceptionHandler<FhirExceptionHandler>();
         builder.Services.AddProblemDetails();

@@ -1,13 +1,9 @@
-using Microsoft.Extensions.Options;
 using Wmtty.Api.Definitions;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Logging;
 using Wmtty.Api.Preferences;
-using Wmtty.Data.Preferences;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Search;
-using Wmtty.Fhir.Patients;
-using Wmtty.Fhir.Questionnaires;
 using Wmtty.Fhir.Resources;
 using Wmtty.Fhir.Serialization;
 using Wmtty.Fhir.Validation;
@@ -32,7 +28,7 @@ internal sealed record DeleteOutcome(string Type, string Id, int Version, bool A
 /// Writes resources: business rules, then id and version stamping, indexing and storage in one
 /// transaction. Version races are settled inside that transaction, by If-Match or by retrying.
 /// </summary>
-internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor responses, IOptions<DefinitionOptions> definitions, TimeProvider clock, ILogger<ResourceWriter> logger)
+internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor responses, PreferenceWriter preferences, PublishedDefinitions published, VersionStamper stamper, ILogger<ResourceWriter> logger)
 {
     private const int Attempts = 3;
 
@@ -61,7 +57,7 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
             var plan = await PlanAsync(session, resource, id, localBase);
             var version = Stamp(resource, id, 1, VersionChange.Created, localBase, plan);
             await session.WriteAsync(version, replacing: null);
-            await WritePreferencesAsync(session, plan, id, localBase);
+            await preferences.WriteAsync(session, plan, id, localBase);
             return Written(WriteKind.Created, version);
         }, cancellationToken);
 
@@ -72,6 +68,18 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
     public Task<WriteOutcome> UpdateAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
     {
         CheckRules(resource);
+        return UpdateCheckedAsync(resource, id, conditions, localBase, cancellationToken);
+    }
+
+    /// <summary>For the service itself: stores one of its own published definitions, which clients may not change.</summary>
+    public Task<WriteOutcome> PublishAsync(Resource definition, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
+    {
+        CheckBusinessRules(definition);
+        return UpdateCheckedAsync(definition, id, conditions, localBase, cancellationToken);
+    }
+
+    private Task<WriteOutcome> UpdateCheckedAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
+    {
         return RetryingAsync(conditions, async session =>
         {
             var current = await session.GetCurrentAsync(resource.TypeName, id);
@@ -123,8 +131,13 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
                 return new DeleteOutcome(type, id, current.Version, AlreadyDeleted: true);
             }
 
+            if (PublishedDefinitions.CouldBe(type) && await session.ReadJsonAsync(current) is { } json)
+            {
+                published.RefuseChange(FhirSerialization.ReadStored(json));
+            }
+
             var version = current.Version + 1;
-            await session.WriteAsync(NewVersion.Deletion(type, id, version, StoredForm.Now(clock)), current);
+            await session.WriteAsync(NewVersion.Deletion(type, id, version, stamper.Now()), current);
             return new DeleteOutcome(type, id, version, AlreadyDeleted: false);
         }, cancellationToken);
 
@@ -143,58 +156,15 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
         var creates = current is null or { IsDeleted: true };
         var version = Stamp(resource, id, (current?.Version ?? 0) + 1, creates ? VersionChange.CreatedByUpdate : VersionChange.Updated, localBase, plan);
         await session.WriteAsync(version, current);
-        await WritePreferencesAsync(session, plan, id, localBase);
+        await preferences.WriteAsync(session, plan, id, localBase);
         return Written(creates ? WriteKind.Created : WriteKind.Updated, version);
     }
 
     // A QuestionnaireResponse is checked against its questionnaire and subject before anything is written.
     private async Task<ResponsePlan?> PlanAsync(IWriteSession session, Resource resource, string id, Uri localBase) =>
         resource is QuestionnaireResponse response
-            ? await responses.PrepareAsync(StoreReader.In(session), response, id, localBase, StoredForm.Now(clock))
+            ? await responses.PrepareAsync(StoreReader.In(session), response, id, localBase, stamper.Now())
             : null;
-
-    /// <summary>
-    /// A complete response's Observations, in the transaction that stores the response: they become the
-    /// patient's current preferences (unless a later-authored set is current), and the Patient's
-    /// communication and interpreter details follow them.
-    /// </summary>
-    private async Task WritePreferencesAsync(IWriteSession session, ResponsePlan? plan, string responseId, Uri localBase)
-    {
-        if (plan?.Preferences is not { } preferences)
-        {
-            return;
-        }
-
-        foreach (var preference in preferences)
-        {
-            await session.WriteAsync(Stamp(preference.Observation, preference.Id, 1, VersionChange.Created, localBase), replacing: null);
-        }
-
-        var entries = preferences.Select(p => new PreferenceEntry(p.Id, p.Code.System, p.Code.Code ?? "", p.Position)).ToList();
-        var current = await session.ReplacePreferencesAsync(new PreferenceSet(plan.PatientId, responseId, plan.Authored, entries));
-        logger.PreferencesExtracted(responseId, preferences.Count, current);
-        if (current)
-        {
-            await SyncPatientAsync(session, plan.PatientId, [.. preferences.Select(p => p.Observation)], localBase);
-        }
-    }
-
-    private async Task SyncPatientAsync(IWriteSession session, string patientId, IReadOnlyList<Observation> preferences, Uri localBase)
-    {
-        var current = await session.GetCurrentAsync(ResourceTypes.Patient, patientId);
-        if (current is not { IsDeleted: false } || await session.ReadJsonAsync(current) is not { } json)
-        {
-            return;
-        }
-
-        var patient = (Patient)FhirSerialization.ReadStored(json);
-        var before = FhirSerialization.ToJsonBytes(patient);
-        PatientPreferences.Apply(patient, preferences, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase));
-        if (!before.AsSpan().SequenceEqual(FhirSerialization.ToJsonBytes(patient)))
-        {
-            await session.WriteAsync(Stamp(patient, patientId, current.Version + 1, VersionChange.Updated, localBase), current);
-        }
-    }
 
     private async Task<WriteOutcome> RetryingAsync(WriteConditions conditions, Func<IWriteSession, Task<WriteOutcome>> work, CancellationToken cancellationToken)
     {
@@ -224,7 +194,13 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
     // A deleted resource has no current version as far as If-Match and If-None-Match are concerned.
     private static int? Live(CurrentVersion? current) => current is { IsDeleted: false } ? current.Version : null;
 
-    private static void CheckRules(Resource resource)
+    private void CheckRules(Resource resource)
+    {
+        published.RefuseChange(resource);
+        CheckBusinessRules(resource);
+    }
+
+    private static void CheckBusinessRules(Resource resource)
     {
         var issues = BusinessRules.Check(resource);
         if (issues.Count > 0)
@@ -233,19 +209,10 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
         }
     }
 
-    private NewVersion Stamp(Resource resource, string id, int version, VersionChange change, Uri localBase, ResponsePlan? plan = null)
-    {
-        var lastUpdated = StoredForm.Now(clock);
-        var json = StoredForm.Prepare(resource, id, version, lastUpdated);
-        var index = IndexRows.For(resource, localBase);
-        if (plan is not null)
-        {
-            // The canonical was resolved to a stored Questionnaire: questionnaire=Questionnaire/<id> finds the response too.
-            index.References.Add(new ReferenceRow("questionnaire", ResourceTypes.Questionnaire, plan.Questionnaire.Id, null, null));
-        }
-
-        return new NewVersion(resource.TypeName, id, version, lastUpdated, change, json, index);
-    }
+    // A response is also indexed under the Questionnaire its canonical resolved to: questionnaire=Questionnaire/<id> finds it.
+    private NewVersion Stamp(Resource resource, string id, int version, VersionChange change, Uri localBase, ResponsePlan? plan = null) =>
+        stamper.Stamp(resource, id, version, change, localBase,
+            plan is null ? null : [new ReferenceRow("questionnaire", ResourceTypes.Questionnaire, plan.Questionnaire.Id, null, null)]);
 
     private static WriteOutcome Written(WriteKind kind, NewVersion version) =>
         new(kind, version.Type, version.Id, version.Version, version.LastUpdated, version.Json!);

@@ -13,11 +13,9 @@ using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
 namespace Wmtty.Api.Preferences;
 
 /// <summary>What a checked response brings with it: its patient, and, when it is complete, its preference set.</summary>
-internal sealed record ResponsePlan(string PatientId, StoredQuestionnaire Questionnaire, DateTimeOffset Authored, IReadOnlyList<ExtractedObservation>? Preferences)
-{
-    /// <summary>A completed or amended response to a questionnaire with extractable items: it replaces the patient's preferences.</summary>
-    public bool ReplacesPreferences => Preferences is not null;
-}
+/// <param name="Preferences">For a completed or amended response to a questionnaire with extractable items: the set that replaces the patient's preferences.</param>
+/// <param name="Voided">The response is entered-in-error: whatever it gave is taken back.</param>
+internal sealed record ResponsePlan(string PatientId, StoredQuestionnaire Questionnaire, DateTimeOffset Authored, IReadOnlyList<ExtractedObservation>? Preferences, bool Voided);
 
 /// <summary>
 /// Checks a QuestionnaireResponse inside the write transaction that stores it: the questionnaire
@@ -43,7 +41,7 @@ internal sealed class ResponseProcessor(QuestionnaireLookup questionnaires)
         var preferences = extracts
             ? ObservationExtractor.Extract(questionnaire.Resource, response, new ResourceReference($"{ResourceTypes.Patient}/{patientId}"), responseId, received)
             : null;
-        return new ResponsePlan(patientId, questionnaire, authored, preferences);
+        return new ResponsePlan(patientId, questionnaire, authored, preferences, response.Status == QuestionnaireResponse.QuestionnaireResponseStatus.EnteredInError);
     }
 
     private static FhirException Unprocessable(string diagnostics, string expression) =>

@@ -54,6 +54,15 @@ internal sealed class PreferenceStore(ISqlDialect dialect) : IPreferenceStore
         return row?.ToSource();
     }
 
+    internal static async Task<PreferenceSource?> SourceAsync(ISqlDialect dialect, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string patientId) =>
+        (await connection.QuerySingleOrDefaultAsync<SourceRow>(dialect.PreferenceSetForWriteSql, new { PatientId = patientId }, transaction))?.ToSource();
+
+    internal static async Task ClearAsync(ISqlDialect dialect, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string patientId)
+    {
+        await connection.ExecuteAsync(dialect.DeletePreferencesSql, new { PatientId = patientId }, transaction);
+        await connection.ExecuteAsync(dialect.DeletePreferenceSetSql, new { PatientId = patientId }, transaction);
+    }
+
     /// <summary>Inside a write transaction: replaces the patient's set, unless the stored one was authored later.</summary>
     internal static async Task<bool> ReplaceAsync(ISqlDialect dialect, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, PreferenceSet set)
     {

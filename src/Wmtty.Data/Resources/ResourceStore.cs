@@ -47,6 +47,12 @@ public interface IWriteSession
 
     /// <summary>Makes <paramref name="set"/> the patient's current preferences, unless the current set was authored later; says which.</summary>
     Task<bool> ReplacePreferencesAsync(PreferenceSet set);
+
+    /// <summary>Which response the patient's current preferences came from; null when there are none.</summary>
+    Task<PreferenceSource?> PreferenceSourceAsync(string patientId);
+
+    /// <summary>Leaves the patient with no current preferences (their Observations stay stored).</summary>
+    Task ClearPreferencesAsync(string patientId);
 }
 
 internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
@@ -136,6 +142,10 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
             connection.ExecuteScalarAsync<byte[]?>(dialect.ReadJsonSql, new { version.Key }, transaction);
 
         public Task<bool> ReplacePreferencesAsync(PreferenceSet set) => PreferenceStore.ReplaceAsync(dialect, connection, transaction, set);
+
+        public Task<PreferenceSource?> PreferenceSourceAsync(string patientId) => PreferenceStore.SourceAsync(dialect, connection, transaction, patientId);
+
+        public Task ClearPreferencesAsync(string patientId) => PreferenceStore.ClearAsync(dialect, connection, transaction, patientId);
 
         public async Task WriteAsync(NewVersion version, CurrentVersion? replacing)
         {

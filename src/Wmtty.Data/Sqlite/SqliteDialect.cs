@@ -103,6 +103,8 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
 
     public string DeletePreferencesSql => "DELETE FROM preference_current WHERE patient_id = @PatientId";
 
+    public string DeletePreferenceSetSql => "DELETE FROM preference_set WHERE patient_id = @PatientId";
+
     public string InsertPreferenceSql => """
         INSERT INTO preference_current (patient_id, observation_id, code_system, code, position)
         VALUES (@PatientId, @ObservationId, @CodeSystem, @Code, @Position)

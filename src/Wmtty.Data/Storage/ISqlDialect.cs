@@ -41,6 +41,7 @@ internal interface ISqlDialect
     string PreferenceSetForWriteSql { get; }
     string UpsertPreferenceSetSql { get; }
     string DeletePreferencesSql { get; }
+    string DeletePreferenceSetSql { get; }
     string InsertPreferenceSql { get; }
     string ReadPreferenceSetSql { get; }
     string CurrentPreferencesSql { get; }
