@@ -114,11 +114,14 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
         SELECT response_id AS ResponseId, authored AS Authored FROM preference_set WHERE patient_id = @PatientId
         """;
 
+    // CROSS JOIN fixes SQLite's join order: the patient's few projection rows first, then each one's
+    // current version by unique index. Left to itself, on a young database without statistics, the
+    // planner may walk every Observation instead.
     public string CurrentPreferencesSql => """
         SELECT r.resource_key AS ResourceKey, r.origin_key AS Key, r.resource_id AS Id, r.version AS Version,
                r.last_updated AS LastUpdated, r.json AS Json, p.code_system AS CodeSystem, p.code AS Code, p.position AS Position
         FROM preference_current p
-        JOIN resource r ON r.resource_type = 'Observation' AND r.resource_id = p.observation_id AND r.is_current = 1
+        CROSS JOIN resource r ON r.resource_type = 'Observation' AND r.resource_id = p.observation_id AND r.is_current = 1
         WHERE p.patient_id = @PatientId AND r.is_deleted = 0
         ORDER BY p.position, p.observation_id
         """;

@@ -1,0 +1,40 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Wmtty.Data.Sqlite;
+using Wmtty.Data.Storage;
+
+namespace Wmtty.Tests.Storage;
+
+/// <summary>The EHR's hot path reads one patient's rows by key: SQLite's plan for it never scans a table.</summary>
+public sealed class QueryPlanTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "wmtty-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void CurrentPreferencesAreReadByPrimaryKeyAndUniqueIndexWithoutAScan()
+    {
+        WmttyDatabase.Create(new StorageOptions { DataDirectory = folder }, connectionString: null).Migrate();
+        var dialect = new SqliteDialect($"Data Source={Path.Combine(folder, "wmtty.db")}");
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "wmtty.db")};Pooling=False");
+        connection.Open();
+
+        var plan = connection.Query<(long Id, long Parent, long NotUsed, string Detail)>(
+            "EXPLAIN QUERY PLAN " + dialect.CurrentPreferencesSql, new { PatientId = "p" }).Select(r => r.Detail).ToList();
+        Assert.StartsWith("SEARCH p USING PRIMARY KEY (patient_id=?)", plan[0], StringComparison.Ordinal);
+        Assert.Contains(plan, d => d.StartsWith("SEARCH r USING INDEX ux_resource_current", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, d => d.StartsWith("SCAN", StringComparison.Ordinal));
+
+        var tokens = connection.Query<(long Id, long Parent, long NotUsed, string Detail)>(
+            "EXPLAIN QUERY PLAN " + dialect.PreferenceTokensSql.Replace("@Keys", "(1, 2, 3)", StringComparison.Ordinal)).Select(r => r.Detail).ToList();
+        Assert.All(tokens, d => Assert.StartsWith("SEARCH token_index USING INDEX ix_token_resource", d, StringComparison.Ordinal));
+    }
+}
