@@ -112,7 +112,7 @@ internal static class ResourceEndpoints
     private static async Task<IResult> Delete(string type, string id, HttpContext http, ResourceWriter writer, CancellationToken cancellationToken)
     {
         FhirRequest.RequireValidId(type, id);
-        var outcome = await writer.DeleteAsync(type, id, new WriteConditions(Preconditions.Parse(http.Request, "If-Match"), null), cancellationToken);
+        var outcome = await writer.DeleteAsync(type, id, new WriteConditions(Preconditions.Parse(http.Request, "If-Match"), null), FhirRequest.BaseUri(http), cancellationToken);
         if (FhirRequest.PreferredReturn(http) == "OperationOutcome")
         {
             var text = outcome.AlreadyDeleted ? $"{type}/{id} was already deleted." : $"Deleted {type}/{id}; its history is kept.";

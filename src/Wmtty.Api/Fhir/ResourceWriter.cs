@@ -57,7 +57,11 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
             var plan = await PlanAsync(session, resource, id, localBase);
             var version = Stamp(resource, id, 1, VersionChange.Created, localBase, plan);
             await session.WriteAsync(version, replacing: null);
-            await preferences.WriteAsync(session, plan, id, localBase);
+            if (plan is not null)
+            {
+                await preferences.WriteAsync(session, plan, id, localBase);
+            }
+
             return Written(WriteKind.Created, version);
         }, cancellationToken);
 
@@ -119,7 +123,7 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
         }, cancellationToken);
     }
 
-    public async Task<DeleteOutcome> DeleteAsync(string type, string id, WriteConditions conditions, CancellationToken cancellationToken)
+    public async Task<DeleteOutcome> DeleteAsync(string type, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
     {
         var outcome = await store.WriteAsync(async (session, _) =>
         {
@@ -138,6 +142,16 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
 
             var version = current.Version + 1;
             await session.WriteAsync(NewVersion.Deletion(type, id, version, stamper.Now()), current);
+            switch (type)
+            {
+                case ResourceTypes.QuestionnaireResponse:
+                    await preferences.DeletedAsync(session, id, localBase);
+                    break;
+                case ResourceTypes.Patient:
+                    await session.ClearPreferencesAsync(id); // no current preferences for a patient who is gone
+                    break;
+            }
+
             return new DeleteOutcome(type, id, version, AlreadyDeleted: false);
         }, cancellationToken);
 
@@ -156,7 +170,11 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
         var creates = current is null or { IsDeleted: true };
         var version = Stamp(resource, id, (current?.Version ?? 0) + 1, creates ? VersionChange.CreatedByUpdate : VersionChange.Updated, localBase, plan);
         await session.WriteAsync(version, current);
-        await preferences.WriteAsync(session, plan, id, localBase);
+        if (plan is not null)
+        {
+            await preferences.WriteAsync(session, plan, id, localBase);
+        }
+
         return Written(creates ? WriteKind.Created : WriteKind.Updated, version);
     }
 

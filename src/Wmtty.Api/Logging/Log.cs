@@ -39,8 +39,11 @@ internal static partial class Log
     [LoggerMessage(2003, LogLevel.Information, "QuestionnaireResponse/{ResponseId} gave {Count} preference Observations; current set replaced: {Current}.")]
     public static partial void PreferencesExtracted(this ILogger logger, string responseId, int count, bool current);
 
-    [LoggerMessage(2004, LogLevel.Information, "QuestionnaireResponse/{ResponseId} was entered in error: {Count} Observations withdrawn; current set now from {PreviousResponseId}.")]
-    public static partial void PreferencesRetracted(this ILogger logger, string responseId, int count, string? previousResponseId);
+    [LoggerMessage(2004, LogLevel.Information, "QuestionnaireResponse/{ResponseId} is no longer complete: {Count} of its Observations withdrawn.")]
+    public static partial void PreferencesWithdrawn(this ILogger logger, string responseId, int count);
+
+    [LoggerMessage(2005, LogLevel.Information, "QuestionnaireResponse/{ResponseId} no longer gives a patient's current preferences; they now come from {PreviousResponseId}.")]
+    public static partial void PreferencesFellBack(this ILogger logger, string responseId, string? previousResponseId);
 
     [LoggerMessage(2010, LogLevel.Information, "Seeded {ResourceType}/{ResourceId} ({Canonical}).")]
     public static partial void DefinitionSeeded(this ILogger logger, string resourceType, string resourceId, string canonical);

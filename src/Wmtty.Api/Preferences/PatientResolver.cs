@@ -20,6 +20,11 @@ internal static class PatientResolver
             throw Unprocessable("No patient is named. Give a reference to the Patient, or the patient's NHS number as identifier.", expression);
         }
 
+        if (subject.Type is { } type && type != ResourceTypes.Patient)
+        {
+            throw Unprocessable($"The reference has type '{FhirText.Shorten(type, 64)}'; it must name a Patient.", expression + ".type");
+        }
+
         string? byReference = null;
         if (subject.Reference is not null)
         {
@@ -41,9 +46,9 @@ internal static class PatientResolver
             return byReference!;
         }
 
-        if (subject.Identifier is not { Value.Length: > 0 } identifier)
+        if (subject.Identifier is not { Value.Length: > 0, System.Length: > 0 } identifier)
         {
-            throw Unprocessable("The identifier has no value.", expression + ".identifier");
+            throw Unprocessable("The identifier needs a system and a value, such as https://fhir.nhs.uk/Id/nhs-number and the NHS number.", expression + ".identifier");
         }
 
         var matches = await reader.Find(new SearchQuery(ResourceTypes.Patient).Where(new TokenCondition("identifier", identifier.System, identifier.Value)), 2);

@@ -58,7 +58,7 @@ internal static class PreferenceEndpoints
             matches.AddRange(current.Select(p => p.Match));
             if (max > 1)
             {
-                matches.AddRange(await EarlierAsync(patientId, current, max, store, cancellationToken));
+                matches.AddRange(await EarlierAsync(patientId, current, max, filters, store, cancellationToken));
             }
         }
 
@@ -126,7 +126,15 @@ internal static class PreferenceEndpoints
                         break;
                     case ReferenceIdentifierCondition byIdentifier:
                         var query = new SearchQuery(ResourceTypes.Patient).Where(new TokenCondition("identifier", byIdentifier.System, byIdentifier.Value));
-                        named.UnionWith((await store.SearchAsync(query, 10, cancellationToken)).Select(m => m.Id));
+                        var found = await store.SearchAsync(query, 2, cancellationToken);
+                        if (found.Count > 1)
+                        {
+                            // Two records, one identifier: which one's preferences are right is for a person to settle, not a merge.
+                            throw FhirException.Unprocessable(Wmtty.Fhir.Outcomes.Outcome.Error(IssueType.MultipleMatches,
+                                $"More than one patient has the identifier {byIdentifier.System}|{FhirText.Shorten(byIdentifier.Value, 64)}. Ask by patient id instead."));
+                        }
+
+                        named.UnionWith(found.Select(m => m.Id));
                         break;
                 }
             }
@@ -146,9 +154,10 @@ internal static class PreferenceEndpoints
         _ => throw FhirException.BadRequest("$lastn filters by patient or subject, code, category and status only.", IssueType.NotSupported),
     };
 
-    // max > 1: earlier values of each current code, newest first, to make up max per code.
-    private static async Task<IEnumerable<SearchMatch>> EarlierAsync(string patientId, List<CurrentPreference> current, int max, IResourceStore store, CancellationToken cancellationToken)
+    // max > 1: earlier values of each current code, newest effective time first, under the same filters, to make up max per code.
+    private static async Task<IEnumerable<SearchMatch>> EarlierAsync(string patientId, List<CurrentPreference> current, int max, List<IReadOnlyList<SearchCondition>> filters, IResourceStore store, CancellationToken cancellationToken)
     {
+        const int Candidates = 100;
         var earlier = new List<SearchMatch>();
         var shown = current.Select(c => c.Match.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var group in current.GroupBy(c => (c.CodeSystem, c.Code)))
@@ -156,10 +165,32 @@ internal static class PreferenceEndpoints
             var query = new SearchQuery(ResourceTypes.Observation) { Sort = SearchSort.LastUpdatedDescending }
                 .Where(new ReferenceCondition("patient", ResourceTypes.Patient, patientId))
                 .Where(new TokenCondition("code", group.Key.CodeSystem, group.Key.Code, RequireNoSystem: group.Key.CodeSystem is null));
-            var older = await store.SearchAsync(query, max + group.Count(), cancellationToken);
-            earlier.AddRange(older.Where(m => !shown.Contains(m.Id)).Take(Math.Max(0, max - group.Count())));
+            query.Clauses.AddRange(filters);
+            var older = await store.SearchAsync(query, Candidates, cancellationToken);
+            earlier.AddRange(older.Where(m => !shown.Contains(m.Id)).OrderByDescending(m => Effective(m.Json)).Take(Math.Max(0, max - group.Count())));
         }
 
         return earlier;
+    }
+
+    // effectiveDateTime's start, read from the stored JSON without parsing the whole Observation.
+    private static long Effective(byte[] json)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(json);
+        while (reader.Read())
+        {
+            if (reader.TokenType == System.Text.Json.JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("effectiveDateTime")
+                && reader.Read() && reader.GetString() is { } text && Wmtty.Fhir.Search.FhirDateRange.TryParse(text, out var range))
+            {
+                return range.Low;
+            }
+
+            if (reader.TokenType is System.Text.Json.JsonTokenType.StartObject or System.Text.Json.JsonTokenType.StartArray && reader.CurrentDepth >= 1)
+            {
+                reader.Skip();
+            }
+        }
+
+        return long.MinValue;
     }
 }

@@ -43,9 +43,9 @@ internal static class ResponseOperations
 
     private static async Task<IResult> Populate(string? id, HttpContext http, Services services, CancellationToken cancellationToken)
     {
-        var parameters = await FhirBody.ReadResourceAsync(http, "Parameters", cancellationToken) as Parameters;
+        var parameters = (Parameters)await FhirBody.ReadResourceAsync(http, "Parameters", cancellationToken);
         var reader = StoreReader.In(services.Store, cancellationToken);
-        var subject = parameters!.GetSingleValue<ResourceReference>("subject")
+        var subject = Single<ResourceReference>(parameters, "subject")
             ?? throw FhirException.Unprocessable(FhirOutcome.Error(IssueType.Required, "$populate needs the patient: a 'subject' parameter with a Patient reference or NHS number identifier.", "Parameters.parameter"));
         var patientId = await PatientResolver.ResolveAsync(subject, FhirRequest.BaseUri(http), reader, "Parameters.parameter.where(name = 'subject').value");
         var questionnaire = await QuestionnaireAsync(id, parameters, services, cancellationToken);
@@ -70,7 +70,7 @@ internal static class ResponseOperations
                 : throw FhirException.NotFound($"Questionnaire/{id} does not exist.");
         }
 
-        if (parameters.GetSingleValue<ResourceReference>("questionnaireRef") is { Reference: { } reference })
+        if (Single<ResourceReference>(parameters, "questionnaireRef") is { Reference: { } reference })
         {
             var parts = reference.Split('/');
             return parts.Length == 2 && parts[0] == ResourceTypes.Questionnaire
@@ -78,8 +78,11 @@ internal static class ResponseOperations
                 : (await services.Questionnaires.FindAsync(reader, reference, "Parameters.parameter.where(name = 'questionnaireRef').value")).Resource;
         }
 
-        if (parameters.GetSingleValue<PrimitiveType>("canonical") is { } canonical && canonical.JsonValue is string url)
+        if (Single<PrimitiveType>(parameters, "canonical") is { } canonical)
         {
+            var url = canonical is Hl7.Fhir.Model.Canonical or Hl7.Fhir.Model.FhirUri or Hl7.Fhir.Model.FhirString && canonical.JsonValue is string text
+                ? text
+                : throw FhirException.BadRequest($"The parameter 'canonical' must be a canonical URL (valueCanonical or valueUri), not a {canonical.TypeName}.");
             return url.Contains('|')
                 ? (await services.Questionnaires.FindAsync(reader, url, "Parameters.parameter.where(name = 'canonical').value")).Resource
                 : await LatestAsync(url, services, cancellationToken);
@@ -108,7 +111,7 @@ internal static class ResponseOperations
             response = await FhirBody.ReadResourceAsync(http, ResourceTypes.QuestionnaireResponse, cancellationToken, alsoAccepted: "Parameters") switch
             {
                 QuestionnaireResponse given => given,
-                Parameters parameters => parameters.GetSingle("questionnaire-response")?.Resource as QuestionnaireResponse
+                Parameters parameters => SingleParameter(parameters, "questionnaire-response")?.Resource as QuestionnaireResponse
                     ?? throw FhirException.BadRequest("Send the QuestionnaireResponse itself, or Parameters with it as 'questionnaire-response'.", IssueType.Required),
                 _ => throw FhirException.BadRequest("Send a QuestionnaireResponse."),
             };
@@ -121,7 +124,13 @@ internal static class ResponseOperations
 
         var plan = await services.Responses.PrepareAsync(StoreReader.In(services.Store, cancellationToken), response, response.Id, FhirRequest.BaseUri(http), services.Clock.GetUtcNow());
         var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
-        foreach (var preference in plan.Preferences ?? [])
+        if (plan.Extracted is null)
+        {
+            throw FhirException.Unprocessable(FhirOutcome.Error(IssueType.Incomplete,
+                $"Only a completed or amended response gives Observations; this one is '{response.Status?.ToString() ?? "without a status"}'.", "QuestionnaireResponse.status"));
+        }
+
+        foreach (var preference in plan.Extracted)
         {
             var observation = preference.Observation;
             var fullUrl = "urn:uuid:" + observation.Id;
@@ -135,6 +144,22 @@ internal static class ResponseOperations
         }
 
         return FhirResult.Of(StatusCodes.Status200OK, bundle);
+    }
+
+    private static Parameters.ParameterComponent? SingleParameter(Parameters parameters, string name)
+    {
+        var given = parameters.Parameter.Where(p => p.Name == name).ToList();
+        return given.Count <= 1
+            ? given.FirstOrDefault()
+            : throw FhirException.BadRequest($"The parameter '{name}' is given {given.Count} times; this operation takes it once.");
+    }
+
+    private static T? Single<T>(Parameters parameters, string name)
+        where T : Hl7.Fhir.Model.DataType
+    {
+        var parameter = SingleParameter(parameters, name);
+        return parameter is null ? null
+            : parameter.Value as T ?? throw FhirException.BadRequest($"The parameter '{name}' has the wrong type ({parameter.Value?.TypeName ?? parameter.Resource?.TypeName ?? "no value"}).");
     }
 
     /// <summary>What the operations need, resolved once per request.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Wmtty.Api.Definitions;
 using Wmtty.Api.Errors;
 using Wmtty.Data.Resources;
@@ -13,16 +14,21 @@ using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
 namespace Wmtty.Api.Preferences;
 
 /// <summary>What a checked response brings with it: its patient, and, when it is complete, its preference set.</summary>
-/// <param name="Preferences">For a completed or amended response to a questionnaire with extractable items: the set that replaces the patient's preferences.</param>
-/// <param name="Voided">The response is entered-in-error: whatever it gave is taken back.</param>
-internal sealed record ResponsePlan(string PatientId, StoredQuestionnaire Questionnaire, DateTimeOffset Authored, IReadOnlyList<ExtractedObservation>? Preferences, bool Voided);
+/// <param name="Extracted">For a completed or amended response: the Observations its answers give (SDC extraction).</param>
+/// <param name="IsPreferenceSet">A completed or amended What Matters To You response: its Observations replace the patient's current preferences.</param>
+internal sealed record ResponsePlan(
+    string PatientId, StoredQuestionnaire Questionnaire, DateTimeOffset Authored, QuestionnaireResponse.QuestionnaireResponseStatus? Status,
+    IReadOnlyList<ExtractedObservation>? Extracted, bool IsPreferenceSet);
 
 /// <summary>
 /// Checks a QuestionnaireResponse inside the write transaction that stores it: the questionnaire
 /// version it names, its subject, and SDC's answer rules; then extracts its Observations.
 /// </summary>
-internal sealed class ResponseProcessor(QuestionnaireLookup questionnaires)
+internal sealed class ResponseProcessor(QuestionnaireLookup questionnaires, IOptions<DefinitionOptions> definitions)
 {
+    /// <summary>How far ahead of the service's clock an authored time may be: clocks drift, the future does not happen.</summary>
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
     public async Task<ResponsePlan> PrepareAsync(StoreReader reader, QuestionnaireResponse response, string? responseId, Uri localBase, DateTimeOffset received)
     {
         var questionnaire = await questionnaires.FindAsync(reader, response.Questionnaire, "QuestionnaireResponse.questionnaire");
@@ -37,13 +43,19 @@ internal sealed class ResponseProcessor(QuestionnaireLookup questionnaires)
         var authored = response.Authored is { } text && FhirDateRange.TryParse(text, out var range)
             ? DateTimeOffset.FromUnixTimeMilliseconds(range.Low)
             : received;
-        var extracts = ResponseValidator.IsComplete(response) && ObservationExtractor.HasExtractableItems(questionnaire.Resource);
-        var preferences = extracts
+        if (authored > received + ClockSkew)
+        {
+            // The latest-authored response holds the current preferences, so a future time would hold them for ever.
+            throw FhirException.Unprocessable(FhirOutcome.Error(IssueType.BusinessRule,
+                $"authored ({FhirText.Shorten(response.Authored!, 40)}) is in the future. Give the time the answers were given.", "QuestionnaireResponse.authored"));
+        }
+
+        var complete = ResponseValidator.IsComplete(response);
+        var extracted = complete && ObservationExtractor.HasExtractableItems(questionnaire.Resource)
             ? ObservationExtractor.Extract(questionnaire.Resource, response, new ResourceReference($"{ResourceTypes.Patient}/{patientId}"), responseId, received)
             : null;
-        return new ResponsePlan(patientId, questionnaire, authored, preferences, response.Status == QuestionnaireResponse.QuestionnaireResponseStatus.EnteredInError);
+        var isPreferenceSet = complete && questionnaire.Resource.Url == WhatMattersQuestionnaire.Url(definitions.Value.CanonicalBase);
+        return new ResponsePlan(patientId, questionnaire, authored, response.Status, extracted, isPreferenceSet);
     }
 
-    private static FhirException Unprocessable(string diagnostics, string expression) =>
-        FhirException.Unprocessable(FhirOutcome.Error(IssueType.NotFound, diagnostics, expression));
 }

@@ -53,6 +53,9 @@ public interface IWriteSession
 
     /// <summary>Leaves the patient with no current preferences (their Observations stay stored).</summary>
     Task ClearPreferencesAsync(string patientId);
+
+    /// <summary>The patient whose current preferences came from this response; null when none did.</summary>
+    Task<string?> PreferenceOwnerAsync(string responseId);
 }
 
 internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
@@ -146,6 +149,9 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         public Task<PreferenceSource?> PreferenceSourceAsync(string patientId) => PreferenceStore.SourceAsync(dialect, connection, transaction, patientId);
 
         public Task ClearPreferencesAsync(string patientId) => PreferenceStore.ClearAsync(dialect, connection, transaction, patientId);
+
+        public Task<string?> PreferenceOwnerAsync(string responseId) =>
+            connection.QuerySingleOrDefaultAsync<string?>(dialect.PreferenceOwnerSql, new { ResponseId = responseId }, transaction);
 
         public async Task WriteAsync(NewVersion version, CurrentVersion? replacing)
         {

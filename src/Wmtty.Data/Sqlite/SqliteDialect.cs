@@ -105,6 +105,8 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
 
     public string DeletePreferenceSetSql => "DELETE FROM preference_set WHERE patient_id = @PatientId";
 
+    public string PreferenceOwnerSql => "SELECT patient_id FROM preference_set WHERE response_id = @ResponseId";
+
     public string InsertPreferenceSql => """
         INSERT INTO preference_current (patient_id, observation_id, code_system, code, position)
         VALUES (@PatientId, @ObservationId, @CodeSystem, @Code, @Position)

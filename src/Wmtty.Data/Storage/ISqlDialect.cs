@@ -42,6 +42,7 @@ internal interface ISqlDialect
     string UpsertPreferenceSetSql { get; }
     string DeletePreferencesSql { get; }
     string DeletePreferenceSetSql { get; }
+    string PreferenceOwnerSql { get; }
     string InsertPreferenceSql { get; }
     string ReadPreferenceSetSql { get; }
     string CurrentPreferencesSql { get; }

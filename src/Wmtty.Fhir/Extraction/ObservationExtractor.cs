@@ -77,6 +77,14 @@ public static class ObservationExtractor
         }
     }
 
+    // The resource type a literal reference names: "Type/id", ".../Type/id" or ".../Type/id/_history/n".
+    private static string? TypeOf(string? reference)
+    {
+        var parts = reference?.Split('/') ?? [];
+        var at = parts.Length >= 4 && parts[^2] == "_history" ? parts.Length - 4 : parts.Length - 2;
+        return at >= 0 && parts.Length >= 2 && ModelInfo.IsKnownResource(parts[at]) ? parts[at] : null;
+    }
+
     private static bool? Flag(IExtendable element) => element.GetExtensionValue<FhirBoolean>(WhatMattersQuestionnaire.ObservationExtractUrl)?.Value;
 
     /// <summary>The Observation value for an answer; codings take the questionnaire's system, code and English display.</summary>
@@ -127,7 +135,8 @@ public static class ObservationExtractor
                 observation.DerivedFrom.Add(new ResourceReference($"{ResourceTypes.QuestionnaireResponse}/{responseId}"));
             }
 
-            if (response.Author is { } author && (author.Reference is null || author.Reference.Split('/').Any(PerformerTypes.Contains)))
+            if (response.Author is { } author && (author.Type ?? TypeOf(author.Reference)) is var type
+                && (type is null ? author.Reference is null : PerformerTypes.Contains(type)))
             {
                 observation.Performer.Add((ResourceReference)author.DeepCopy());
             }

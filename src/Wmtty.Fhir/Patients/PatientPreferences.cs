@@ -13,7 +13,8 @@ public static class PatientPreferences
 
     /// <summary>
     /// Applies the preference set to the patient. Only what the set answers is touched: with no
-    /// preferred-language answer, communication is left as it is; with no interpreter answer, so is the extension.
+    /// preferred-language answer, communication is left as it is; with no interpreter answer, so is the
+    /// extension. Languages recorded by others stay in the list; only the preferred flag moves.
     /// </summary>
     public static void Apply(Patient patient, IReadOnlyList<Observation> preferences, string serviceSystem)
     {
@@ -23,32 +24,44 @@ public static class PatientPreferences
             patient.SetExtension(InterpreterRequiredUrl, new FhirBoolean(needed));
         }
 
-        var otherName = (Find(preferences, serviceSystem, "other-language-name")?.Value as FhirString)?.Value;
-        var preferred = Language(Find(preferences, PreferenceCodes.Loinc, PreferenceCodes.PreferredLanguage), serviceSystem, otherName);
+        var preferred = Language(preferences, PreferenceCodes.Loinc, PreferenceCodes.PreferredLanguage, PreferenceCodes.PreferredLanguageOther, serviceSystem);
         if (preferred is null)
         {
             return;
         }
 
-        var communication = new List<Patient.CommunicationComponent> { new() { Language = preferred, Preferred = true } };
-        var interpreterLanguage = interpreter?.Value == true
-            ? Language(Find(preferences, serviceSystem, "interpreter-language"), serviceSystem, otherName)
-            : null;
-        if (interpreterLanguage is not null && !SameLanguage(interpreterLanguage, preferred))
+        foreach (var known in patient.Communication)
         {
-            communication.Add(new Patient.CommunicationComponent { Language = interpreterLanguage });
+            known.Preferred = null;
         }
 
-        patient.Communication = communication;
+        Include(patient, preferred).Preferred = true;
+        if (interpreter?.Value == true
+            && Language(preferences, serviceSystem, PreferenceCodes.InterpreterLanguage, PreferenceCodes.InterpreterLanguageOther, serviceSystem) is { } spoken)
+        {
+            Include(patient, spoken);
+        }
+    }
+
+    private static Patient.CommunicationComponent Include(Patient patient, CodeableConcept language)
+    {
+        var existing = patient.Communication.FirstOrDefault(c => c.Language is { } known && SameLanguage(known, language));
+        if (existing is null)
+        {
+            existing = new Patient.CommunicationComponent { Language = language };
+            patient.Communication.Add(existing);
+        }
+
+        return existing;
     }
 
     private static Observation? Find(IReadOnlyList<Observation> preferences, string system, string code) =>
         preferences.FirstOrDefault(o => o.Code?.Coding.Any(c => c.System == system && c.Code == code) == true);
 
-    // A language as BCP-47, from a language answer or an interpreter answer; "another language" becomes text.
-    private static CodeableConcept? Language(Observation? observation, string serviceSystem, string? otherName)
+    // A language as BCP-47, from a language answer or an interpreter answer; "another language" is the name written in.
+    private static CodeableConcept? Language(IReadOnlyList<Observation> preferences, string system, string code, string writtenIn, string serviceSystem)
     {
-        var coding = (observation?.Value as CodeableConcept)?.Coding.FirstOrDefault();
+        var coding = (Find(preferences, system, code)?.Value as CodeableConcept)?.Coding.FirstOrDefault();
         if (coding is null)
         {
             return null;
@@ -64,17 +77,16 @@ public static class PatientPreferences
             return Bcp47(tag);
         }
 
-        if (coding.System == serviceSystem && coding.Code == PreferenceCodes.OtherLanguage && !string.IsNullOrWhiteSpace(otherName))
-        {
-            return new CodeableConcept { Text = otherName.Trim() };
-        }
-
-        return null;
+        var name = (Find(preferences, serviceSystem, writtenIn)?.Value as FhirString)?.Value;
+        return coding.System == serviceSystem && coding.Code == PreferenceCodes.OtherLanguage && !string.IsNullOrWhiteSpace(name)
+            ? new CodeableConcept { Text = name.Trim() }
+            : null;
     }
 
     private static CodeableConcept Bcp47(string tag) =>
         new(PreferenceCodes.Bcp47, tag, PreferenceCodes.Languages.FirstOrDefault(l => l.Tag == tag).Display);
 
     private static bool SameLanguage(CodeableConcept a, CodeableConcept b) =>
-        a.Coding.FirstOrDefault()?.Code is { } code ? code == b.Coding.FirstOrDefault()?.Code : a.Text == b.Text;
+        a.Coding.Any(x => b.Coding.Any(y => x.System == y.System && x.Code == y.Code))
+        || (a.Coding.Count == 0 && b.Coding.Count == 0 && string.Equals(a.Text, b.Text, StringComparison.OrdinalIgnoreCase));
 }

@@ -27,6 +27,9 @@ public static class PreferenceCodes
     // Service codes that the service itself reasons about.
     public const string PreferNotToSay = "prefer-not-to-say";
     public const string OtherLanguage = "other-language";
+    public const string PreferredLanguageOther = "preferred-language-other";
+    public const string InterpreterLanguageOther = "interpreter-language-other";
+    public const string InterpreterLanguage = "interpreter-language";
     public const string SummaryDocument = "wmtty-summary";
     public const string TranslationsNeedReview = "translations-need-review";
 
@@ -53,7 +56,8 @@ public static class PreferenceCodes
         ("written-format", "Preferred written format", "The format the person needs written information in."),
         ("communication-support", "Communication support needed", "Support the person needs in order to communicate."),
         ("interpreter-language", "Language an interpreter should speak", "The language, spoken or signed, in which the person needs an interpreter."),
-        ("other-language-name", "Other language, in the person's words", "A language that is not in the list of answers, as the person wrote it."),
+        (PreferredLanguageOther, "Preferred language, in the person's words", "The person's preferred language, written in because it is not in the list."),
+        (InterpreterLanguageOther, "Interpreter language, in the person's words", "The language an interpreter should speak, written in because it is not in the list."),
         ("faith-care-needs", "Faith or cultural needs in care", "Needs arising from the person's faith or culture that affect their care."),
         ("faith-care-details", "Faith or cultural needs, in the person's words", "More about the person's faith or cultural needs, as they wrote it."),
         ("diet", "Dietary requirements", "A diet the person follows."),

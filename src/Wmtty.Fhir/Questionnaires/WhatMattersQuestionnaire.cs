@@ -23,7 +23,8 @@ public static class WhatMattersQuestionnaire
     public const string PreferredLanguageLinkId = "preferred-language";
     public const string InterpreterNeededLinkId = "interpreter-needed";
     public const string InterpreterLanguageLinkId = "interpreter-language";
-    public const string OtherLanguageLinkId = "other-language-name";
+    public const string PreferredLanguageOtherLinkId = "preferred-language-other";
+    public const string InterpreterLanguageOtherLinkId = "interpreter-language-other";
 
     /// <summary>The logical id of this version in the store: one resource per version, so old responses keep theirs.</summary>
     public static string Id => "what-matters-to-you-" + Version;
@@ -62,20 +63,14 @@ public static class WhatMattersQuestionnaire
                     Question(PreferredLanguageLinkId, ItemType.Choice, new Coding(Loinc, PreferredLanguage, "Preferred language"),
                         "Which language do you prefer to use?", required: true,
                         options: [.. Languages.Select(l => Option(Bcp47, l.Tag, l.Display)), Option(service, OtherLanguage, ServiceDisplay(OtherLanguage))]),
+                    WrittenIn(PreferredLanguageOtherLinkId, PreferredLanguageOther, PreferredLanguageLinkId),
                     Question(InterpreterNeededLinkId, ItemType.Boolean, new Coding(Loinc, InterpreterNeeded, "Interpreter needed"),
                         "Do you need an interpreter?", required: true),
-                    Question(InterpreterLanguageLinkId, ItemType.Choice, Service("interpreter-language"),
+                    Question(InterpreterLanguageLinkId, ItemType.Choice, Service(InterpreterLanguage),
                         "Which language should the interpreter speak?", required: true,
                         options: [.. Interpreters.Select(i => Option(Snomed, i.Snomed, i.Display)), Option(service, OtherLanguage, ServiceDisplay(OtherLanguage))],
                         enableWhen: [new() { Question = InterpreterNeededLinkId, Operator = Questionnaire.QuestionnaireItemOperator.Equal, Answer = new FhirBoolean(true) }]),
-                    Question(OtherLanguageLinkId, ItemType.String, Service("other-language-name"),
-                        "Please write the language", maxLength: 100,
-                        enableWhen:
-                        [
-                            new() { Question = PreferredLanguageLinkId, Operator = Questionnaire.QuestionnaireItemOperator.Equal, Answer = Service(OtherLanguage) },
-                            new() { Question = InterpreterLanguageLinkId, Operator = Questionnaire.QuestionnaireItemOperator.Equal, Answer = Service(OtherLanguage) },
-                        ],
-                        enableBehavior: Questionnaire.EnableWhenBehavior.Any),
+                    WrittenIn(InterpreterLanguageOtherLinkId, InterpreterLanguageOther, InterpreterLanguageLinkId),
                     Question("contact-method", ItemType.Choice, Service("contact-method"),
                         "How should we contact you? Choose all that suit you.", repeats: true,
                         options:
@@ -225,6 +220,11 @@ public static class WhatMattersQuestionnaire
             item.Extension.Add(new Extension(ObservationExtractUrl, new FhirBoolean(true)));
             return item;
         }
+
+        // "Another language": the name, written in, asked only after that answer.
+        private Questionnaire.ItemComponent WrittenIn(string linkId, string code, string afterLinkId) =>
+            Question(linkId, ItemType.String, Service(code), "Please write the language", required: true, maxLength: 100,
+                enableWhen: [new() { Question = afterLinkId, Operator = Questionnaire.QuestionnaireItemOperator.Equal, Answer = Service(OtherLanguage) }]);
 
         private Questionnaire.ItemComponent Instructions(string linkId, string text)
         {

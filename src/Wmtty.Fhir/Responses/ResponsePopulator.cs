@@ -17,7 +17,7 @@ public static class ResponsePopulator
             Questionnaire = $"{questionnaire.Url}|{questionnaire.Version}",
             Status = QuestionnaireResponse.QuestionnaireResponseStatus.InProgress,
             Subject = subject,
-            AuthoredElement = new FhirDateTime(now),
+            AuthoredElement = new FhirDateTime(now.ToUniversalTime().AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond))),
             Item = Items(questionnaire.Item, preferences),
         };
 

@@ -15,6 +15,9 @@ namespace Wmtty.Fhir.Responses;
 /// </summary>
 public sealed class ResponseValidator
 {
+    /// <summary>The most problems listed one by one in an outcome.</summary>
+    public const int MaxIssues = 100;
+
     private readonly Questionnaire questionnaire;
     private readonly IReadOnlyDictionary<string, IReadOnlySet<(string? System, string? Code)>> valueSets;
     private readonly Dictionary<string, string> parents = new(StringComparer.Ordinal);
@@ -47,7 +50,14 @@ public sealed class ResponseValidator
         complete = IsComplete(response);
         enableWhen = new EnableWhen(response);
         Items(questionnaire.Item, response.Item, "QuestionnaireResponse");
-        return [.. issues];
+        if (issues.Count <= MaxIssues)
+        {
+            return [.. issues];
+        }
+
+        // Enough to act on, without answering a broken upload with megabytes of outcome.
+        return [.. issues.Take(MaxIssues), Outcome.Issue(OperationOutcome.IssueSeverity.Error, IssueType.TooCostly,
+            $"{issues.Count - MaxIssues} more problems were found and are not listed. Fix these and send the response again.")];
     }
 
     private void Items(List<Questionnaire.ItemComponent> definitions, List<QuestionnaireResponse.ItemComponent> given, string path)
@@ -143,6 +153,10 @@ public sealed class ResponseValidator
         for (var j = 0; j < item.Answer.Count; j++)
         {
             Answer(definition, item.Answer[j], $"{path}.answer[{j}]");
+            if (item.Answer[j].Value is { } value && item.Answer.Take(j).Any(a => a.Value is not null && AnswerValues.Same(a.Value, value)))
+            {
+                Error(IssueType.Duplicate, $"{Name(definition)} has the answer '{Label(value)}' more than once.", $"{path}.answer[{j}]");
+            }
         }
 
         var exclusive = item.Answer.Select(a => Option(definition, a.Value)).FirstOrDefault(o => o?.GetExtensionValue<FhirBoolean>(WhatMattersQuestionnaire.OptionExclusiveUrl)?.Value == true);

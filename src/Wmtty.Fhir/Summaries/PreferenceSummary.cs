@@ -23,7 +23,7 @@ public static class PreferenceSummary
             Status = CompositionStatus.Final,
             Type = new CodeableConcept(serviceSystem, PreferenceCodes.SummaryDocument, PreferenceCodes.ServiceDisplay(PreferenceCodes.SummaryDocument)),
             Category = [new CodeableConcept(PreferenceCodes.ObservationCategory, "social-history", "Social History")],
-            Subject = new ResourceReference($"Patient/{patient.Id}"),
+            Subject = new ResourceReference($"{baseUrl}/Patient/{patient.Id}"), // absolute: the Composition's own fullUrl is a urn:uuid
             DateElement = new FhirDateTime(now),
             Author = [new ResourceReference { Display = "Wmtty: What Matters To You" }],
             Title = "What matters to me",
@@ -39,7 +39,7 @@ public static class PreferenceSummary
                 Title = display,
                 Code = new CodeableConcept(serviceSystem, code, display),
                 Text = Narrative(SectionBody(inSection, serviceSystem)),
-                Entry = [.. inSection.Select(o => new ResourceReference($"Observation/{o.Id}"))],
+                Entry = [.. inSection.Select(o => new ResourceReference($"{baseUrl}/Observation/{o.Id}"))],
             });
         }
 
@@ -74,8 +74,8 @@ public static class PreferenceSummary
         }
 
         var interpreter = Find(preferences, PreferenceCodes.Loinc, PreferenceCodes.InterpreterNeeded)?.Value as FhirBoolean;
-        var languages = preferences.Where(o => Is(o, serviceSystem, "interpreter-language") || Is(o, serviceSystem, "other-language-name"))
-            .Select(PreferenceLabels.Value).Where(v => v.Length > 0 && v != PreferenceCodes.ServiceDisplay(PreferenceCodes.OtherLanguage)).ToList();
+        var languages = preferences.Where(o => Is(o, serviceSystem, PreferenceCodes.InterpreterLanguage))
+            .Select(o => Shown(o, preferences, serviceSystem)).Where(v => v.Length > 0).ToList();
         yield return interpreter?.Value switch
         {
             true => Element("p", Element("strong", $"Interpreter needed: {(languages.Count > 0 ? string.Join(", ", languages) : "language not given")}.")),
@@ -94,7 +94,7 @@ public static class PreferenceSummary
             var answers = preferences.Where(o => Is(o, system, code)).ToList();
             if (answers.Count > 0)
             {
-                key.Add(Line(answers, serviceSystem));
+                key.Add(Line(answers, preferences, serviceSystem));
             }
         }
 
@@ -114,13 +114,14 @@ public static class PreferenceSummary
 
         // Interpreter answers lead the section they are in; otherwise questionnaire order, one line per question.
         var lines = observations
+            .Where(o => !Is(o, serviceSystem, PreferenceCodes.PreferredLanguageOther) && !Is(o, serviceSystem, PreferenceCodes.InterpreterLanguageOther))
             .GroupBy(o => PreferenceLabels.Label(o, serviceSystem))
-            .OrderBy(g => g.Any(o => Is(o, PreferenceCodes.Loinc, PreferenceCodes.InterpreterNeeded) || Is(o, serviceSystem, "interpreter-language")) ? 0 : 1)
-            .Select(g => Line([.. g], serviceSystem));
+            .OrderBy(g => g.Any(o => Is(o, PreferenceCodes.Loinc, PreferenceCodes.InterpreterNeeded) || Is(o, serviceSystem, PreferenceCodes.InterpreterLanguage)) ? 0 : 1)
+            .Select(g => Line([.. g], observations, serviceSystem));
         yield return Element("ul", lines);
     }
 
-    private static XElement Line(IReadOnlyList<Observation> answers, string serviceSystem)
+    private static XElement Line(IReadOnlyList<Observation> answers, IReadOnlyList<Observation> all, string serviceSystem)
     {
         var item = Element("li", Element("strong", PreferenceLabels.Label(answers[0], serviceSystem) + ": "));
         for (var i = 0; i < answers.Count; i++)
@@ -130,7 +131,7 @@ public static class PreferenceSummary
                 item.Add("; ");
             }
 
-            var value = FhirText.ReplaceForbidden(PreferenceLabels.Value(answers[i]));
+            var value = FhirText.ReplaceForbidden(Shown(answers[i], all, serviceSystem));
             if (answers[i].Value is FhirString && answers[i].Language is { Length: > 0 } language)
             {
                 // Free text as the patient wrote it, marked with its language so it is read and shown right.
@@ -163,6 +164,18 @@ public static class PreferenceSummary
     };
 
     private static XElement Element(string name, params object[] content) => new(Xhtml + name, content);
+
+    // "Another language" shows the language as written in, from the question that follows it.
+    private static string Shown(Observation observation, IReadOnlyList<Observation> all, string serviceSystem)
+    {
+        if ((observation.Value as CodeableConcept)?.Coding.Any(c => c.System == serviceSystem && c.Code == PreferenceCodes.OtherLanguage) != true)
+        {
+            return PreferenceLabels.Value(observation);
+        }
+
+        var writtenIn = Is(observation, serviceSystem, PreferenceCodes.InterpreterLanguage) ? PreferenceCodes.InterpreterLanguageOther : PreferenceCodes.PreferredLanguageOther;
+        return Find(all, serviceSystem, writtenIn)?.Value is FhirString { Value: { Length: > 0 } name } ? name : "another language (not named)";
+    }
 
     private static Observation? Find(IReadOnlyList<Observation> preferences, string system, string code) =>
         preferences.FirstOrDefault(o => Is(o, system, code));

@@ -6,7 +6,7 @@ using Wmtty.Fhir.Serialization;
 namespace Wmtty.Fhir.Validation;
 
 /// <summary>Rules that valid FHIR must also keep to be stored here. A broken rule is a 422, not a 400.</summary>
-public static class BusinessRules
+public static partial class BusinessRules
 {
     /// <summary>Checks the resource and everything in it, contained resources included.</summary>
     public static IReadOnlyList<OperationOutcome.IssueComponent> Check(Resource resource)
@@ -22,6 +22,12 @@ public static class BusinessRules
                 case Resource { ImplicitRules: { } rules }:
                     issues.Add(Refuse($"{path}.implicitRules ('{Shorten(rules)}') asks readers to follow rules this service does not know, which could change what the data means.", path + ".implicitRules"));
                     break;
+            }
+
+            // Narrative and screen readers take this tag as it is: a malformed one would break the page that shows it.
+            if (node is Resource { Language: { } language } && !Bcp47Tag().IsMatch(language))
+            {
+                issues.Add(Refuse($"{path}.language '{Shorten(language)}' is not a BCP-47 language tag, such as 'en', 'ur' or 'pa-Guru'.", path + ".language"));
             }
 
             if (node is IModifierExtendable { ModifierExtension.Count: > 0 } modified)
@@ -46,4 +52,8 @@ public static class BusinessRules
         Outcome.Issue(OperationOutcome.IssueSeverity.Error, OperationOutcome.IssueType.BusinessRule, diagnostics, expression);
 
     private static string Shorten(string text) => FhirText.Shorten(text, 100);
+
+    // The shape of a BCP-47 tag: a 2-3 letter (or 4-8 registered) language, then subtags of 1-8 letters or digits.
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Bcp47Tag();
 }

@@ -90,7 +90,9 @@ public sealed class ExtractionTests : AppTest
         answers["preferred-language"] = [Responses.Coded(PreferenceCodes.Bcp47, "en")];
         await Responses.SubmitAsync(Client, Responses.Build(patientId, answers, authored: "2026-11-21T10:00:00Z"));
         patient = await (await Client.GetAsync($"/fhir/Patient/{patientId}")).BodyAsync();
-        Assert.Equal("en", patient["communication"]![0]!["language"]!["coding"]![0]!["code"]!.GetValue<string>());
+        var languages = patient["communication"]!.AsArray().ToDictionary(
+            c => c!["language"]!["coding"]![0]!["code"]!.GetValue<string>(), c => c!["preferred"]?.GetValue<bool>() == true);
+        Assert.Equal(new Dictionary<string, bool> { ["ur"] = false, ["en"] = true }, languages); // Urdu is still a language they speak
         Assert.False(patient["extension"]!.AsArray().Single(e => e!["url"]!.GetValue<string>().EndsWith("patient-interpreterRequired", StringComparison.Ordinal))!["valueBoolean"]!.GetValue<bool>());
     }
 

@@ -46,7 +46,7 @@ public sealed class SummaryAndPopulateTests : AppTest
         var entries = bundle["entry"]!.AsArray();
         var composition = entries[0]!["resource"]!;
         Assert.Equal("Composition", composition["resourceType"]!.GetValue<string>());
-        Assert.Equal($"Patient/{patientId}", composition["subject"]!["reference"]!.GetValue<string>());
+        Assert.EndsWith($"/fhir/Patient/{patientId}", composition["subject"]!["reference"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("final", composition["status"]!.GetValue<string>());
 
         // The first line a clinician reads names the interpreter need and the language.
@@ -71,9 +71,10 @@ public sealed class SummaryAndPopulateTests : AppTest
 
         // Every section entry resolves inside the document; the latest response and the patient are there too.
         var fullUrls = entries.Select(e => e!["fullUrl"]!.GetValue<string>()).ToList();
-        foreach (var reference in sections.SelectMany(s => s!["entry"]?.AsArray() ?? []).Select(e => e!["reference"]!.GetValue<string>()))
+        // (absolute, as the Composition's own fullUrl is a urn:uuid and relative references would not resolve).
+        foreach (var reference in sections.SelectMany(s => s!["entry"]?.AsArray() ?? []).Select(e => e!["reference"]!.GetValue<string>()).Append(composition["subject"]!["reference"]!.GetValue<string>()))
         {
-            Assert.Contains(fullUrls, u => u.EndsWith("/" + reference, StringComparison.Ordinal));
+            Assert.Contains(reference, fullUrls);
         }
 
         Assert.Equal(12, entries.Count(e => e!["resource"]!["resourceType"]!.GetValue<string>() == "Observation"));

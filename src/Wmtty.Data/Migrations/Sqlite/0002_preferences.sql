@@ -8,6 +8,9 @@ CREATE TABLE preference_set (
     authored     INTEGER NOT NULL  -- Unix milliseconds, UTC
 ) WITHOUT ROWID;
 
+-- Which patient's set a response gave, when it is corrected, moved or deleted.
+CREATE INDEX ix_preference_set_response ON preference_set (response_id);
+
 CREATE TABLE preference_current (
     patient_id      TEXT    NOT NULL,
     observation_id  TEXT    NOT NULL,
