@@ -135,6 +135,10 @@ public static class ObservationExtractor
                 observation.DerivedFrom.Add(new ResourceReference($"{ResourceTypes.QuestionnaireResponse}/{responseId}"));
             }
 
+            // As SDC maps them: the encounter and the requests the response was given for.
+            observation.Encounter = (ResourceReference?)response.Encounter?.DeepCopy();
+            observation.BasedOn = [.. response.BasedOn.Select(b => (ResourceReference)b.DeepCopy())];
+
             if (response.Author is { } author && (author.Type ?? TypeOf(author.Reference)) is var type
                 && (type is null ? author.Reference is null : PerformerTypes.Contains(type)))
             {

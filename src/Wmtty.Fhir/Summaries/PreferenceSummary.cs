@@ -131,7 +131,7 @@ public static class PreferenceSummary
                 item.Add("; ");
             }
 
-            var value = FhirText.ReplaceForbidden(Shown(answers[i], all, serviceSystem));
+            var value = WithoutBidiControls(FhirText.ReplaceForbidden(Shown(answers[i], all, serviceSystem)));
             if (answers[i].Value is FhirString && answers[i].Language is { Length: > 0 } language)
             {
                 // Free text as the patient wrote it, marked with its language so it is read and shown right.
@@ -152,6 +152,13 @@ public static class PreferenceSummary
 
         return item;
     }
+
+    // Direction overrides in free text could make the clinician read words in a different order than written.
+    private static string WithoutBidiControls(string text) =>
+        text.AsSpan().IndexOfAny(BidiControls) < 0 ? text : string.Concat(text.Where(c => !BidiControls.Contains(c)));
+
+    private static readonly System.Buffers.SearchValues<char> BidiControls =
+        System.Buffers.SearchValues.Create("\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069");
 
     // By the text itself: someone using the Urdu portal may still write in English.
     private static bool IsRightToLeft(string text) =>

@@ -16,6 +16,7 @@ public sealed class ExtractionTests : AppTest
         var answers = Responses.TypicalAnswers();
         var response = Responses.Build(patientId, answers);
         response["author"] = new JsonObject { ["reference"] = $"Patient/{patientId}" };
+        response["encounter"] = new JsonObject { ["reference"] = "https://gp.example.nhs.uk/fhir/Encounter/e1" };
         var stored = await Responses.SubmitAsync(Client, response);
         var responseId = stored["id"]!.GetValue<string>();
 
@@ -29,6 +30,7 @@ public sealed class ExtractionTests : AppTest
             Assert.Equal("2026-11-20T10:00:00Z", observation["effectiveDateTime"]!.GetValue<string>());
             Assert.Equal($"QuestionnaireResponse/{responseId}", observation["derivedFrom"]![0]!["reference"]!.GetValue<string>());
             Assert.Equal($"Patient/{patientId}", observation["performer"]![0]!["reference"]!.GetValue<string>());
+            Assert.Equal("https://gp.example.nhs.uk/fhir/Encounter/e1", observation["encounter"]!["reference"]!.GetValue<string>());
             var categories = observation["category"]!.AsArray().Select(c => $"{c!["coding"]![0]!["system"]}|{c["coding"]![0]!["code"]}").ToList();
             Assert.Contains("http://terminology.hl7.org/CodeSystem/observation-category|social-history", categories);
             Assert.Contains(categories, c => c.StartsWith(Responses.ServiceSystem + "|", StringComparison.Ordinal));

@@ -87,7 +87,7 @@ public sealed class SummaryAndPopulateTests : AppTest
     {
         var (patientId, _) = await Responses.CreatePatientAsync(Client);
         var answers = Responses.TypicalAnswers();
-        answers["what-matters-most"] = [Responses.Text("میرے لیے خاندان سب سے اہم ہے ]]> <script>alert(1)</script>")];
+        answers["what-matters-most"] = [Responses.Text("میرے لیے خاندان سب سے اہم ہے ]]> <script>alert(1)</script> \u202Edesrever")];
         await Responses.SubmitAsync(Client, Responses.Build(patientId, answers, language: "ur"));
         var text = (await SummaryAsync(patientId)).ToJsonString();
 
@@ -98,6 +98,8 @@ public sealed class SummaryAndPopulateTests : AppTest
         var composition = Assert.IsType<FhirModel.Composition>(bundle.Entry[0].Resource);
         var span = XElement.Parse(composition.Section[4].Text!.Div!).Descendants().Single(e => e.Name.LocalName == "span");
         Assert.Equal(("ur", "rtl"), (span.Attribute("lang")!.Value, span.Attribute("dir")!.Value));
+        Assert.DoesNotContain('\u202E', span.Value); // a direction override would reorder what the clinician reads
+        Assert.Contains("<script>alert(1)</script>", span.Value); // shown as text, not run
         Assert.DoesNotContain(XElement.Parse(composition.Section[4].Text!.Div!).Descendants(), e => e.Name.LocalName == "script");
     }
 
