@@ -105,6 +105,7 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
 
     public async Task<T> WriteAsync<T>(Func<IWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
+        using var turn = await dialect.EnterWriteAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = dialect.BeginWriteTransaction(connection);
         try

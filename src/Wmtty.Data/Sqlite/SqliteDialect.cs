@@ -13,7 +13,30 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
 
     public string Name => "Sqlite";
 
+    private readonly SemaphoreSlim writer = new(1, 1);
+
     public DbConnection CreateConnection() => new SqliteConnection(connectionString);
+
+    // SQLite has one writer at a time. Writers that meet inside SQLite get SQLITE_BUSY and retry after a
+    // sleep, which under load costs far more than the writes themselves; in this process they queue here.
+    public async ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken)
+    {
+        await writer.WaitAsync(cancellationToken);
+        return new Release(writer);
+    }
+
+    private sealed class Release(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0)
+            {
+                semaphore.Release();
+            }
+        }
+    }
 
     // BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that reads and then writes
     // can fail with SQLITE_BUSY when another writer got there in between, without waiting.

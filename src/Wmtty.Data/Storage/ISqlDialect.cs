@@ -13,6 +13,12 @@ internal interface ISqlDialect
 
     DbConnection CreateConnection();
 
+    /// <summary>
+    /// Waits for this process's turn to write, where the database takes one writer at a time; null where it
+    /// takes many. Queuing here is cheaper than letting writers collide in the database and back off.
+    /// </summary>
+    ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken);
+
     /// <summary>Starts a transaction that holds the write lock, so reads inside it see what it will overwrite.</summary>
     DbTransaction BeginWriteTransaction(DbConnection connection);
 
