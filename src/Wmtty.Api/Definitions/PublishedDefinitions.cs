@@ -24,7 +24,8 @@ internal sealed class PublishedDefinitions(IOptions<DefinitionOptions> options)
             _ => null,
         };
         var prefix = options.Value.CanonicalBase.TrimEnd('/') + "/";
-        if (url is not null && url.StartsWith(prefix, StringComparison.Ordinal))
+        if (url is not null && (url.StartsWith(prefix, StringComparison.Ordinal)
+            || (Uri.TryCreate(url, UriKind.Absolute, out var uri) && new Uri(prefix).IsBaseOf(uri)))) // HTTPS://WMTTY.example.org:443/… too
         {
             throw FhirException.Unprocessable(FhirOutcome.Error(IssueType.BusinessRule,
                 $"{resource.TypeName} {url} is published by this service and changes only with a new release of it. Use a canonical URL outside {prefix} for your own definitions.",

@@ -72,22 +72,22 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
     public Task<WriteOutcome> UpdateAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
     {
         CheckRules(resource);
-        return UpdateCheckedAsync(resource, id, conditions, localBase, cancellationToken);
+        return UpdateCheckedAsync(resource, id, conditions, localBase, publishing: false, cancellationToken);
     }
 
     /// <summary>For the service itself: stores one of its own published definitions, which clients may not change.</summary>
     public Task<WriteOutcome> PublishAsync(Resource definition, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
     {
         CheckBusinessRules(definition);
-        return UpdateCheckedAsync(definition, id, conditions, localBase, cancellationToken);
+        return UpdateCheckedAsync(definition, id, conditions, localBase, publishing: true, cancellationToken);
     }
 
-    private Task<WriteOutcome> UpdateCheckedAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
+    private Task<WriteOutcome> UpdateCheckedAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, bool publishing, CancellationToken cancellationToken)
     {
         return RetryingAsync(conditions, async session =>
         {
             var current = await session.GetCurrentAsync(resource.TypeName, id);
-            return await ReplaceAsync(session, resource, id, current, conditions, localBase);
+            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing);
         }, cancellationToken);
     }
 
@@ -119,7 +119,7 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
                 throw FhirException.Conflict($"{type}/{id} exists but does not match the criteria, so the conditional update did not overwrite it.");
             }
 
-            return await ReplaceAsync(session, resource, id, current, conditions, localBase);
+            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing: false);
         }, cancellationToken);
     }
 
@@ -135,10 +135,7 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
                 return new DeleteOutcome(type, id, current.Version, AlreadyDeleted: true);
             }
 
-            if (PublishedDefinitions.CouldBe(type) && await session.ReadJsonAsync(current) is { } json)
-            {
-                published.RefuseChange(FhirSerialization.ReadStored(json));
-            }
+            await RefuseChangeOfOwnedAsync(session, current);
 
             var version = current.Version + 1;
             await session.WriteAsync(NewVersion.Deletion(type, id, version, stamper.Now()), current);
@@ -148,7 +145,7 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
                     await preferences.DeletedAsync(session, id, localBase);
                     break;
                 case ResourceTypes.Patient:
-                    await session.ClearPreferencesAsync(id); // no current preferences for a patient who is gone
+                    await session.Preferences.RemovePatientAsync(id); // no current preferences for a patient who is gone
                     break;
             }
 
@@ -163,9 +160,14 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
         return outcome;
     }
 
-    private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase)
+    private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase, bool publishing)
     {
         conditions.Check(resource.TypeName, id, Live(current));
+        if (!publishing && current is { IsDeleted: false })
+        {
+            await RefuseChangeOfOwnedAsync(session, current);
+        }
+
         var plan = await PlanAsync(session, resource, id, localBase);
         var creates = current is null or { IsDeleted: true };
         var version = Stamp(resource, id, (current?.Version ?? 0) + 1, creates ? VersionChange.CreatedByUpdate : VersionChange.Updated, localBase, plan);
@@ -206,6 +208,26 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
             {
                 throw FhirException.Conflict("The resource kept changing while this update was being written. Try again.");
             }
+        }
+    }
+
+    /// <summary>
+    /// What the service itself keeps cannot be changed or deleted by clients: its published definitions
+    /// (whatever the new body says), and the Observations of a current preference set, which follow the
+    /// response they were extracted from.
+    /// </summary>
+    private async Task RefuseChangeOfOwnedAsync(IWriteSession session, CurrentVersion current)
+    {
+        if (PublishedDefinitions.CouldBe(current.Type) && await session.ReadJsonAsync(current) is { } json)
+        {
+            published.RefuseChange(FhirSerialization.ReadStored(json));
+        }
+
+        if (current.Type == ResourceTypes.Observation && await session.Preferences.IsInASetAsync(current.Id))
+        {
+            throw FhirException.Unprocessable(FhirOutcome.Error(IssueType.BusinessRule,
+                $"Observation/{current.Id} is one of a patient's current preferences, extracted from their What Matters To You response. " +
+                "Correct the response instead (amend it, or mark it entered-in-error), and its Observations follow.", "Observation"));
         }
     }
 

@@ -36,14 +36,14 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Warning, "A write lost a version race and is retried (attempt {Attempt}).")]
     public static partial void WriteConflictRetried(this ILogger logger, int attempt);
 
-    [LoggerMessage(2003, LogLevel.Information, "QuestionnaireResponse/{ResponseId} gave {Count} preference Observations; current set replaced: {Current}.")]
-    public static partial void PreferencesExtracted(this ILogger logger, string responseId, int count, bool current);
+    [LoggerMessage(2003, LogLevel.Information, "QuestionnaireResponse/{ResponseId} gave a preference set of {Count} Observations.")]
+    public static partial void PreferencesExtracted(this ILogger logger, string responseId, int count);
 
     [LoggerMessage(2004, LogLevel.Information, "QuestionnaireResponse/{ResponseId} is no longer complete: {Count} of its Observations withdrawn.")]
     public static partial void PreferencesWithdrawn(this ILogger logger, string responseId, int count);
 
-    [LoggerMessage(2005, LogLevel.Information, "QuestionnaireResponse/{ResponseId} no longer gives a patient's current preferences; they now come from {PreviousResponseId}.")]
-    public static partial void PreferencesFellBack(this ILogger logger, string responseId, string? previousResponseId);
+    [LoggerMessage(2005, LogLevel.Information, "Patient/{PatientId}'s current preferences now come from QuestionnaireResponse/{ResponseId}.")]
+    public static partial void PreferencesFellBack(this ILogger logger, string patientId, string? responseId);
 
     [LoggerMessage(2010, LogLevel.Information, "Seeded {ResourceType}/{ResourceId} ({Canonical}).")]
     public static partial void DefinitionSeeded(this ILogger logger, string resourceType, string resourceId, string canonical);

@@ -4,26 +4,25 @@ using Wmtty.Api.Fhir;
 using Wmtty.Api.Logging;
 using Wmtty.Data.Preferences;
 using Wmtty.Data.Resources;
-using Wmtty.Data.Search;
+using Wmtty.Fhir.Extraction;
 using Wmtty.Fhir.Patients;
 using Wmtty.Fhir.Questionnaires;
 using Wmtty.Fhir.Resources;
-using Wmtty.Fhir.Search;
 using Wmtty.Fhir.Serialization;
 using ResponseStatus = Hl7.Fhir.Model.QuestionnaireResponse.QuestionnaireResponseStatus;
 
 namespace Wmtty.Api.Preferences;
 
 /// <summary>
-/// What a stored response does to the patient's preferences, in the transaction that stores it. A
-/// complete What Matters response's Observations become the current set and the Patient follows them.
-/// A response that stops being one (entered in error, back in progress, moved to another patient,
-/// deleted) gives its set up, and the patient's previous complete response's set returns.
+/// What a stored response does to preferences, in the transaction that stores it. A complete What
+/// Matters response gives its patient a preference set, replacing whatever it gave before; the
+/// patient's current set is that of their latest-authored response. A response that stops being one
+/// (entered in error, back in progress, moved to another patient, deleted) gives its set up, so the
+/// previous response's set is current again. The Patient's language and interpreter details follow the
+/// current set.
 /// </summary>
 internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<DefinitionOptions> definitions, ILogger<PreferenceWriter> logger)
 {
-    private const int MaxRows = 1000;
-
     public async Task WriteAsync(IWriteSession session, ResponsePlan plan, string responseId, Uri localBase)
     {
         foreach (var observation in plan.Extracted ?? [])
@@ -31,55 +30,74 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
             await session.WriteAsync(stamper.Stamp(observation.Observation, observation.Id, 1, VersionChange.Created, localBase), replacing: null);
         }
 
-        var owner = await session.PreferenceOwnerAsync(responseId);
-        if (owner is not null && (owner != plan.PatientId || !plan.IsPreferenceSet))
+        var before = await session.Preferences.ForResponseAsync(responseId);
+        var patients = new[] { plan.PatientId, before?.PatientId }.OfType<string>().Distinct().ToList();
+        var sources = new Dictionary<string, PreferenceSource?>();
+        foreach (var patient in patients)
         {
-            await FallBackAsync(session, owner, responseId, localBase);
+            sources[patient] = await session.Preferences.SourceAsync(patient);
         }
 
         if (plan.IsPreferenceSet)
         {
-            if (owner == plan.PatientId)
-            {
-                await session.ClearPreferencesAsync(owner); // a response's own earlier version always gives way to its new one
-            }
-
             var extracted = plan.Extracted ?? [];
-            var entries = extracted.Select(p => new PreferenceEntry(p.Id, p.Code.System, p.Code.Code ?? "", p.Position)).ToList();
-            var current = await session.ReplacePreferencesAsync(new PreferenceSet(plan.PatientId, responseId, plan.Authored, entries));
-            logger.PreferencesExtracted(responseId, extracted.Count, current);
-            if (current)
+            await session.Preferences.SetAsync(new ResponsePreferences(responseId, plan.PatientId, plan.Authored,
+                [.. extracted.Select(p => new PreferenceEntry(p.Id, p.Code.System, p.Code.Code ?? "", p.Position))]));
+            logger.PreferencesExtracted(responseId, extracted.Count);
+            if (before is not null && before.PatientId != plan.PatientId)
             {
-                await SyncPatientAsync(session, plan.PatientId, [.. extracted.Select(p => p.Observation)], localBase);
+                // Moved: what it said was never about the first patient.
+                await WithdrawAsync(session, responseId, ObservationStatus.EnteredInError, localBase, keepFor: plan.PatientId);
             }
         }
-        else if (plan.Status is not (ResponseStatus.Completed or ResponseStatus.Amended))
+        else
         {
-            // No longer complete: what it gave is withdrawn, voided if it was entered in error.
-            await WithdrawAsync(session, responseId, plan.Status == ResponseStatus.EnteredInError ? ObservationStatus.EnteredInError : ObservationStatus.Cancelled, localBase);
+            if (before is not null)
+            {
+                await session.Preferences.RemoveAsync(responseId);
+            }
+
+            if (plan.Status is not (ResponseStatus.Completed or ResponseStatus.Amended))
+            {
+                var status = plan.Status == ResponseStatus.EnteredInError ? ObservationStatus.EnteredInError : ObservationStatus.Cancelled;
+                await WithdrawAsync(session, responseId, status, localBase, keepFor: null);
+            }
+        }
+
+        foreach (var patient in patients)
+        {
+            await FollowAsync(session, patient, sources[patient], plan.IsPreferenceSet ? (responseId, plan.Extracted ?? []) : null, localBase);
         }
     }
 
-    /// <summary>A deleted response gives up the preferences it set; its Observations stay, as history.</summary>
+    /// <summary>A deleted response gives up its set; its Observations stay, as history.</summary>
     public async Task DeletedAsync(IWriteSession session, string responseId, Uri localBase)
     {
-        if (await session.PreferenceOwnerAsync(responseId) is { } owner)
+        if (await session.Preferences.ForResponseAsync(responseId) is { } before)
         {
-            await FallBackAsync(session, owner, responseId, localBase);
+            var source = await session.Preferences.SourceAsync(before.PatientId);
+            await session.Preferences.RemoveAsync(responseId);
+            await FollowAsync(session, before.PatientId, source, null, localBase);
         }
     }
 
-    private async Task WithdrawAsync(IWriteSession session, string responseId, ObservationStatus status, Uri localBase)
+    private async Task WithdrawAsync(IWriteSession session, string responseId, ObservationStatus status, Uri localBase, string? keepFor)
     {
         var withdrawn = 0;
-        foreach (var (observation, current) in await DerivedAsync(session, responseId))
+        foreach (var id in await session.Preferences.ExtractedAsync(responseId))
         {
-            if (observation.Status is ObservationStatus.Final or ObservationStatus.Amended or ObservationStatus.Corrected)
+            if (await session.GetCurrentAsync(ResourceTypes.Observation, id) is not { IsDeleted: false } current
+                || await session.ReadJsonAsync(current) is not { } json
+                || FhirSerialization.ReadStored(json) is not Observation observation
+                || observation.Status is not (ObservationStatus.Final or ObservationStatus.Amended or ObservationStatus.Corrected)
+                || (keepFor is not null && observation.Subject?.Reference == $"{ResourceTypes.Patient}/{keepFor}"))
             {
-                observation.Status = status;
-                await session.WriteAsync(stamper.Stamp(observation, observation.Id!, current.Version + 1, VersionChange.Updated, localBase), current);
-                withdrawn++;
+                continue;
             }
+
+            observation.Status = status;
+            await session.WriteAsync(stamper.Stamp(observation, id, current.Version + 1, VersionChange.Updated, localBase), current);
+            withdrawn++;
         }
 
         if (withdrawn > 0)
@@ -88,53 +106,44 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         }
     }
 
-    // The patient's current set came from a response that no longer gives one: the latest-authored other
-    // complete What Matters response's set takes its place, or none.
-    private async Task FallBackAsync(IWriteSession session, string patientId, string leaving, Uri localBase)
+    // When the patient's current set changed source, or its source was re-extracted, the Patient follows it.
+    private async Task FollowAsync(IWriteSession session, string patientId, PreferenceSource? before, (string ResponseId, IReadOnlyList<ExtractedObservation> Extracted)? written, Uri localBase)
     {
-        await session.ClearPreferencesAsync(patientId);
-        var url = WhatMattersQuestionnaire.Url(definitions.Value.CanonicalBase);
-        var candidates = await session.FindAsync(new SearchQuery(ResourceTypes.QuestionnaireResponse)
-            .Where(new ReferenceCondition("patient", ResourceTypes.Patient, patientId))
-            .Where(new TokenCondition("status", null, "completed"), new TokenCondition("status", null, "amended")), MaxRows);
-        var previous = candidates
-            .Where(m => m.Id != leaving)
-            .Select(m => (m.Id, Response: (QuestionnaireResponse)FhirSerialization.ReadStored(m.Json), m.LastUpdated))
-            .Where(r => r.Response.Questionnaire?.Split('|')[0] == url)
-            .Select(r => (r.Id, Authored: r.Response.Authored is { } text && FhirDateRange.TryParse(text, out var range) ? DateTimeOffset.FromUnixTimeMilliseconds(range.Low) : r.LastUpdated))
-            .OrderByDescending(r => r.Authored)
-            .FirstOrDefault();
-        if (previous.Id is null)
+        var now = await session.Preferences.SourceAsync(patientId);
+        var rewritten = written is { } w && now?.ResponseId == w.ResponseId;
+        if (!rewritten && now?.ResponseId == before?.ResponseId)
         {
-            logger.PreferencesFellBack(leaving, null);
             return;
         }
 
-        var observations = (await DerivedAsync(session, previous.Id)).Select(d => d.Observation).Where(o => o.Status == ObservationStatus.Final).ToList();
-        var entries = observations.Select((o, i) => new PreferenceEntry(o.Id!, o.Code?.Coding.FirstOrDefault()?.System, o.Code?.Coding.FirstOrDefault()?.Code ?? "", i)).ToList();
-        await session.ReplacePreferencesAsync(new PreferenceSet(patientId, previous.Id, previous.Authored, entries));
-        await SyncPatientAsync(session, patientId, observations, localBase);
-        logger.PreferencesFellBack(leaving, previous.Id);
-    }
-
-    // A response's Observations from every version of it, in the order they were extracted.
-    private static async Task<List<(Observation Observation, CurrentVersion Current)>> DerivedAsync(IWriteSession session, string responseId)
-    {
-        var matches = await session.FindAsync(new SearchQuery(ResourceTypes.Observation)
-            .Where(new ReferenceCondition("derived-from", ResourceTypes.QuestionnaireResponse, responseId)), MaxRows);
-        var derived = new List<(Observation, CurrentVersion)>();
-        foreach (var match in matches)
+        List<Observation>? preferences = null;
+        if (rewritten)
         {
-            if (await session.GetCurrentAsync(ResourceTypes.Observation, match.Id) is { IsDeleted: false } current)
+            preferences = [.. written!.Value.Extracted.Select(e => e.Observation)];
+        }
+        else if (now is not null && await session.Preferences.ForResponseAsync(now.ResponseId) is { } set)
+        {
+            preferences = [];
+            foreach (var entry in set.Entries)
             {
-                derived.Add(((Observation)FhirSerialization.ReadStored(match.Json), current));
+                if (await session.GetCurrentAsync(ResourceTypes.Observation, entry.ObservationId) is { IsDeleted: false } current
+                    && await session.ReadJsonAsync(current) is { } json)
+                {
+                    preferences.Add((Observation)FhirSerialization.ReadStored(json));
+                }
             }
         }
 
-        return derived;
+        if (!rewritten)
+        {
+            logger.PreferencesFellBack(patientId, now?.ResponseId);
+        }
+
+        await SyncPatientAsync(session, patientId, preferences, localBase);
     }
 
-    private async Task SyncPatientAsync(IWriteSession session, string patientId, IReadOnlyList<Observation> preferences, Uri localBase)
+    // No set at all: the interpreter flag and the preferred language came from answers that no longer stand.
+    private async Task SyncPatientAsync(IWriteSession session, string patientId, IReadOnlyList<Observation>? preferences, Uri localBase)
     {
         var current = await session.GetCurrentAsync(ResourceTypes.Patient, patientId);
         if (current is not { IsDeleted: false } || await session.ReadJsonAsync(current) is not { } json)
@@ -144,7 +153,15 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
 
         var patient = (Patient)FhirSerialization.ReadStored(json);
         var before = FhirSerialization.ToJsonBytes(patient);
-        PatientPreferences.Apply(patient, preferences, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase));
+        if (preferences is null)
+        {
+            PatientPreferences.Clear(patient);
+        }
+        else
+        {
+            PatientPreferences.Apply(patient, preferences, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase));
+        }
+
         if (!before.AsSpan().SequenceEqual(FhirSerialization.ToJsonBytes(patient)))
         {
             await session.WriteAsync(stamper.Stamp(patient, patientId, current.Version + 1, VersionChange.Updated, localBase), current);

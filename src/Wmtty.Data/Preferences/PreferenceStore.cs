@@ -4,19 +4,19 @@ using Wmtty.Data.Storage;
 
 namespace Wmtty.Data.Preferences;
 
-/// <summary>One Observation in a patient's current preference set, with the code it answers and its place in the questionnaire.</summary>
+/// <summary>One Observation of a preference set, with the code it answers and its place in the questionnaire.</summary>
 public sealed record PreferenceEntry(string ObservationId, string? CodeSystem, string Code, int Position);
 
-/// <summary>A patient's whole preference set, from one response. It replaces the previous set unless that one was authored later.</summary>
-public sealed record PreferenceSet(string PatientId, string ResponseId, DateTimeOffset Authored, IReadOnlyList<PreferenceEntry> Entries);
+/// <summary>The preference set one response gives its patient. The patient's current set is that of their latest-authored response.</summary>
+public sealed record ResponsePreferences(string ResponseId, string PatientId, DateTimeOffset Authored, IReadOnlyList<PreferenceEntry> Entries);
 
 /// <summary>Which response the current set came from.</summary>
 public sealed record PreferenceSource(string ResponseId, DateTimeOffset Authored);
 
-/// <summary>A current preference as read: the Observation's stored JSON, its code, and its code and category tokens for filtering.</summary>
+/// <summary>A current preference as read: the Observation's stored JSON, its code, and its code, category and status tokens for filtering.</summary>
 public sealed record CurrentPreference(SearchMatch Match, string? CodeSystem, string Code, int Position, IReadOnlyList<TokenRow> Tokens);
 
-/// <summary>Reads patients' current preference sets: a handful of rows by primary key, never a scan.</summary>
+/// <summary>Reads patients' current preference sets: a handful of rows by index, never a scan.</summary>
 public interface IPreferenceStore
 {
     Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, CancellationToken cancellationToken);
@@ -50,45 +50,8 @@ internal sealed class PreferenceStore(ISqlDialect dialect) : IPreferenceStore
         await using var connection = dialect.CreateConnection();
         await connection.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<SourceRow>(new CommandDefinition(
-            dialect.ReadPreferenceSetSql, new { PatientId = patientId }, cancellationToken: cancellationToken));
+            dialect.CurrentSourceSql, new { PatientId = patientId }, cancellationToken: cancellationToken));
         return row?.ToSource();
-    }
-
-    internal static async Task<PreferenceSource?> SourceAsync(ISqlDialect dialect, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string patientId) =>
-        (await connection.QuerySingleOrDefaultAsync<SourceRow>(dialect.PreferenceSetForWriteSql, new { PatientId = patientId }, transaction))?.ToSource();
-
-    internal static async Task ClearAsync(ISqlDialect dialect, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string patientId)
-    {
-        await connection.ExecuteAsync(dialect.DeletePreferencesSql, new { PatientId = patientId }, transaction);
-        await connection.ExecuteAsync(dialect.DeletePreferenceSetSql, new { PatientId = patientId }, transaction);
-    }
-
-    /// <summary>Inside a write transaction: replaces the patient's set, unless the stored one was authored later.</summary>
-    internal static async Task<bool> ReplaceAsync(ISqlDialect dialect, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, PreferenceSet set)
-    {
-        var patient = new { set.PatientId };
-        var existing = await connection.QuerySingleOrDefaultAsync<SourceRow>(dialect.PreferenceSetForWriteSql, patient, transaction);
-        var authored = set.Authored.ToUnixTimeMilliseconds();
-        if (existing is not null && existing.Authored > authored)
-        {
-            return false;
-        }
-
-        await connection.ExecuteAsync(dialect.DeletePreferencesSql, patient, transaction);
-        await connection.ExecuteAsync(dialect.UpsertPreferenceSetSql, new { set.PatientId, set.ResponseId, Authored = authored }, transaction);
-        if (set.Entries.Count > 0)
-        {
-            await connection.ExecuteAsync(dialect.InsertPreferenceSql, set.Entries.Select(e => new
-            {
-                set.PatientId,
-                e.ObservationId,
-                CodeSystem = e.CodeSystem ?? "",
-                e.Code,
-                e.Position,
-            }), transaction);
-        }
-
-        return true;
     }
 
     private sealed class PreferenceRow
@@ -112,7 +75,7 @@ internal sealed class PreferenceStore(ISqlDialect dialect) : IPreferenceStore
         public string Code { get; set; } = "";
     }
 
-    private sealed class SourceRow
+    internal sealed class SourceRow
     {
         public string ResponseId { get; set; } = "";
         public long Authored { get; set; }

@@ -45,17 +45,8 @@ public interface IWriteSession
     /// <summary>Writes a new version, retiring <paramref name="replacing"/>, and rewrites the index rows.</summary>
     Task WriteAsync(NewVersion version, CurrentVersion? replacing);
 
-    /// <summary>Makes <paramref name="set"/> the patient's current preferences, unless the current set was authored later; says which.</summary>
-    Task<bool> ReplacePreferencesAsync(PreferenceSet set);
-
-    /// <summary>Which response the patient's current preferences came from; null when there are none.</summary>
-    Task<PreferenceSource?> PreferenceSourceAsync(string patientId);
-
-    /// <summary>Leaves the patient with no current preferences (their Observations stay stored).</summary>
-    Task ClearPreferencesAsync(string patientId);
-
-    /// <summary>The patient whose current preferences came from this response; null when none did.</summary>
-    Task<string?> PreferenceOwnerAsync(string responseId);
+    /// <summary>Preference sets, changed in this transaction.</summary>
+    IPreferenceWrites Preferences { get; }
 }
 
 internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
@@ -145,14 +136,7 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         public Task<byte[]?> ReadJsonAsync(CurrentVersion version) =>
             connection.ExecuteScalarAsync<byte[]?>(dialect.ReadJsonSql, new { version.Key }, transaction);
 
-        public Task<bool> ReplacePreferencesAsync(PreferenceSet set) => PreferenceStore.ReplaceAsync(dialect, connection, transaction, set);
-
-        public Task<PreferenceSource?> PreferenceSourceAsync(string patientId) => PreferenceStore.SourceAsync(dialect, connection, transaction, patientId);
-
-        public Task ClearPreferencesAsync(string patientId) => PreferenceStore.ClearAsync(dialect, connection, transaction, patientId);
-
-        public Task<string?> PreferenceOwnerAsync(string responseId) =>
-            connection.QuerySingleOrDefaultAsync<string?>(dialect.PreferenceOwnerSql, new { ResponseId = responseId }, transaction);
+        public IPreferenceWrites Preferences { get; } = new PreferenceWrites(dialect, connection, transaction);
 
         public async Task WriteAsync(NewVersion version, CurrentVersion? replacing)
         {

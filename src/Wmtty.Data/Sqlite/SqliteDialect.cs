@@ -115,40 +115,64 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
         VALUES (@Key, @Type, @Param, @Value, @ExactValue)
         """;
 
-    public string PreferenceSetForWriteSql => """
-        SELECT response_id AS ResponseId, authored AS Authored FROM preference_set WHERE patient_id = @PatientId
+    public string InsertResponsePreferencesSql => """
+        INSERT INTO preference_response (response_id, patient_id, authored) VALUES (@ResponseId, @PatientId, @Authored)
+        RETURNING set_key
         """;
 
-    public string UpsertPreferenceSetSql => """
-        INSERT INTO preference_set (patient_id, response_id, authored) VALUES (@PatientId, @ResponseId, @Authored)
-        ON CONFLICT (patient_id) DO UPDATE SET response_id = excluded.response_id, authored = excluded.authored
+    public string InsertPreferenceObservationSql => """
+        INSERT INTO preference_observation (set_key, observation_id, code_system, code, position)
+        VALUES (@SetKey, @ObservationId, @CodeSystem, @Code, @Position)
         """;
 
-    public string DeletePreferencesSql => "DELETE FROM preference_current WHERE patient_id = @PatientId";
-
-    public string DeletePreferenceSetSql => "DELETE FROM preference_set WHERE patient_id = @PatientId";
-
-    public string PreferenceOwnerSql => "SELECT patient_id FROM preference_set WHERE response_id = @ResponseId";
-
-    public string InsertPreferenceSql => """
-        INSERT INTO preference_current (patient_id, observation_id, code_system, code, position)
-        VALUES (@PatientId, @ObservationId, @CodeSystem, @Code, @Position)
+    public string InsertExtractedSql => """
+        INSERT OR IGNORE INTO extracted_observation (response_id, observation_id) VALUES (@ResponseId, @ObservationId)
         """;
 
-    public string ReadPreferenceSetSql => """
-        SELECT response_id AS ResponseId, authored AS Authored FROM preference_set WHERE patient_id = @PatientId
+    public string DeleteResponseObservationsSql => """
+        DELETE FROM preference_observation WHERE set_key IN (SELECT set_key FROM preference_response WHERE response_id = @ResponseId)
         """;
 
-    // CROSS JOIN fixes SQLite's join order: the patient's few projection rows first, then each one's
-    // current version by unique index. Left to itself, on a young database without statistics, the
-    // planner may walk every Observation instead.
+    public string DeleteResponsePreferencesSql => "DELETE FROM preference_response WHERE response_id = @ResponseId";
+
+    public string DeletePatientObservationsSql => """
+        DELETE FROM preference_observation WHERE set_key IN (SELECT set_key FROM preference_response WHERE patient_id = @PatientId)
+        """;
+
+    public string DeletePatientPreferencesSql => "DELETE FROM preference_response WHERE patient_id = @PatientId";
+
+    public string ResponsePreferencesSql => """
+        SELECT p.patient_id AS PatientId, p.authored AS Authored, o.observation_id AS ObservationId,
+               o.code_system AS CodeSystem, o.code AS Code, o.position AS Position
+        FROM preference_response p
+        LEFT JOIN preference_observation o ON o.set_key = p.set_key
+        WHERE p.response_id = @ResponseId
+        ORDER BY o.position
+        """;
+
+    public string ExtractedSql => "SELECT observation_id FROM extracted_observation WHERE response_id = @ResponseId";
+
+    public string IsCurrentPreferenceSql => "SELECT COUNT(*) FROM preference_observation WHERE observation_id = @ObservationId";
+
+    public string CurrentSourceSql => """
+        SELECT response_id AS ResponseId, authored AS Authored
+        FROM preference_response
+        WHERE patient_id = @PatientId
+        ORDER BY authored DESC, set_key DESC
+        LIMIT 1
+        """;
+
+    // The latest-authored set first, by index; then, in that order (CROSS JOIN fixes SQLite's join order,
+    // which on a young database without statistics may otherwise walk every Observation), its few
+    // Observations, and each one's current version by unique index.
     public string CurrentPreferencesSql => """
         SELECT r.resource_key AS ResourceKey, r.origin_key AS Key, r.resource_id AS Id, r.version AS Version,
-               r.last_updated AS LastUpdated, r.json AS Json, p.code_system AS CodeSystem, p.code AS Code, p.position AS Position
-        FROM preference_current p
-        CROSS JOIN resource r ON r.resource_type = 'Observation' AND r.resource_id = p.observation_id AND r.is_current = 1
-        WHERE p.patient_id = @PatientId AND r.is_deleted = 0
-        ORDER BY p.position, p.observation_id
+               r.last_updated AS LastUpdated, r.json AS Json, o.code_system AS CodeSystem, o.code AS Code, o.position AS Position
+        FROM (SELECT set_key FROM preference_response WHERE patient_id = @PatientId ORDER BY authored DESC, set_key DESC LIMIT 1) s
+        CROSS JOIN preference_observation o ON o.set_key = s.set_key
+        CROSS JOIN resource r ON r.resource_type = 'Observation' AND r.resource_id = o.observation_id AND r.is_current = 1
+        WHERE r.is_deleted = 0
+        ORDER BY o.position, o.observation_id
         """;
 
     public string PreferenceTokensSql => """

@@ -43,14 +43,18 @@ internal interface ISqlDialect
     string InsertDateSql { get; }
     string InsertStringSql { get; }
 
-    // Current preferences (the $lastn projection).
-    string PreferenceSetForWriteSql { get; }
-    string UpsertPreferenceSetSql { get; }
-    string DeletePreferencesSql { get; }
-    string DeletePreferenceSetSql { get; }
-    string PreferenceOwnerSql { get; }
-    string InsertPreferenceSql { get; }
-    string ReadPreferenceSetSql { get; }
+    // Preference sets (the $lastn projection).
+    string InsertResponsePreferencesSql { get; }
+    string InsertPreferenceObservationSql { get; }
+    string InsertExtractedSql { get; }
+    string DeleteResponseObservationsSql { get; }
+    string DeleteResponsePreferencesSql { get; }
+    string DeletePatientObservationsSql { get; }
+    string DeletePatientPreferencesSql { get; }
+    string ResponsePreferencesSql { get; }
+    string ExtractedSql { get; }
+    string IsCurrentPreferenceSql { get; }
+    string CurrentSourceSql { get; }
     string CurrentPreferencesSql { get; }
     string PreferenceTokensSql { get; }
     string ReadJsonSql { get; }

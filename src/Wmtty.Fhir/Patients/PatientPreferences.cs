@@ -43,6 +43,16 @@ public static class PatientPreferences
         }
     }
 
+    /// <summary>With no preferences left standing: no interpreter flag and no preferred language from them. Languages stay listed.</summary>
+    public static void Clear(Patient patient)
+    {
+        patient.RemoveExtension(InterpreterRequiredUrl);
+        foreach (var known in patient.Communication)
+        {
+            known.Preferred = null;
+        }
+    }
+
     private static Patient.CommunicationComponent Include(Patient patient, CodeableConcept language)
     {
         var existing = patient.Communication.FirstOrDefault(c => c.Language is { } known && SameLanguage(known, language));

@@ -20,6 +20,7 @@ public static class PreferenceSummary
         var composition = new Composition
         {
             Id = compositionId,
+            Language = "en", // the narrative; the patient's own words inside it carry their own lang
             Status = CompositionStatus.Final,
             Type = new CodeableConcept(serviceSystem, PreferenceCodes.SummaryDocument, PreferenceCodes.ServiceDisplay(PreferenceCodes.SummaryDocument)),
             Category = [new CodeableConcept(PreferenceCodes.ObservationCategory, "social-history", "Social History")],

@@ -37,7 +37,45 @@ public static partial class BusinessRules
             }
         }
 
+        if (resource is Questionnaire questionnaire)
+        {
+            CheckQuestionnaire(questionnaire, issues);
+        }
+
         return issues;
+    }
+
+    // Responses are checked against questionnaires by linkId: each must name one item (que-2), and
+    // enableWhen must name an item that exists.
+    private static void CheckQuestionnaire(Questionnaire questionnaire, List<OperationOutcome.IssueComponent> issues)
+    {
+        var items = new List<(Questionnaire.ItemComponent Item, string Path)>();
+        void Collect(List<Questionnaire.ItemComponent> level, string parent)
+        {
+            for (var i = 0; i < level.Count; i++)
+            {
+                items.Add((level[i], $"{parent}.item[{i}]"));
+                Collect(level[i].Item, $"{parent}.item[{i}]");
+            }
+        }
+
+        Collect(questionnaire.Item, "Questionnaire");
+        var linkIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (item, path) in items.Where(x => x.Item.LinkId is not null && !linkIds.Add(x.Item.LinkId)))
+        {
+            issues.Add(Refuse($"linkId '{Shorten(item.LinkId!)}' is used by more than one item (que-2).", path + ".linkId"));
+        }
+
+        foreach (var (item, path) in items)
+        {
+            for (var i = 0; i < item.EnableWhen.Count; i++)
+            {
+                if (item.EnableWhen[i].Question is not { } question || !linkIds.Contains(question))
+                {
+                    issues.Add(Refuse($"enableWhen names '{Shorten(item.EnableWhen[i].Question ?? "")}', which is not an item of this questionnaire.", $"{path}.enableWhen[{i}].question"));
+                }
+            }
+        }
     }
 
     private static void CheckNhsNumber(Identifier identifier, string path, List<OperationOutcome.IssueComponent> issues)

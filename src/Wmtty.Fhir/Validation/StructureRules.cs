@@ -32,6 +32,10 @@ public static class StructureRules
                 case DomainResource domain when domain.Contained.Count > 0:
                     CheckContained(domain, path, issues);
                     break;
+                case PrimitiveType { JsonValue: string value } when IsMalformedTime(node, value) is { } type:
+                    // The SDK reads some forms the FHIR patterns forbid, such as a time without seconds.
+                    issues.Add(Invalid($"'{Shorten(value)}' is not a valid FHIR {type}.", path));
+                    break;
             }
 
             var empty = node switch
@@ -92,6 +96,15 @@ public static class StructureRules
             }
         }
     }
+
+    private static string? IsMalformedTime(Base node, string value) => node switch
+    {
+        Instant when !TemporalPatterns.Instant().IsMatch(value) => "instant",
+        FhirDateTime when !TemporalPatterns.DateTime().IsMatch(value) => "dateTime",
+        Date when !TemporalPatterns.Date().IsMatch(value) => "date",
+        Time when !TemporalPatterns.Time().IsMatch(value) => "time",
+        _ => null,
+    };
 
     private static bool PeriodIsBackwards(Period period) =>
         FhirDateRange.TryParse(period.Start, out var start) && FhirDateRange.TryParse(period.End, out var end) && end.High < start.Low;

@@ -101,18 +101,20 @@ public sealed class CurrentPreferencesTests : AppTest
     }
 
     [Fact]
-    public async Task LastNReadsAnObservationAsItIsNowWhenItWasCorrected()
+    public async Task TheCurrentSetsObservationsAreCorrectedThroughTheirResponseNotOneByOne()
     {
         var (patientId, _) = await Responses.CreatePatientAsync(Client);
         await Responses.SubmitAsync(Client, Responses.Build(patientId, Responses.TypicalAnswers()));
         var religion = Assert.Single(await Responses.LastNAsync(Client, $"patient={patientId}&code=http://loinc.org|81364-2"));
         religion["status"] = "entered-in-error";
         using var put = await Client.PutAsync($"/fhir/Observation/{religion["id"]}", Infrastructure.Fhir.Json(religion));
-        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Contains("Correct the response", await put.AssertOutcomeAsync(HttpStatusCode.UnprocessableEntity));
+        using var delete = await Client.DeleteAsync($"/fhir/Observation/{religion["id"]}");
+        await delete.AssertOutcomeAsync(HttpStatusCode.UnprocessableEntity);
 
-        var now = Assert.Single(await Responses.LastNAsync(Client, $"patient={patientId}&code=http://loinc.org|81364-2"));
-        Assert.Equal("entered-in-error", now["status"]!.GetValue<string>()); // $lastn includes entered-in-error unless status is filtered
-        Assert.Empty(await Responses.LastNAsync(Client, $"patient={patientId}&code=http://loinc.org|81364-2&status=final"));
+        var now = Assert.Single(await Responses.LastNAsync(Client, $"patient={patientId}&code=http://loinc.org|81364-2&status=final"));
+        Assert.Equal("1", now["meta"]!["versionId"]!.GetValue<string>());
+        Assert.Empty(await Responses.LastNAsync(Client, $"patient={patientId}&code=http://loinc.org|81364-2&status=entered-in-error"));
     }
 
     [Fact]

@@ -1,0 +1,92 @@
+using System.Data.Common;
+using Dapper;
+using Wmtty.Data.Storage;
+
+namespace Wmtty.Data.Preferences;
+
+/// <summary>Changes to preference sets, inside the write transaction that stores the response they come from.</summary>
+public interface IPreferenceWrites
+{
+    /// <summary>Makes <paramref name="set"/> the set its response gives, replacing what that response gave before.</summary>
+    Task SetAsync(ResponsePreferences set);
+
+    /// <summary>The set a response gives now; null when it gives none.</summary>
+    Task<ResponsePreferences?> ForResponseAsync(string responseId);
+
+    /// <summary>The response no longer gives a set (its Observations stay stored).</summary>
+    Task RemoveAsync(string responseId);
+
+    /// <summary>The patient has no preference sets any more (their Observations stay stored).</summary>
+    Task RemovePatientAsync(string patientId);
+
+    Task<PreferenceSource?> SourceAsync(string patientId);
+
+    /// <summary>Every Observation ever extracted from the response, from any of its versions.</summary>
+    Task<IReadOnlyList<string>> ExtractedAsync(string responseId);
+
+    /// <summary>Whether the Observation belongs to a set some response gives now.</summary>
+    Task<bool> IsInASetAsync(string observationId);
+}
+
+internal sealed class PreferenceWrites(ISqlDialect dialect, DbConnection connection, DbTransaction transaction) : IPreferenceWrites
+{
+    public async Task SetAsync(ResponsePreferences set)
+    {
+        await RemoveAsync(set.ResponseId);
+        var setKey = await connection.ExecuteScalarAsync<long>(dialect.InsertResponsePreferencesSql,
+            new { set.ResponseId, set.PatientId, Authored = set.Authored.ToUnixTimeMilliseconds() }, transaction);
+        if (set.Entries.Count == 0)
+        {
+            return;
+        }
+
+        await connection.ExecuteAsync(dialect.InsertPreferenceObservationSql, set.Entries.Select(e => new
+        {
+            SetKey = setKey,
+            e.ObservationId,
+            CodeSystem = e.CodeSystem ?? "",
+            e.Code,
+            e.Position,
+        }), transaction);
+        await connection.ExecuteAsync(dialect.InsertExtractedSql, set.Entries.Select(e => new { set.ResponseId, e.ObservationId }), transaction);
+    }
+
+    public async Task<ResponsePreferences?> ForResponseAsync(string responseId)
+    {
+        var rows = (await connection.QueryAsync<SetRow>(dialect.ResponsePreferencesSql, new { ResponseId = responseId }, transaction)).ToList();
+        return rows.Count == 0 ? null : new ResponsePreferences(
+            responseId, rows[0].PatientId, DateTimeOffset.FromUnixTimeMilliseconds(rows[0].Authored),
+            [.. rows.Where(r => r.ObservationId is not null).Select(r => new PreferenceEntry(r.ObservationId!, r.CodeSystem is { Length: > 0 } s ? s : null, r.Code ?? "", checked((int)r.Position)))]);
+    }
+
+    public async Task RemoveAsync(string responseId)
+    {
+        await connection.ExecuteAsync(dialect.DeleteResponseObservationsSql, new { ResponseId = responseId }, transaction);
+        await connection.ExecuteAsync(dialect.DeleteResponsePreferencesSql, new { ResponseId = responseId }, transaction);
+    }
+
+    public async Task RemovePatientAsync(string patientId)
+    {
+        await connection.ExecuteAsync(dialect.DeletePatientObservationsSql, new { PatientId = patientId }, transaction);
+        await connection.ExecuteAsync(dialect.DeletePatientPreferencesSql, new { PatientId = patientId }, transaction);
+    }
+
+    public async Task<PreferenceSource?> SourceAsync(string patientId) =>
+        (await connection.QuerySingleOrDefaultAsync<PreferenceStore.SourceRow>(dialect.CurrentSourceSql, new { PatientId = patientId }, transaction))?.ToSource();
+
+    public async Task<IReadOnlyList<string>> ExtractedAsync(string responseId) =>
+        [.. await connection.QueryAsync<string>(dialect.ExtractedSql, new { ResponseId = responseId }, transaction)];
+
+    public async Task<bool> IsInASetAsync(string observationId) =>
+        await connection.ExecuteScalarAsync<long>(dialect.IsCurrentPreferenceSql, new { ObservationId = observationId }, transaction) > 0;
+
+    private sealed class SetRow
+    {
+        public string PatientId { get; set; } = "";
+        public long Authored { get; set; }
+        public string? ObservationId { get; set; }
+        public string? CodeSystem { get; set; }
+        public string? Code { get; set; }
+        public long Position { get; set; }
+    }
+}
