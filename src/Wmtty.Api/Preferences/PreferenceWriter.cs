@@ -9,6 +9,7 @@ using Wmtty.Fhir.Patients;
 using Wmtty.Fhir.Questionnaires;
 using Wmtty.Fhir.Resources;
 using Wmtty.Fhir.Serialization;
+using PocoEqualityComparisons = Hl7.Fhir.Model.PocoEqualityComparisons;
 using ResponseStatus = Hl7.Fhir.Model.QuestionnaireResponse.QuestionnaireResponseStatus;
 
 namespace Wmtty.Api.Preferences;
@@ -25,12 +26,20 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
 {
     public async Task WriteAsync(IWriteSession session, ResponsePlan plan, string responseId, Uri localBase)
     {
-        foreach (var observation in plan.Extracted ?? [])
+        var before = await session.Preferences.ForResponseAsync(responseId);
+        if (plan.IsPreferenceSet && before is not null && await SameAsBeforeAsync(session, plan, before) is { } unchanged)
         {
-            await session.WriteAsync(stamper.Stamp(observation.Observation, observation.Id, 1, VersionChange.Created, localBase), replacing: null);
+            // The same answers sent again (a retried PUT): the set it gave stands, with no copies.
+            plan = plan with { Extracted = unchanged };
+        }
+        else
+        {
+            foreach (var observation in plan.Extracted ?? [])
+            {
+                await session.WriteAsync(stamper.Stamp(observation.Observation, observation.Id, 1, VersionChange.Created, localBase), replacing: null);
+            }
         }
 
-        var before = await session.Preferences.ForResponseAsync(responseId);
         var patients = new[] { plan.PatientId, before?.PatientId }.OfType<string>().Distinct().ToList();
         var sources = new Dictionary<string, PreferenceSource?>();
         foreach (var patient in patients)
@@ -69,6 +78,42 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
             await FollowAsync(session, patient, sources[patient], plan.IsPreferenceSet ? (responseId, plan.Extracted ?? []) : null, localBase);
         }
     }
+
+    // The stored set when the new extraction says exactly what it says, Observation by Observation; null otherwise.
+    private static async Task<IReadOnlyList<ExtractedObservation>?> SameAsBeforeAsync(IWriteSession session, ResponsePlan plan, ResponsePreferences before)
+    {
+        var extracted = plan.Extracted ?? [];
+        if (before.PatientId != plan.PatientId || before.Authored != plan.Authored || before.Entries.Count != extracted.Count)
+        {
+            return null;
+        }
+
+        var stored = new List<ExtractedObservation>();
+        for (var i = 0; i < extracted.Count; i++)
+        {
+            if (await session.GetCurrentAsync(ResourceTypes.Observation, before.Entries[i].ObservationId) is not { IsDeleted: false } current
+                || await session.ReadJsonAsync(current) is not { } json
+                || FhirSerialization.ReadStored(json) is not Observation observation
+                || !SameStatement(observation, extracted[i].Observation))
+            {
+                return null;
+            }
+
+            stored.Add(extracted[i] with { Observation = observation });
+        }
+
+        return stored;
+    }
+
+    private static bool SameStatement(Observation stored, Observation fresh) =>
+        stored.Status == fresh.Status && stored.Language == fresh.Language
+        && Same(stored.Code, fresh.Code) && Same(stored.Value, fresh.Value) && Same(stored.Effective, fresh.Effective) && Same(stored.Encounter, fresh.Encounter)
+        && Same(stored.Category, fresh.Category) && Same(stored.Performer, fresh.Performer) && Same(stored.BasedOn, fresh.BasedOn);
+
+    private static bool Same(Base? a, Base? b) => a is null ? b is null : b is not null && PocoEqualityComparisons.IsExactly(a, b);
+
+    private static bool Same<T>(List<T> a, List<T> b)
+        where T : Base => PocoEqualityComparisons.IsExactly(a, b);
 
     /// <summary>A deleted response gives up its set; its Observations stay, as history.</summary>
     public async Task DeletedAsync(IWriteSession session, string responseId, Uri localBase)

@@ -97,6 +97,6 @@ public static class PatientPreferences
         new(PreferenceCodes.Bcp47, tag, PreferenceCodes.Languages.FirstOrDefault(l => l.Tag == tag).Display);
 
     private static bool SameLanguage(CodeableConcept a, CodeableConcept b) =>
-        a.Coding.Any(x => b.Coding.Any(y => x.System == y.System && x.Code == y.Code))
+        a.Coding.Any(x => b.Coding.Any(y => x.System == y.System && string.Equals(x.Code, y.Code, x.System == PreferenceCodes.Bcp47 ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))) // BCP-47 ignores case
         || (a.Coding.Count == 0 && b.Coding.Count == 0 && string.Equals(a.Text, b.Text, StringComparison.OrdinalIgnoreCase));
 }
