@@ -22,20 +22,34 @@ internal static class PreferenceEndpoints
 
     public static void MapPreferences(this RouteGroupBuilder fhir, string canonicalBase)
     {
-        fhir.MapGet("/Observation/$lastn", LastN)
+        fhir.MapGet("/Observation/$lastn", (HttpContext http, IResourceStore store, IPreferenceStore preferences, CancellationToken ct) =>
+                LastN(Query(http), http, store, preferences, ct))
             .Operation(ResourceTypes.Observation, "lastn", LastNDefinition,
                 "The current value of each preference code for one patient: patient (or subject, subject:identifier), optional code, category and max")
             .ProducesFhir(StatusCodes.Status200OK);
 
+        // Any operation may be invoked by POST, its parameters in a Parameters resource.
+        fhir.MapPost("/Observation/$lastn", async (HttpContext http, IResourceStore store, IPreferenceStore preferences, CancellationToken ct) =>
+                await LastN([.. Query(http), .. OperationParameters.AsSearch((Parameters)await FhirBody.ReadResourceAsync(http, "Parameters", ct))], http, store, preferences, ct))
+            .Operation(ResourceTypes.Observation, "lastn", LastNDefinition, "$lastn with its parameters in a Parameters body", "-post")
+            .AcceptsFhir().ProducesFhir(StatusCodes.Status200OK);
+
+        var summaryDefinition = $"{canonicalBase.TrimEnd('/')}/OperationDefinition/Patient-wmtty-summary";
         fhir.MapGet("/Patient/{id}/$wmtty-summary", Summary)
-            .Operation(ResourceTypes.Patient, "wmtty-summary", $"{canonicalBase.TrimEnd('/')}/OperationDefinition/Patient-wmtty-summary",
+            .Operation(ResourceTypes.Patient, "wmtty-summary", summaryDefinition,
                 "A FHIR document of the patient's current preferences: a Composition with one narrative section per questionnaire section, the Observations and the latest response")
+            .ProducesFhir(StatusCodes.Status200OK);
+
+        fhir.MapPost("/Patient/{id}/$wmtty-summary", Summary)
+            .Operation(ResourceTypes.Patient, "wmtty-summary", summaryDefinition, "The same, by POST (it takes no parameters)", "-post")
             .ProducesFhir(StatusCodes.Status200OK);
     }
 
-    private static async Task<IResult> LastN(HttpContext http, IResourceStore store, IPreferenceStore preferences, CancellationToken cancellationToken)
+    private static List<KeyValuePair<string, string>> Query(HttpContext http) =>
+        [.. http.Request.Query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")))];
+
+    private static async Task<IResult> LastN(List<KeyValuePair<string, string>> parameters, HttpContext http, IResourceStore store, IPreferenceStore preferences, CancellationToken cancellationToken)
     {
-        var parameters = http.Request.Query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))).ToList();
         var max = Max(parameters);
         if (parameters.FirstOrDefault(p => p.Key is "_count" or "_sort" or "_cursor" or "_total" or "_summary" or "_include" or "_revinclude") is { Key: { } control })
         {

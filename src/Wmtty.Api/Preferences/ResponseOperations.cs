@@ -61,6 +61,17 @@ internal static class ResponseOperations
     private static async Task<Questionnaire> QuestionnaireAsync(string? id, Parameters parameters, Services services, CancellationToken cancellationToken)
     {
         var reader = StoreReader.In(services.Store, cancellationToken);
+        var named = new[] { "questionnaireRef", "canonical", "questionnaire", "identifier" }.Where(n => parameters.Parameter.Any(p => p.Name == n)).ToList();
+        if (named.Count + (id is null ? 0 : 1) > 1)
+        {
+            throw FhirException.BadRequest($"Name the questionnaire once: by the URL's id or one of questionnaireRef and canonical, not {string.Join(" and ", named.Prepend(id is null ? null : "the id").OfType<string>())}.");
+        }
+
+        if (named is ["questionnaire" or "identifier"])
+        {
+            throw FhirException.BadRequest($"$populate here takes the questionnaire as questionnaireRef or canonical (or in the URL), not as '{named[0]}'.", IssueType.NotSupported);
+        }
+
         if (id is not null)
         {
             FhirRequest.RequireValidId(ResourceTypes.Questionnaire, id);

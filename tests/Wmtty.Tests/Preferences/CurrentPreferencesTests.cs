@@ -118,6 +118,28 @@ public sealed class CurrentPreferencesTests : AppTest
     }
 
     [Fact]
+    public async Task LastNCanBeInvokedByPostWithParameters()
+    {
+        var (patientId, nhs) = await Responses.CreatePatientAsync(Client);
+        await Responses.SubmitAsync(Client, Responses.Build(patientId, Responses.TypicalAnswers()));
+        var parameters = new JsonObject
+        {
+            ["resourceType"] = "Parameters",
+            ["parameter"] = new JsonArray(
+                new JsonObject { ["name"] = "subject:identifier", ["valueIdentifier"] = new JsonObject { ["system"] = "https://fhir.nhs.uk/Id/nhs-number", ["value"] = nhs } },
+                new JsonObject { ["name"] = "code", ["valueCoding"] = new JsonObject { ["system"] = "http://loinc.org", ["code"] = "54588-9" } },
+                new JsonObject { ["name"] = "max", ["valuePositiveInt"] = 1 }),
+        };
+        using var posted = await Client.PostAsync("/fhir/Observation/$lastn", Infrastructure.Fhir.Json(parameters));
+        var bundle = await posted.BodyAsync();
+        Assert.True(posted.StatusCode == HttpStatusCode.OK, bundle.ToJsonString());
+        Assert.Equal("54588-9", Assert.Single(bundle["entry"]!.AsArray())!["resource"]!["code"]!["coding"]![0]!["code"]!.GetValue<string>());
+
+        using var summary = await Client.PostAsync($"/fhir/Patient/{patientId}/$wmtty-summary", Infrastructure.Fhir.Json("""{"resourceType":"Parameters"}"""));
+        Assert.Equal("document", (await summary.BodyAsync())["type"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task AFirelyClientReadsCurrentPreferencesWithLastN()
     {
         await using var app = WmttyApp.OnLoopback();

@@ -162,6 +162,13 @@ public sealed class SummaryAndPopulateTests : AppTest
         await unknown.AssertOutcomeAsync(HttpStatusCode.UnprocessableEntity);
         using var notParameters = await Client.PostAsync("/fhir/Questionnaire/$populate", Infrastructure.Fhir.Json("""{"resourceType":"Patient"}"""));
         await notParameters.AssertOutcomeAsync(HttpStatusCode.BadRequest);
+
+        var (patientId, _) = await Responses.CreatePatientAsync(Client);
+        using var twoWays = await Client.PostAsync($"/fhir/Questionnaire/{WhatMattersQuestionnaire.Id}/$populate", Infrastructure.Fhir.Json($$$"""
+            {"resourceType":"Parameters","parameter":[{"name":"subject","valueReference":{"reference":"Patient/{{{patientId}}}"}},
+             {"name":"canonical","valueCanonical":"https://elsewhere.example/Questionnaire/q|1"}]}
+            """));
+        Assert.Contains("once", await twoWays.AssertOutcomeAsync(HttpStatusCode.BadRequest));
     }
 
     [Fact]
