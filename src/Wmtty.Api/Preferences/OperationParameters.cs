@@ -15,10 +15,15 @@ internal static class OperationParameters
                 throw FhirException.BadRequest($"The parameter '{parameter.Name}' must have a simple value, such as valueString, valueReference or valueInteger.");
             }
 
+            if (parameter.Value is ResourceReference { Reference: null, Identifier: { Value: { } byValue } byIdentifier } && !name.Contains(':'))
+            {
+                yield return new(name + ":identifier", $"{byIdentifier.System}|{byValue}"); // a logical reference names the patient by identifier
+                continue;
+            }
+
             yield return new(name, parameter.Value switch
             {
                 ResourceReference { Reference: { } reference } => reference,
-                ResourceReference { Identifier: { Value: { } value } identifier } => $"{identifier.System}|{value}",
                 Coding coding => $"{coding.System}|{coding.Code}",
                 Hl7.Fhir.Model.Identifier { Value: { } value } identifier => $"{identifier.System}|{value}",
                 PrimitiveType { JsonValue: { } value } => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",

@@ -180,6 +180,12 @@ internal static class PreferenceEndpoints
                 .Where(new ReferenceCondition("patient", ResourceTypes.Patient, patientId))
                 .Where(new TokenCondition("code", group.Key.CodeSystem, group.Key.Code, RequireNoSystem: group.Key.CodeSystem is null));
             query.Clauses.AddRange(filters);
+            if (!filters.Any(f => f.Any(c => c is TokenCondition { Param: "status" })))
+            {
+                // Withdrawn answers are not earlier values, unless the status filter asks for them.
+                query.Where([.. new[] { "final", "amended", "corrected", "preliminary" }.Select(s => new TokenCondition("status", null, s))]);
+            }
+
             var older = await store.SearchAsync(query, Candidates, cancellationToken);
             earlier.AddRange(older.Where(m => !shown.Contains(m.Id)).OrderByDescending(m => Effective(m.Json)).Take(Math.Max(0, max - group.Count())));
         }

@@ -27,16 +27,17 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
     public async Task WriteAsync(IWriteSession session, ResponsePlan plan, string responseId, Uri localBase)
     {
         var before = await session.Preferences.ForResponseAsync(responseId);
-        if (plan.IsPreferenceSet && before is not null && await SameAsBeforeAsync(session, plan, before) is { } unchanged)
+        if (plan.IsPreferenceSet && before is not null && before.PatientId == plan.PatientId)
         {
-            // The same answers sent again (a retried PUT): the set it gave stands, with no copies.
-            plan = plan with { Extracted = unchanged };
+            // An amendment (or a retried PUT): what it still says keeps its Observation; what it no longer
+            // says is withdrawn, so no search ever shows two answers of the same response as final.
+            plan = plan with { Extracted = await ReuseAsync(session, plan.Extracted ?? [], before, localBase) };
         }
         else
         {
             foreach (var observation in plan.Extracted ?? [])
             {
-                await session.WriteAsync(stamper.Stamp(observation.Observation, observation.Id, 1, VersionChange.Created, localBase), replacing: null);
+                await WriteNewAsync(session, observation, localBase);
             }
         }
 
@@ -79,31 +80,46 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         }
     }
 
-    // The stored set when the new extraction says exactly what it says, Observation by Observation; null otherwise.
-    private static async Task<IReadOnlyList<ExtractedObservation>?> SameAsBeforeAsync(IWriteSession session, ResponsePlan plan, ResponsePreferences before)
+    private async Task<IReadOnlyList<ExtractedObservation>> ReuseAsync(IWriteSession session, IReadOnlyList<ExtractedObservation> extracted, ResponsePreferences before, Uri localBase)
     {
-        var extracted = plan.Extracted ?? [];
-        if (before.PatientId != plan.PatientId || before.Authored != plan.Authored || before.Entries.Count != extracted.Count)
+        var stored = new List<(Observation Observation, CurrentVersion Current)>();
+        foreach (var entry in before.Entries)
         {
-            return null;
-        }
-
-        var stored = new List<ExtractedObservation>();
-        for (var i = 0; i < extracted.Count; i++)
-        {
-            if (await session.GetCurrentAsync(ResourceTypes.Observation, before.Entries[i].ObservationId) is not { IsDeleted: false } current
-                || await session.ReadJsonAsync(current) is not { } json
-                || FhirSerialization.ReadStored(json) is not Observation observation
-                || !SameStatement(observation, extracted[i].Observation))
+            if (await session.GetCurrentAsync(ResourceTypes.Observation, entry.ObservationId) is { IsDeleted: false } current
+                && await session.ReadJsonAsync(current) is { } json
+                && FhirSerialization.ReadStored(json) is Observation observation)
             {
-                return null;
+                stored.Add((observation, current));
             }
-
-            stored.Add(extracted[i] with { Observation = observation });
         }
 
-        return stored;
+        var result = new List<ExtractedObservation>();
+        foreach (var fresh in extracted)
+        {
+            var same = stored.FindIndex(s => SameStatement(s.Observation, fresh.Observation));
+            if (same >= 0)
+            {
+                result.Add(fresh with { Observation = stored[same].Observation });
+                stored.RemoveAt(same);
+            }
+            else
+            {
+                await WriteNewAsync(session, fresh, localBase);
+                result.Add(fresh);
+            }
+        }
+
+        foreach (var (observation, current) in stored.Where(s => s.Observation.Status == ObservationStatus.Final))
+        {
+            observation.Status = ObservationStatus.EnteredInError;
+            await session.WriteAsync(stamper.Stamp(observation, observation.Id!, current.Version + 1, VersionChange.Updated, localBase), current);
+        }
+
+        return result;
     }
+
+    private Task WriteNewAsync(IWriteSession session, ExtractedObservation observation, Uri localBase) =>
+        session.WriteAsync(stamper.Stamp(observation.Observation, observation.Id, 1, VersionChange.Created, localBase), replacing: null);
 
     private static bool SameStatement(Observation stored, Observation fresh) =>
         stored.Status == fresh.Status && stored.Language == fresh.Language

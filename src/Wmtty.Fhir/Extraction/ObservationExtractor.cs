@@ -61,7 +61,7 @@ public static class ObservationExtractor
 
             if (definition.Type == Questionnaire.QuestionnaireItemType.Group)
             {
-                Walk(definition.Item, item.Item, itemCategories, inheritedExtract, context, extracted);
+                Walk(definition.Item, item.Item, itemCategories, extract, context, extracted); // a group's flag applies to what it holds
                 continue;
             }
 
@@ -69,6 +69,11 @@ public static class ObservationExtractor
             {
                 if (extract && definition.Code.Count > 0 && ValueOf(definition, answer.Value) is { } value)
                 {
+                    if (value is CodeableConcept concept && answer.Value is Coding chosen)
+                    {
+                        concept.Text = WrittenIn(definition, chosen, definitions, items);
+                    }
+
                     extracted.Add(new ExtractedObservation(context.Observation(definition, itemCategories, value), definition.Code[0], extracted.Count));
                 }
 
@@ -83,6 +88,17 @@ public static class ObservationExtractor
         var parts = reference?.Split('/') ?? [];
         var at = parts.Length >= 4 && parts[^2] == "_history" ? parts.Length - 4 : parts.Length - 2;
         return at >= 0 && parts.Length >= 2 && ModelInfo.IsKnownResource(parts[at]) ? parts[at] : null;
+    }
+
+    // "Another language, please write it": the words written in the item that this answer switches on,
+    // so whoever reads the coded Observation also reads what was meant.
+    private static string? WrittenIn(Questionnaire.ItemComponent definition, Coding chosen, List<Questionnaire.ItemComponent> siblings, List<QuestionnaireResponse.ItemComponent> answered)
+    {
+        var follow = siblings.FirstOrDefault(d => d.Type is Questionnaire.QuestionnaireItemType.String or Questionnaire.QuestionnaireItemType.Text
+            && d.EnableWhen.Any(w => w.Question == definition.LinkId && w.Operator == Questionnaire.QuestionnaireItemOperator.Equal
+                && w.Answer is Coding expected && expected.System == chosen.System && expected.Code == chosen.Code));
+        return follow is null ? null
+            : answered.FirstOrDefault(i => i.LinkId == follow.LinkId)?.Answer.Select(a => a.Value).OfType<FhirString>().FirstOrDefault()?.Value;
     }
 
     private static bool? Flag(IExtendable element) => element.GetExtensionValue<FhirBoolean>(WhatMattersQuestionnaire.ObservationExtractUrl)?.Value;

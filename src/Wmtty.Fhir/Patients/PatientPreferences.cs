@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using Wmtty.Fhir.Questionnaires;
+using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Fhir.Patients;
 
@@ -89,7 +90,7 @@ public static class PatientPreferences
 
         var name = (Find(preferences, serviceSystem, writtenIn)?.Value as FhirString)?.Value;
         return coding.System == serviceSystem && coding.Code == PreferenceCodes.OtherLanguage && !string.IsNullOrWhiteSpace(name)
-            ? new CodeableConcept { Text = name.Trim() }
+            ? new CodeableConcept { Text = FhirText.WithoutBidiControls(name).Trim() }
             : null;
     }
 

@@ -83,7 +83,6 @@ public static class WhatMattersQuestionnaire
                             Option(ContactMethod, "5", "Minicom (Textphone)"),
                             Option(ContactMethod, "6", "Telephone contact via proxy"),
                             Option(ContactMethod, "7", "Sign language"),
-                            Option(ContactMethod, "8", "No Telephone contact"),
                         ]),
                     Question("written-format", ItemType.Choice, Service("written-format"),
                         "Do you need letters and information in another format?", repeats: true,

@@ -16,6 +16,7 @@ public static class ResponsePopulator
         {
             Questionnaire = $"{questionnaire.Url}|{questionnaire.Version}",
             Status = QuestionnaireResponse.QuestionnaireResponseStatus.InProgress,
+            Language = preferences.Select(o => o.Language).FirstOrDefault(l => l is not null), // the language the answers were given in
             Subject = subject,
             AuthoredElement = new FhirDateTime(now.ToUniversalTime().AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond))),
             Item = Items(questionnaire.Item, preferences),

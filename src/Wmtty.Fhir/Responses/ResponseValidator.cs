@@ -173,7 +173,7 @@ public sealed class ResponseValidator
         {
             Error(IssueType.Required, $"An answer to {Name(definition)} has no value.", path);
         }
-        else if (!Fits(definition.Type, value))
+        else if (!Fits(definition, value))
         {
             Error(IssueType.Value, $"{Name(definition)} is a {Literal(definition.Type)} question, so its answer cannot be a {value.TypeName}{Expected(definition.Type)}.", path);
         }
@@ -233,6 +233,11 @@ public sealed class ResponseValidator
 
     private static Questionnaire.AnswerOptionComponent? Option(Questionnaire.ItemComponent definition, DataType? value) =>
         value is null ? null : definition.AnswerOption.FirstOrDefault(o => o.Value is not null && AnswerValues.Same(o.Value, value));
+
+    // A choice answer has the type of the options: Coding usually, but R4 also allows integer, date, time and string options.
+    private static bool Fits(Questionnaire.ItemComponent definition, DataType value) =>
+        definition.Type is ItemType.Choice or ItemType.OpenChoice && definition.AnswerOption.Any(o => o.Value?.GetType() == value.GetType())
+        || Fits(definition.Type, value);
 
     private static bool Fits(ItemType? type, DataType value) => type switch
     {

@@ -62,4 +62,14 @@ public static class FhirText
     // Reached only for a character that is not the start of a surrogate pair.
     private static bool IsForbidden(char c) =>
         (c < ' ' && c is not ('\t' or '\r' or '\n')) || c is '\uFFFE' or '\uFFFF' || char.IsSurrogate(c);
+
+    private static readonly System.Buffers.SearchValues<char> BidiControls =
+        System.Buffers.SearchValues.Create("\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069");
+
+    /// <summary>
+    /// The text without Unicode direction overrides and isolates, which could make a reader see words
+    /// in a different order than they were written. For text shown to clinicians, not for storage.
+    /// </summary>
+    public static string WithoutBidiControls(string text) =>
+        text.AsSpan().IndexOfAny(BidiControls) < 0 ? text : string.Concat(text.Where(c => !BidiControls.Contains(c)));
 }

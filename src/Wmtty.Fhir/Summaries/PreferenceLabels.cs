@@ -37,7 +37,7 @@ public static class PreferenceLabels
     /// <summary>The value in plain English; free text is returned as written.</summary>
     public static string Value(Observation observation) => observation.Value switch
     {
-        CodeableConcept concept => Answer(concept),
+        CodeableConcept concept => Answer(observation, concept),
         FhirBoolean { Value: true } => "Yes",
         FhirBoolean { Value: false } => "No",
         FhirString text => text.Value ?? "",
@@ -47,7 +47,7 @@ public static class PreferenceLabels
         _ => "",
     };
 
-    private static string Answer(CodeableConcept concept)
+    private static string Answer(Observation observation, CodeableConcept concept)
     {
         var coding = concept.Coding.FirstOrDefault();
         if (coding is null)
@@ -61,9 +61,24 @@ public static class PreferenceLabels
             return PreferenceCodes.Languages.FirstOrDefault(l => l.Tag == tag).Display ?? tag;
         }
 
+        if (coding.Code == "none")
+        {
+            // "None" means something different under each question.
+            return observation.Code?.Coding.FirstOrDefault()?.Code switch
+            {
+                "written-format" => "No other format needed",
+                "diet" => "No special diet",
+                "communication-support" or "reasonable-adjustments" => "None needed",
+                _ => "None",
+            };
+        }
+
         return coding.Code switch
         {
             PreferenceCodes.PreferNotToSay => "Prefers not to say",
+            "520471000000105" when coding.System == PreferenceCodes.Snomed => "British Sign Language",
+            "796161000000101" when coding.System == PreferenceCodes.Snomed => "Easy read",
+            "1108151000000106" when coding.System == PreferenceCodes.Snomed => "Their carer",
             "314434008" when coding.System == PreferenceCodes.Snomed => "A female clinician",
             "314435009" when coding.System == PreferenceCodes.Snomed => "A male clinician",
             _ => coding.Display ?? concept.Text ?? coding.Code ?? "",

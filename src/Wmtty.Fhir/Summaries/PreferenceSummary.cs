@@ -76,7 +76,7 @@ public static class PreferenceSummary
 
         var interpreter = Find(preferences, PreferenceCodes.Loinc, PreferenceCodes.InterpreterNeeded)?.Value as FhirBoolean;
         var languages = preferences.Where(o => Is(o, serviceSystem, PreferenceCodes.InterpreterLanguage))
-            .Select(o => Shown(o, preferences, serviceSystem)).Where(v => v.Length > 0).ToList();
+            .Select(o => Clean(Shown(o, preferences, serviceSystem))).Where(v => v.Length > 0).ToList();
         yield return interpreter?.Value switch
         {
             true => Element("p", Element("strong", $"Interpreter needed: {(languages.Count > 0 ? string.Join(", ", languages) : "language not given")}.")),
@@ -89,7 +89,7 @@ public static class PreferenceSummary
         {
             (PreferenceCodes.Loinc, PreferenceCodes.PreferredLanguage), (serviceSystem, "communication-support"), (serviceSystem, "written-format"),
             (serviceSystem, "contact-method"), (serviceSystem, "clinician-gender"), (serviceSystem, "chaperone"), (serviceSystem, "who-to-involve"),
-            (serviceSystem, "diet"), (serviceSystem, "reasonable-adjustments"),
+            (serviceSystem, "diet"), (serviceSystem, "faith-care-needs"), (serviceSystem, "who-may-be-told"), (serviceSystem, "reasonable-adjustments"),
         })
         {
             var answers = preferences.Where(o => Is(o, system, code)).ToList();
@@ -132,11 +132,11 @@ public static class PreferenceSummary
                 item.Add("; ");
             }
 
-            var value = WithoutBidiControls(FhirText.ReplaceForbidden(Shown(answers[i], all, serviceSystem)));
+            var value = Clean(Shown(answers[i], all, serviceSystem));
             if (answers[i].Value is FhirString && answers[i].Language is { Length: > 0 } language)
             {
                 // Free text as the patient wrote it, marked with its language so it is read and shown right.
-                var span = Element("span", value);
+                var span = Element("span", Lines(value));
                 span.SetAttributeValue("lang", language);
                 if (IsRightToLeft(value))
                 {
@@ -154,16 +154,27 @@ public static class PreferenceSummary
         return item;
     }
 
-    // Direction overrides in free text could make the clinician read words in a different order than written.
-    private static string WithoutBidiControls(string text) =>
-        text.AsSpan().IndexOfAny(BidiControls) < 0 ? text : string.Concat(text.Where(c => !BidiControls.Contains(c)));
-
-    private static readonly System.Buffers.SearchValues<char> BidiControls =
-        System.Buffers.SearchValues.Create("\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069");
+    // What a clinician reads: printable, and in the order it was written.
+    private static string Clean(string text) => FhirText.WithoutBidiControls(FhirText.ReplaceForbidden(text));
 
     // By the text itself: someone using the Urdu portal may still write in English.
     private static bool IsRightToLeft(string text) =>
         text.FirstOrDefault(char.IsLetter) is >= '\u0590' and <= '\u08FF' or >= '\uFB1D' and <= '\uFDFF' or >= '\uFE70' and <= '\uFEFF';
+
+    // Line breaks the patient wrote stay line breaks.
+    private static IEnumerable<object> Lines(string text)
+    {
+        var lines = text.ReplaceLineEndings("\n").Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (i > 0)
+            {
+                yield return Element("br");
+            }
+
+            yield return lines[i];
+        }
+    }
 
     private static Narrative Narrative(IEnumerable<XElement> content) => new()
     {

@@ -10,7 +10,7 @@ namespace Wmtty.Tests.Preferences;
 public sealed class RetryTests : AppTest
 {
     [Fact]
-    public async Task PuttingTheSameResponseAgainMakesNoCopiesAndAChangeStillCounts()
+    public async Task PuttingTheSameResponseAgainMakesNoCopiesAndAnAmendmentReplacesOnlyWhatChanged()
     {
         var (patientId, _) = await Responses.CreatePatientAsync(Client);
         var stored = await Responses.SubmitAsync(Client, Responses.Build(patientId, Responses.TypicalAnswers()));
@@ -32,7 +32,11 @@ public sealed class RetryTests : AppTest
         amended["id"] = id;
         using var amend = await Client.PutAsync($"/fhir/QuestionnaireResponse/{id}", Infrastructure.Fhir.Json(amended));
         Assert.Equal(HttpStatusCode.OK, amend.StatusCode);
-        Assert.Equal(24, await CountAsync("Observation"));
+        Assert.Equal(13, await CountAsync("Observation")); // only the changed answer is new
+        using var finals = await Client.GetAsync($"/fhir/Observation?derived-from=QuestionnaireResponse/{id}&status=final&_count=50");
+        var final = (await finals.BodyAsync())["entry"]!.AsArray();
+        Assert.Equal(12, final.Count); // the replaced answer is no longer final: one response, one answer per question
+        Assert.DoesNotContain(final, e => Responses.Key(e!["resource"]!).Contains("vegetarian", StringComparison.Ordinal));
         Assert.Contains(await Responses.LastNAsync(Client, $"patient={patientId}"), o => Responses.Key(o).Contains("diet|halal", StringComparison.Ordinal));
     }
 }
