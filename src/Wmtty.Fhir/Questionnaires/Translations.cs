@@ -35,9 +35,14 @@ public sealed class Translations
     public static Translations Default => Embedded.Value;
 
     /// <summary>A string element holding <paramref name="english"/>, with a translation extension for each language that has one.</summary>
-    public FhirString Text(string english)
+    public FhirString Text(string english) => Translated(new FhirString(english), english, content => new FhirString(content));
+
+    /// <summary>The same for markdown, whose translations are markdown too.</summary>
+    public Markdown Markdown(string english) => Translated(new Markdown(english), english, content => new Markdown(content));
+
+    private T Translated<T>(T element, string english, Func<string, DataType> content)
+        where T : PrimitiveType
     {
-        var element = new FhirString(english);
         if (!texts.TryGetValue(english, out var translated))
         {
             return element;
@@ -45,7 +50,7 @@ public sealed class Translations
 
         foreach (var (tag, _) in Languages)
         {
-            if (translated.TryGetValue(tag, out var content) && !string.IsNullOrWhiteSpace(content))
+            if (translated.TryGetValue(tag, out var text) && !string.IsNullOrWhiteSpace(text))
             {
                 element.Extension.Add(new Extension
                 {
@@ -53,7 +58,7 @@ public sealed class Translations
                     Extension =
                     [
                         new Extension("lang", new Code(tag)),
-                        new Extension("content", new FhirString(content)),
+                        new Extension("content", content(text)),
                     ],
                 });
             }

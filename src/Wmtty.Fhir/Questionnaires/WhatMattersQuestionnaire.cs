@@ -51,11 +51,11 @@ public static class WhatMattersQuestionnaire
             SubjectType = [ResourceType.Patient],
             Date = "2026-11-23",
             Publisher = "Wmtty",
-            Description = new Markdown(
+            DescriptionElement = translations.Markdown(
                 "How a person wants to be cared for, recorded once so they need not repeat it: language and communication, " +
                 "beliefs and culture, care preferences, access needs and, in their own words, what matters most.\n\n" +
                 "**Translations need review.** The Polish, Romanian, Urdu, Bengali, Panjabi, Gujarati, Somali and Arabic texts " +
-                "are drafts that native speakers have not yet reviewed. English is the base language."),
+                "are drafts that native speakers have not yet reviewed. English is the base language."), // in every language, so each reader sees it
             Purpose = new Markdown("Luton's response to the Denny review of health inequalities in Bedfordshire, Luton and Milton Keynes."),
             Item =
             [
@@ -223,7 +223,7 @@ public static class WhatMattersQuestionnaire
         // "Another language": the name, written in, asked only after that answer.
         private Questionnaire.ItemComponent WrittenIn(string linkId, string code, string afterLinkId) =>
             Question(linkId, ItemType.String, Service(code), "Please write the language", required: true, maxLength: 100,
-                enableWhen: [new() { Question = afterLinkId, Operator = Questionnaire.QuestionnaireItemOperator.Equal, Answer = Service(OtherLanguage) }]);
+                enableWhen: [new() { Question = afterLinkId, Operator = Questionnaire.QuestionnaireItemOperator.Equal, Answer = new Coding(service, OtherLanguage) }]); // a condition, not shown to anyone: no display
 
         private Questionnaire.ItemComponent Instructions(string linkId, string text)
         {

@@ -17,6 +17,7 @@ public sealed class QuestionnaireDefinitionTests
     public static IEnumerable<(string Path, PrimitiveType? Text)> DisplayableTexts(Questionnaire questionnaire)
     {
         yield return ("Questionnaire.title", questionnaire.TitleElement);
+        yield return ("Questionnaire.description", questionnaire.DescriptionElement);
         foreach (var (item, path) in Items(questionnaire.Item, "Questionnaire"))
         {
             yield return ($"{path}.text", item.TextElement);
