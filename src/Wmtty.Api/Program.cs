@@ -4,6 +4,7 @@ using Wmtty.Api.Fhir;
 using Wmtty.Api.Health;
 using Wmtty.Api.Logging;
 using Wmtty.Api.OpenApi;
+using Wmtty.Api.Security;
 using Wmtty.Api.SignIn;
 using Wmtty.Api.Storage;
 
@@ -17,6 +18,7 @@ builder.AddWmttyOpenApi();   // Swagger document and UI
 
 var app = builder.Build();
 
+app.UseSecurityHeaders();    // CSP, nosniff, no referrer, HSTS outside Development; X-Request-ID
 app.UseExceptionHandler();   // exceptions become OperationOutcomes (FhirExceptionHandler)
 app.UseFhirStatusPages();    // and so do bodiless 401/403/404/405s on /fhir
 app.UseRequestDecompression(); // gzip, deflate and br request bodies
