@@ -15,6 +15,7 @@ builder.AddWmttySignIn();    // Entra ID bearer tokens via Microsoft.Identity.We
 builder.AddFhirApi();        // FHIR R4 REST: formats, errors as OperationOutcome, capability statement
 builder.AddWmttyDefinitions(); // the questionnaire and terminology; response checks and extraction
 builder.AddWmttyOpenApi();   // Swagger document and UI
+builder.AddClientLimits();   // CORS for named EHR origins; a rate limit per client (429)
 
 var app = builder.Build();
 
@@ -24,7 +25,9 @@ app.UseFhirStatusPages();    // and so do bodiless 401/403/404/405s on /fhir
 app.UseRequestDecompression(); // gzip, deflate and br request bodies
 app.UseHeadAsGetOnFhir();    // HEAD answers like GET, without the body (so before routing)
 app.UseRouting();
+app.UseCors();               // before sign-in, so a browser's preflight is answered
 app.UseAuthentication();
+app.UseRateLimiter();        // after sign-in, so the limit is per client application
 app.UseAuthorization();
 
 app.MapFhir();               // /fhir

@@ -10,7 +10,7 @@ namespace Wmtty.Api.Capabilities;
 /// Builds the CapabilityStatement from the endpoints that are really mapped (their
 /// <see cref="FhirInteraction"/> metadata) and the search parameters that are really indexed.
 /// </summary>
-internal sealed class CapabilityStatementBuilder(EndpointDataSource endpoints, TimeProvider clock)
+internal sealed class CapabilityStatementBuilder(EndpointDataSource endpoints, TimeProvider clock, IConfiguration configuration)
 {
     private readonly DateTimeOffset started = clock.GetUtcNow();
     private CapabilityStatement? built;
@@ -37,7 +37,7 @@ internal sealed class CapabilityStatementBuilder(EndpointDataSource endpoints, T
             Documentation = "FHIR REST for What Matters To You preferences. Search results are paged by keyset links; a total is given only for _total=accurate or _summary=count.",
             Security = new CapabilityStatement.SecurityComponent
             {
-                Cors = false,
+                Cors = configuration.GetSection(Security.ClientLimits.CorsSection).Get<string[]>() is { Length: > 0 },
                 Service = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/restful-security-service", "OAuth", "OAuth")],
                 Description = $"Bearer tokens from Microsoft Entra ID ({SignInSetup.AzureAdSection}). Every interaction except metadata requires one.",
             },
