@@ -44,7 +44,8 @@ internal sealed class DevelopmentTokenIssuer : IDisposable
 
     public TimeSpan Lifetime => lifetime;
 
-    public string Mint(DevelopmentRole role, string? nhsNumber)
+    /// <param name="adjust">Changes the token before it is signed; tests use it to make tokens that must be refused.</param>
+    public string Mint(DevelopmentRole role, string? nhsNumber, Action<SecurityTokenDescriptor>? adjust = null)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var claims = new Dictionary<string, object>
@@ -77,7 +78,7 @@ internal sealed class DevelopmentTokenIssuer : IDisposable
                 break;
         }
 
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        var descriptor = new SecurityTokenDescriptor
         {
             Issuer = Issuer,
             Audience = audience,
@@ -86,7 +87,9 @@ internal sealed class DevelopmentTokenIssuer : IDisposable
             Expires = now + lifetime,
             Claims = claims,
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
-        });
+        };
+        adjust?.Invoke(descriptor);
+        return new JsonWebTokenHandler().CreateToken(descriptor);
     }
 
     /// <summary>Makes the bearer handler trust this issuer's key, and only it, without fetching any metadata.</summary>
