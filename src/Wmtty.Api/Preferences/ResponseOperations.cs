@@ -74,11 +74,7 @@ internal static class ResponseOperations
 
         if (id is not null)
         {
-            FhirRequest.RequireValidId(ResourceTypes.Questionnaire, id);
-            var stored = await services.Store.ReadAsync(ResourceTypes.Questionnaire, id, cancellationToken);
-            return stored is { IsDeleted: false, Json: { } json }
-                ? (Questionnaire)FhirSerialization.ReadStored(json)
-                : throw FhirException.NotFound($"Questionnaire/{id} does not exist.");
+            return await ReadAsync<Questionnaire>(services, id, cancellationToken);
         }
 
         if (Single<ResourceReference>(parameters, "questionnaireRef") is { Reference: { } reference })
@@ -111,11 +107,7 @@ internal static class ResponseOperations
         QuestionnaireResponse response;
         if (id is not null)
         {
-            FhirRequest.RequireValidId(ResourceTypes.QuestionnaireResponse, id);
-            var stored = await services.Store.ReadAsync(ResourceTypes.QuestionnaireResponse, id, cancellationToken);
-            response = stored is { IsDeleted: false, Json: { } json }
-                ? (QuestionnaireResponse)FhirSerialization.ReadStored(json)
-                : throw FhirException.NotFound($"QuestionnaireResponse/{id} does not exist.");
+            response = await ReadAsync<QuestionnaireResponse>(services, id, cancellationToken);
         }
         else
         {
@@ -133,7 +125,8 @@ internal static class ResponseOperations
             }
         }
 
-        var plan = await services.Responses.PrepareAsync(StoreReader.In(services.Store, cancellationToken), response, response.Id, FhirRequest.BaseUri(http), services.Clock.GetUtcNow());
+        // derivedFrom names a stored response only: a body's own id may name nothing here.
+        var plan = await services.Responses.PrepareAsync(StoreReader.In(services.Store, cancellationToken), response, id, FhirRequest.BaseUri(http), services.Clock.GetUtcNow());
         var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
         if (plan.Extracted is null)
         {
@@ -155,6 +148,18 @@ internal static class ResponseOperations
         }
 
         return FhirResult.Of(StatusCodes.Status200OK, bundle);
+    }
+
+    // 404 for what never was, 410 for what was deleted, as a read answers.
+    private static async Task<T> ReadAsync<T>(Services services, string id, CancellationToken cancellationToken)
+        where T : Resource
+    {
+        var type = Hl7.Fhir.Model.ModelInfo.GetFhirTypeNameForType(typeof(T))!;
+        FhirRequest.RequireValidId(type, id);
+        var stored = await services.Store.ReadAsync(type, id, cancellationToken) ?? throw FhirException.NotFound($"{type}/{id} does not exist.");
+        return stored is { IsDeleted: false, Json: { } json }
+            ? (T)FhirSerialization.ReadStored(json)
+            : throw FhirException.Gone($"{type}/{id} was deleted.");
     }
 
     private static Parameters.ParameterComponent? SingleParameter(Parameters parameters, string name)
