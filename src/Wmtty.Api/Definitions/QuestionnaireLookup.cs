@@ -26,8 +26,16 @@ internal sealed class QuestionnaireLookup
     /// <summary>422 when the canonical does not name exactly one stored version.</summary>
     public async Task<StoredQuestionnaire> FindAsync(StoreReader reader, string? canonical, string expression)
     {
+        // Which version, by index alone; the questionnaire itself (hundreds of kilobytes, translated) only when not cached.
         var query = Query(canonical, expression);
-        return Resolve(await reader.Find(query, 2), canonical!, expression);
+        query.IncludeJson = false;
+        var found = await reader.Find(query, 2);
+        if (found.Count == 1 && parsed.TryGetValue((found[0].Id, found[0].Version), out var cached))
+        {
+            return new StoredQuestionnaire(found[0].Id, found[0].Version, cached);
+        }
+
+        return Resolve(found.Count == 1 ? await reader.Find(Query(canonical, expression), 2) : found, canonical!, expression);
     }
 
     /// <summary>The newest active version of the questionnaire at <paramref name="url"/>; null when there is none.</summary>

@@ -231,9 +231,9 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         public string Id { get; set; } = "";
         public long Version { get; set; }
         public long LastUpdated { get; set; }
-        public byte[] Json { get; set; } = [];
+        public byte[]? Json { get; set; }
 
         public SearchMatch ToMatch() =>
-            new(Key, Id, checked((int)Version), DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated), Json);
+            new(Key, Id, checked((int)Version), DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated), Json ?? []); // empty when not asked for
     }
 }

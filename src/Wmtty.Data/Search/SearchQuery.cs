@@ -17,6 +17,9 @@ public sealed class SearchQuery(string resourceType)
     /// <summary>Where the previous page ended; null for the first page.</summary>
     public SearchCursor? After { get; set; }
 
+    /// <summary>False to find matches without reading their JSON, when the id and version are enough.</summary>
+    public bool IncludeJson { get; set; } = true;
+
     public SearchQuery Where(params SearchCondition[] anyOf)
     {
         Clauses.Add(anyOf);

@@ -15,6 +15,11 @@ internal sealed class SearchSql(ISqlDialect dialect)
         FROM resource r
         """;
 
+    private const string ColumnsWithoutJson = """
+        SELECT r.origin_key AS Key, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, NULL AS Json
+        FROM resource r
+        """;
+
     private const string CountColumns = "SELECT COUNT(*) FROM resource r";
 
     private const string LiveOfType = "WHERE r.resource_type = @Type AND r.is_current = 1 AND r.is_deleted = 0";
@@ -22,7 +27,7 @@ internal sealed class SearchSql(ISqlDialect dialect)
     public (string Sql, DynamicParameters Parameters) Page(SearchQuery query, int limit)
     {
         var builder = new Builder(dialect, query.ResourceType);
-        builder.Append(Columns).AppendLine().Append(LiveOfType);
+        builder.Append(query.IncludeJson ? Columns : ColumnsWithoutJson).AppendLine().Append(LiveOfType);
         builder.AppendClauses(query.Clauses);
         builder.AppendKeyset(query.Sort, query.After);
         builder.AppendLine().Append(query.Sort switch
