@@ -18,3 +18,4 @@ global using ValueSet = Hl7.Fhir.Model.ValueSet;
 global using PublicationStatus = Hl7.Fhir.Model.PublicationStatus;
 global using PrimitiveType = Hl7.Fhir.Model.PrimitiveType;
 global using ObservationStatus = Hl7.Fhir.Model.ObservationStatus;
+global using OperationDefinition = Hl7.Fhir.Model.OperationDefinition;

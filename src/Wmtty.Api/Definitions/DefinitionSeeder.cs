@@ -13,13 +13,13 @@ namespace Wmtty.Api.Definitions;
 internal sealed class DefinitionSet(Func<string, IReadOnlyList<Resource>> build)
 {
     public static DefinitionSet Default { get; } = new(canonicalBase =>
-        [WhatMattersQuestionnaire.Build(canonicalBase), .. PreferenceTerminology.Build(canonicalBase)]);
+        [WhatMattersQuestionnaire.Build(canonicalBase), .. PreferenceTerminology.Build(canonicalBase), Wmtty.Fhir.Summaries.SummaryOperation.Build(canonicalBase)]);
 
     public IReadOnlyList<Resource> Build(string canonicalBase) => build(canonicalBase);
 }
 
 /// <summary>
-/// Stores the questionnaire, CodeSystem and ValueSets at start-up. Each version is its own resource,
+/// Stores the questionnaire, CodeSystem, ValueSets and OperationDefinition at start-up. Each version is its own resource,
 /// so responses keep the version they answered; a new version retires the older ones. A definition
 /// that changed without a new version stops start-up: that would change what old responses meant.
 /// </summary>
@@ -96,6 +96,7 @@ internal sealed class DefinitionSeeder(IResourceStore store, ResourceWriter writ
         Questionnaire q => (q.Url, q.Version),
         CodeSystem c => (c.Url, c.Version),
         ValueSet v => (v.Url, v.Version),
+        OperationDefinition o => (o.Url, o.Version),
         _ => throw new ArgumentException($"{resource.TypeName} is not a definition the service publishes."),
     };
 
@@ -106,6 +107,7 @@ internal sealed class DefinitionSeeder(IResourceStore store, ResourceWriter writ
             case Questionnaire q: q.Status = status; break;
             case CodeSystem c: c.Status = status; break;
             case ValueSet v: v.Status = status; break;
+            case OperationDefinition o: o.Status = status; break;
         }
     }
 }

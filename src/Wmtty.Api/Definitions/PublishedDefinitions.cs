@@ -12,7 +12,7 @@ namespace Wmtty.Api.Definitions;
 /// </summary>
 internal sealed class PublishedDefinitions(IOptions<DefinitionOptions> options)
 {
-    public static bool CouldBe(string type) => type is ResourceTypes.Questionnaire or ResourceTypes.CodeSystem or ResourceTypes.ValueSet;
+    public static bool CouldBe(string type) => type is ResourceTypes.Questionnaire or ResourceTypes.CodeSystem or ResourceTypes.ValueSet or ResourceTypes.OperationDefinition;
 
     public void RefuseChange(Resource resource)
     {
@@ -21,6 +21,7 @@ internal sealed class PublishedDefinitions(IOptions<DefinitionOptions> options)
             Questionnaire q => q.Url,
             CodeSystem c => c.Url,
             ValueSet v => v.Url,
+            OperationDefinition o => o.Url,
             _ => null,
         };
         var prefix = options.Value.CanonicalBase.TrimEnd('/') + "/";

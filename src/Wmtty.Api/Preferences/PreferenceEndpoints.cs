@@ -34,7 +34,7 @@ internal static class PreferenceEndpoints
             .Operation(ResourceTypes.Observation, "lastn", LastNDefinition, "$lastn with its parameters in a Parameters body", "-post")
             .AcceptsFhir().ProducesFhir(StatusCodes.Status200OK);
 
-        var summaryDefinition = $"{canonicalBase.TrimEnd('/')}/OperationDefinition/Patient-wmtty-summary";
+        var summaryDefinition = Wmtty.Fhir.Summaries.SummaryOperation.Url(canonicalBase);
         fhir.MapGet("/Patient/{id}/$wmtty-summary", Summary)
             .Operation(ResourceTypes.Patient, "wmtty-summary", summaryDefinition,
                 "A FHIR document of the patient's current preferences: a Composition with one narrative section per questionnaire section, the Observations and the latest response")

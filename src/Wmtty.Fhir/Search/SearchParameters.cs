@@ -79,6 +79,12 @@ public static class SearchParameters
             Define<ValueSet>("status", v => [v.StatusElement], description: "The current status of the ValueSet"),
             Define<ValueSet>("name", v => [v.NameElement], description: "Computationally friendly name of the ValueSet"),
             Define<ValueSet>("title", v => [v.TitleElement], description: "The human-friendly name of the ValueSet"),
+
+            Define<OperationDefinition>("url", o => [o.UrlElement], description: "The uri that identifies the OperationDefinition"),
+            Define<OperationDefinition>("version", o => [o.VersionElement], description: "The business version of the OperationDefinition"),
+            Define<OperationDefinition>("status", o => [o.StatusElement], description: "The current status of the OperationDefinition"),
+            Define<OperationDefinition>("name", o => [o.NameElement], description: "Computationally friendly name of the OperationDefinition"),
+            Define<OperationDefinition>("code", o => [o.CodeElement], description: "Name used to invoke the operation"),
         };
 
         return definitions

@@ -51,6 +51,7 @@ public sealed class FhirJsonSchemaTests : AppTest
         await KeepAsync("seeded-questionnaire", await Client.GetAsync($"/fhir/Questionnaire?url={Responses.Canonical.Split('|')[0]}"));
         await KeepAsync("seeded-codesystem", await Client.GetAsync($"/fhir/CodeSystem?url={Responses.ServiceSystem}"));
         await KeepAsync("seeded-valuesets", await Client.GetAsync("/fhir/ValueSet"));
+        await KeepAsync("seeded-operation", await Client.GetAsync("/fhir/OperationDefinition"));
         await KeepAsync("lastn", await Client.GetAsync($"/fhir/Observation/$lastn?patient={id}"));
         await KeepAsync("summary-document", await Client.GetAsync($"/fhir/Patient/{id}/$wmtty-summary"));
         await KeepAsync("populate", await Client.PostAsync("/fhir/Questionnaire/$populate", F.Json($$$"""{"resourceType":"Parameters","parameter":[{"name":"subject","valueReference":{"reference":"Patient/{{{id}}}"}}]}""")));

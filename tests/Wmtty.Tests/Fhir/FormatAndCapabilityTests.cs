@@ -75,7 +75,7 @@ public sealed class FormatAndCapabilityTests : AppTest
         Assert.Equal("instance", statement.Text("kind"));
 
         var resources = statement["rest"]![0]!["resource"]!.AsArray().ToDictionary(r => r!.Text("type"), r => r!);
-        Assert.Equal(["CodeSystem", "Observation", "Patient", "Questionnaire", "QuestionnaireResponse", "ValueSet"], resources.Keys.Order());
+        Assert.Equal(["CodeSystem", "Observation", "OperationDefinition", "Patient", "Questionnaire", "QuestionnaireResponse", "ValueSet"], resources.Keys.Order());
         foreach (var resource in resources.Values)
         {
             var interactions = resource["interaction"]!.AsArray().Select(i => i!.Text("code")).ToHashSet();

@@ -45,6 +45,23 @@ public sealed class DefinitionSeedingTests
     }
 
     [Fact]
+    public async Task EveryOperationTheCapabilityStatementNamesCanBeLookedUp()
+    {
+        await using var app = new WmttyApp();
+        using var client = await app.ClientAsync("ehr");
+        var statement = await (await client.GetAsync("/fhir/metadata")).BodyAsync();
+        var definitions = statement["rest"]![0]!["resource"]!.AsArray()
+            .SelectMany(r => r!["operation"]?.AsArray() ?? [])
+            .Select(o => o!["definition"]!.GetValue<string>())
+            .Where(d => d.StartsWith(Responses.CanonicalBase, StringComparison.Ordinal))
+            .ToList();
+        var summary = Assert.Single(definitions);
+        var definition = Assert.Single((await (await client.GetAsync($"/fhir/OperationDefinition?url={summary}")).BodyAsync()).Resources());
+        Assert.Equal(("wmtty-summary", "operation", true), (definition.Text("code"), definition.Text("kind"), definition["instance"]!.GetValue<bool>()));
+        Assert.Equal("Bundle", definition["parameter"]![0]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task RestartingWithTheSameDefinitionsWritesNothingNew()
     {
         var folder = Path.Combine(Path.GetTempPath(), "wmtty-tests", Guid.NewGuid().ToString("N"));
