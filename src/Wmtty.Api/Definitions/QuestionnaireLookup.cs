@@ -9,10 +9,7 @@ using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
 namespace Wmtty.Api.Definitions;
 
 /// <summary>A stored Questionnaire version, parsed.</summary>
-internal sealed record StoredQuestionnaire(string Id, int Version, Questionnaire Resource)
-{
-    public string Canonical => $"{Resource.Url}|{Resource.Version}";
-}
+internal sealed record StoredQuestionnaire(string Id, int Version, Questionnaire Resource);
 
 /// <summary>
 /// Finds the Questionnaire a canonical <c>url|version</c> names. Parsed questionnaires are kept by
