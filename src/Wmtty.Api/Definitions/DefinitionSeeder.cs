@@ -13,7 +13,10 @@ namespace Wmtty.Api.Definitions;
 internal sealed class DefinitionSet(Func<string, IReadOnlyList<Resource>> build)
 {
     public static DefinitionSet Default { get; } = new(canonicalBase =>
-        [WhatMattersQuestionnaire.Build(canonicalBase), .. PreferenceTerminology.Build(canonicalBase), Wmtty.Fhir.Summaries.SummaryOperation.Build(canonicalBase)]);
+    {
+        var questionnaire = WhatMattersQuestionnaire.Build(canonicalBase);
+        return [questionnaire, .. PreferenceTerminology.Build(canonicalBase, questionnaire), Wmtty.Fhir.Summaries.SummaryOperation.Build(canonicalBase)];
+    });
 
     public IReadOnlyList<Resource> Build(string canonicalBase) => build(canonicalBase);
 }

@@ -84,14 +84,7 @@ internal static class PreferenceEndpoints
 
     private static async Task<IResult> Summary(string id, HttpContext http, IResourceStore store, IPreferenceStore preferences, IOptions<DefinitionOptions> definitions, TimeProvider clock, CancellationToken cancellationToken)
     {
-        FhirRequest.RequireValidId(ResourceTypes.Patient, id);
-        var stored = await store.ReadAsync(ResourceTypes.Patient, id, cancellationToken) ?? throw FhirException.NotFound($"Patient/{id} does not exist.");
-        if (stored.IsDeleted)
-        {
-            throw FhirException.Gone($"Patient/{id} was deleted.");
-        }
-
-        var patient = (Patient)FhirSerialization.ReadStored(stored.Json);
+        var patient = await store.ReadLiveAsync<Patient>(id, cancellationToken);
         var current = (await preferences.CurrentAsync(id, cancellationToken)).Select(p => (Observation)FhirSerialization.ReadStored(p.Match.Json)).ToList();
         QuestionnaireResponse? response = null;
         if (await preferences.SourceAsync(id, cancellationToken) is { } source

@@ -85,11 +85,9 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         var stored = new List<(Observation Observation, CurrentVersion Current)>();
         foreach (var entry in before.Entries)
         {
-            if (await session.GetCurrentAsync(ResourceTypes.Observation, entry.ObservationId) is { IsDeleted: false } current
-                && await session.ReadJsonAsync(current) is { } json
-                && FhirSerialization.ReadStored(json) is Observation observation)
+            if (await CurrentAsync<Observation>(session, entry.ObservationId) is { } found)
             {
-                stored.Add((observation, current));
+                stored.Add(found);
             }
         }
 
@@ -147,9 +145,7 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         var withdrawn = 0;
         foreach (var id in await session.Preferences.ExtractedAsync(responseId))
         {
-            if (await session.GetCurrentAsync(ResourceTypes.Observation, id) is not { IsDeleted: false } current
-                || await session.ReadJsonAsync(current) is not { } json
-                || FhirSerialization.ReadStored(json) is not Observation observation
+            if (await CurrentAsync<Observation>(session, id) is not var (observation, current)
                 || observation.Status is not (ObservationStatus.Final or ObservationStatus.Amended or ObservationStatus.Corrected)
                 || (keepFor is not null && observation.Subject?.Reference == $"{ResourceTypes.Patient}/{keepFor}"))
             {
@@ -187,10 +183,9 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
             preferences = [];
             foreach (var entry in set.Entries)
             {
-                if (await session.GetCurrentAsync(ResourceTypes.Observation, entry.ObservationId) is { IsDeleted: false } current
-                    && await session.ReadJsonAsync(current) is { } json)
+                if (await CurrentAsync<Observation>(session, entry.ObservationId) is var (observation, _))
                 {
-                    preferences.Add((Observation)FhirSerialization.ReadStored(json));
+                    preferences.Add(observation);
                 }
             }
         }
@@ -206,13 +201,11 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
     // No set at all: the interpreter flag and the preferred language came from answers that no longer stand.
     private async Task SyncPatientAsync(IWriteSession session, string patientId, IReadOnlyList<Observation>? preferences, Uri localBase)
     {
-        var current = await session.GetCurrentAsync(ResourceTypes.Patient, patientId);
-        if (current is not { IsDeleted: false } || await session.ReadJsonAsync(current) is not { } json)
+        if (await CurrentAsync<Patient>(session, patientId) is not var (patient, current))
         {
             return;
         }
 
-        var patient = (Patient)FhirSerialization.ReadStored(json);
         var before = FhirSerialization.ToJsonBytes(patient);
         if (preferences is null)
         {
@@ -227,5 +220,17 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         {
             await session.WriteAsync(stamper.Stamp(patient, patientId, current.Version + 1, VersionChange.Updated, localBase), current);
         }
+    }
+
+    // A resource as it is now, with what a write replacing it needs; null when it is gone.
+    private static async Task<(T Resource, CurrentVersion Current)?> CurrentAsync<T>(IWriteSession session, string id)
+        where T : Resource
+    {
+        var type = Hl7.Fhir.Model.ModelInfo.GetFhirTypeNameForType(typeof(T))!;
+        return await session.GetCurrentAsync(type, id) is { IsDeleted: false } current
+            && await session.ReadJsonAsync(current) is { } json
+            && FhirSerialization.ReadStored(json) is T resource
+            ? (resource, current)
+            : null;
     }
 }

@@ -74,7 +74,7 @@ internal static class ResponseOperations
 
         if (id is not null)
         {
-            return await ReadAsync<Questionnaire>(services, id, cancellationToken);
+            return await services.Store.ReadLiveAsync<Questionnaire>(id, cancellationToken);
         }
 
         if (Single<ResourceReference>(parameters, "questionnaireRef") is { Reference: { } reference })
@@ -107,7 +107,7 @@ internal static class ResponseOperations
         QuestionnaireResponse response;
         if (id is not null)
         {
-            response = await ReadAsync<QuestionnaireResponse>(services, id, cancellationToken);
+            response = await services.Store.ReadLiveAsync<QuestionnaireResponse>(id, cancellationToken);
         }
         else
         {
@@ -148,18 +148,6 @@ internal static class ResponseOperations
         }
 
         return FhirResult.Of(StatusCodes.Status200OK, bundle);
-    }
-
-    // 404 for what never was, 410 for what was deleted, as a read answers.
-    private static async Task<T> ReadAsync<T>(Services services, string id, CancellationToken cancellationToken)
-        where T : Resource
-    {
-        var type = Hl7.Fhir.Model.ModelInfo.GetFhirTypeNameForType(typeof(T))!;
-        FhirRequest.RequireValidId(type, id);
-        var stored = await services.Store.ReadAsync(type, id, cancellationToken) ?? throw FhirException.NotFound($"{type}/{id} does not exist.");
-        return stored is { IsDeleted: false, Json: { } json }
-            ? (T)FhirSerialization.ReadStored(json)
-            : throw FhirException.Gone($"{type}/{id} was deleted.");
     }
 
     private static Parameters.ParameterComponent? SingleParameter(Parameters parameters, string name)

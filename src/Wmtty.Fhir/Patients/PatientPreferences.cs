@@ -25,7 +25,7 @@ public static class PatientPreferences
             patient.SetExtension(InterpreterRequiredUrl, new FhirBoolean(needed));
         }
 
-        var preferred = Language(preferences, PreferenceCodes.Loinc, PreferenceCodes.PreferredLanguage, PreferenceCodes.PreferredLanguageOther, serviceSystem);
+        var preferred = Language(Find(preferences, PreferenceCodes.Loinc, PreferenceCodes.PreferredLanguage), serviceSystem);
         if (preferred is null)
         {
             return;
@@ -38,7 +38,7 @@ public static class PatientPreferences
 
         Include(patient, preferred).Preferred = true;
         if (interpreter?.Value == true
-            && Language(preferences, serviceSystem, PreferenceCodes.InterpreterLanguage, PreferenceCodes.InterpreterLanguageOther, serviceSystem) is { } spoken)
+            && Language(Find(preferences, serviceSystem, PreferenceCodes.InterpreterLanguage), serviceSystem) is { } spoken)
         {
             Include(patient, spoken);
         }
@@ -69,10 +69,12 @@ public static class PatientPreferences
     private static Observation? Find(IReadOnlyList<Observation> preferences, string system, string code) =>
         preferences.FirstOrDefault(o => o.Code?.Coding.Any(c => c.System == system && c.Code == code) == true);
 
-    // A language as BCP-47, from a language answer or an interpreter answer; "another language" is the name written in.
-    private static CodeableConcept? Language(IReadOnlyList<Observation> preferences, string system, string code, string writtenIn, string serviceSystem)
+    // A language as BCP-47, from a language answer or an interpreter answer; "another language" is the name
+    // written in, which extraction put in the answer's text.
+    private static CodeableConcept? Language(Observation? answer, string serviceSystem)
     {
-        var coding = (Find(preferences, system, code)?.Value as CodeableConcept)?.Coding.FirstOrDefault();
+        var concept = answer?.Value as CodeableConcept;
+        var coding = concept?.Coding.FirstOrDefault();
         if (coding is null)
         {
             return null;
@@ -88,7 +90,7 @@ public static class PatientPreferences
             return Bcp47(tag);
         }
 
-        var name = (Find(preferences, serviceSystem, writtenIn)?.Value as FhirString)?.Value;
+        var name = concept!.Text;
         return coding.System == serviceSystem && coding.Code == PreferenceCodes.OtherLanguage && !string.IsNullOrWhiteSpace(name)
             ? new CodeableConcept { Text = FhirText.WithoutBidiControls(name).Trim() }
             : null;

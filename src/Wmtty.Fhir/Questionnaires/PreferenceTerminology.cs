@@ -11,11 +11,10 @@ public static class PreferenceTerminology
     public const string SectionsName = "wmtty-preference-sections";
     public const string CodesName = "wmtty-preference-codes";
 
-    /// <summary>The CodeSystem and ValueSets, each with a fixed id per version.</summary>
-    public static IReadOnlyList<Resource> Build(string canonicalBase)
+    /// <summary>The CodeSystem and ValueSets for <paramref name="questionnaire"/>, each with a fixed id per version.</summary>
+    public static IReadOnlyList<Resource> Build(string canonicalBase, Questionnaire questionnaire)
     {
         var system = PreferenceCodes.ServiceSystem(canonicalBase);
-        var questionnaire = WhatMattersQuestionnaire.Build(canonicalBase);
         var itemCodes = Items(questionnaire.Item).SelectMany(i => i.Code).ToList();
         return
         [

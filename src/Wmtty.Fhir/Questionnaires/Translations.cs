@@ -14,17 +14,7 @@ public sealed class Translations
     /// <summary>The base language, and the eight others every text is translated into.</summary>
     public const string BaseLanguage = "en";
 
-    public static IReadOnlyList<(string Tag, string EnglishName)> Languages { get; } =
-    [
-        ("pl", "Polish"),
-        ("ro", "Romanian"),
-        ("ur", "Urdu"),
-        ("bn", "Bengali"),
-        ("pa", "Panjabi"),
-        ("gu", "Gujarati"),
-        ("so", "Somali"),
-        ("ar", "Arabic"),
-    ];
+    public static IReadOnlyList<string> Languages { get; } = ["pl", "ro", "ur", "bn", "pa", "gu", "so", "ar"];
 
     private static readonly Lazy<Translations> Embedded = new(Load);
 
@@ -48,7 +38,7 @@ public sealed class Translations
             return element;
         }
 
-        foreach (var (tag, _) in Languages)
+        foreach (var tag in Languages)
         {
             if (translated.TryGetValue(tag, out var text) && !string.IsNullOrWhiteSpace(text))
             {

@@ -76,6 +76,7 @@ public static class PreferenceLabels
         return coding.Code switch
         {
             PreferenceCodes.PreferNotToSay => "Prefers not to say",
+            PreferenceCodes.OtherLanguage => concept.Text is { Length: > 0 } name ? name : "another language (not named)", // the name written in, as extracted
             "520471000000105" when coding.System == PreferenceCodes.Snomed => "British Sign Language",
             "796161000000101" when coding.System == PreferenceCodes.Snomed => "Easy read",
             "1108151000000106" when coding.System == PreferenceCodes.Snomed => "Their carer",

@@ -76,7 +76,7 @@ public static class PreferenceSummary
 
         var interpreter = Find(preferences, PreferenceCodes.Loinc, PreferenceCodes.InterpreterNeeded)?.Value as FhirBoolean;
         var languages = preferences.Where(o => Is(o, serviceSystem, PreferenceCodes.InterpreterLanguage))
-            .Select(o => Clean(Shown(o, preferences, serviceSystem))).Where(v => v.Length > 0).ToList();
+            .Select(o => Clean(PreferenceLabels.Value(o))).Where(v => v.Length > 0).ToList();
         yield return interpreter?.Value switch
         {
             true => Element("p", Element("strong", $"Interpreter needed: {(languages.Count > 0 ? string.Join(", ", languages) : "language not given")}.")),
@@ -95,7 +95,7 @@ public static class PreferenceSummary
             var answers = preferences.Where(o => Is(o, system, code)).ToList();
             if (answers.Count > 0)
             {
-                key.Add(Line(answers, preferences, serviceSystem));
+                key.Add(Line(answers, serviceSystem));
             }
         }
 
@@ -118,11 +118,11 @@ public static class PreferenceSummary
             .Where(o => !Is(o, serviceSystem, PreferenceCodes.PreferredLanguageOther) && !Is(o, serviceSystem, PreferenceCodes.InterpreterLanguageOther))
             .GroupBy(o => PreferenceLabels.Label(o, serviceSystem))
             .OrderBy(g => g.Any(o => Is(o, PreferenceCodes.Loinc, PreferenceCodes.InterpreterNeeded) || Is(o, serviceSystem, PreferenceCodes.InterpreterLanguage)) ? 0 : 1)
-            .Select(g => Line([.. g], observations, serviceSystem));
+            .Select(g => Line([.. g], serviceSystem));
         yield return Element("ul", lines);
     }
 
-    private static XElement Line(IReadOnlyList<Observation> answers, IReadOnlyList<Observation> all, string serviceSystem)
+    private static XElement Line(IReadOnlyList<Observation> answers, string serviceSystem)
     {
         var item = Element("li", Element("strong", PreferenceLabels.Label(answers[0], serviceSystem) + ": "));
         for (var i = 0; i < answers.Count; i++)
@@ -132,7 +132,7 @@ public static class PreferenceSummary
                 item.Add("; ");
             }
 
-            var value = Clean(Shown(answers[i], all, serviceSystem));
+            var value = Clean(PreferenceLabels.Value(answers[i]));
             if (answers[i].Value is FhirString && answers[i].Language is { Length: > 0 } language)
             {
                 // Free text as the patient wrote it, marked with its language so it is read and shown right.
@@ -183,18 +183,6 @@ public static class PreferenceSummary
     };
 
     private static XElement Element(string name, params object[] content) => new(Xhtml + name, content);
-
-    // "Another language" shows the language as written in, from the question that follows it.
-    private static string Shown(Observation observation, IReadOnlyList<Observation> all, string serviceSystem)
-    {
-        if ((observation.Value as CodeableConcept)?.Coding.Any(c => c.System == serviceSystem && c.Code == PreferenceCodes.OtherLanguage) != true)
-        {
-            return PreferenceLabels.Value(observation);
-        }
-
-        var writtenIn = Is(observation, serviceSystem, PreferenceCodes.InterpreterLanguage) ? PreferenceCodes.InterpreterLanguageOther : PreferenceCodes.PreferredLanguageOther;
-        return Find(all, serviceSystem, writtenIn)?.Value is FhirString { Value: { Length: > 0 } name } ? name : "another language (not named)";
-    }
 
     private static Observation? Find(IReadOnlyList<Observation> preferences, string system, string code) =>
         preferences.FirstOrDefault(o => Is(o, system, code));

@@ -53,7 +53,7 @@ public sealed class QuestionnaireDefinitionTests
             Assert.False(string.IsNullOrWhiteSpace(text?.JsonValue as string), $"{path} has no English text.");
             var languages = text!.Extension.Where(e => e.Url == Translations.ExtensionUrl)
                 .Select(e => e.GetExtensionValue<Code>("lang")?.Value).ToHashSet();
-            foreach (var (tag, _) in Translations.Languages.Where(l => !languages.Contains(l.Tag)))
+            foreach (var tag in Translations.Languages.Where(l => !languages.Contains(l)))
             {
                 missing.Add($"{tag}: \"{text.JsonValue}\"");
             }
