@@ -19,3 +19,4 @@ global using PublicationStatus = Hl7.Fhir.Model.PublicationStatus;
 global using PrimitiveType = Hl7.Fhir.Model.PrimitiveType;
 global using ObservationStatus = Hl7.Fhir.Model.ObservationStatus;
 global using OperationDefinition = Hl7.Fhir.Model.OperationDefinition;
+global using Consent = Hl7.Fhir.Model.Consent;

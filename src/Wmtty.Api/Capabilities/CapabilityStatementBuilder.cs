@@ -39,7 +39,8 @@ internal sealed class CapabilityStatementBuilder(EndpointDataSource endpoints, T
             {
                 Cors = configuration.GetSection(Security.ClientLimits.CorsSection).Get<string[]>() is { Length: > 0 },
                 Service = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/restful-security-service", "OAuth", "OAuth")],
-                Description = $"Bearer tokens from Microsoft Entra ID ({SignInSetup.AzureAdSection}). Every interaction except metadata requires one.",
+                Description = $"Bearer tokens from Microsoft Entra ID ({SignInSetup.AzureAdSection}) for staff and systems, or from the patient identity provider ({PatientSignInOptions.Section}) for patients. " +
+                    "Every interaction except metadata requires one. App roles and scopes map to SMART App Launch v2 permissions (system/, user/, patient/); a patient reaches only their own compartment, and the patient's Consent decides which sections each audience sees. Every access is audited (AuditEvent).",
             },
         };
 
@@ -95,7 +96,12 @@ internal sealed class CapabilityStatementBuilder(EndpointDataSource endpoints, T
             }
         }
 
-        if (codes.Contains(FhirInteraction.SearchType))
+        if (codes.Contains(FhirInteraction.SearchType) && type == Access.AuditEventEndpoints.Type)
+        {
+            resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = "patient", Type = SearchParamType.Reference, Definition = "http://hl7.org/fhir/SearchParameter/AuditEvent-patient", Documentation = "Whose data was accessed" });
+            resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = "date", Type = SearchParamType.Date, Definition = "http://hl7.org/fhir/SearchParameter/AuditEvent-date", Documentation = "When the access happened (ge, gt, le, lt)" });
+        }
+        else if (codes.Contains(FhirInteraction.SearchType))
         {
             foreach (var (name, paramType, url, description) in SearchParameters.Common)
             {

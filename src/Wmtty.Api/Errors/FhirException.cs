@@ -12,6 +12,9 @@ internal sealed class FhirException(int statusCode, OperationOutcome outcome) : 
     public static FhirException BadRequest(string diagnostics, IssueType code = IssueType.Invalid) =>
         new(StatusCodes.Status400BadRequest, FhirOutcome.Error(code, diagnostics));
 
+    public static FhirException Forbidden(string diagnostics) =>
+        new(StatusCodes.Status403Forbidden, FhirOutcome.Error(IssueType.Forbidden, diagnostics));
+
     public static FhirException NotFound(string diagnostics) =>
         new(StatusCodes.Status404NotFound, FhirOutcome.Error(IssueType.NotFound, diagnostics));
 

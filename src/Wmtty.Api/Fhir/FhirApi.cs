@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Options;
+using Wmtty.Api.Access;
 using Wmtty.Api.Definitions;
 using Wmtty.Api.Preferences;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,6 +22,8 @@ internal static class FhirApi
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ResourceWriter>();
+        builder.Services.AddSingleton<Access.AccessPolicy>();
+        builder.Services.AddSingleton<Access.AuditTrail>();
         builder.Services.AddSingleton<VersionStamper>();
         builder.Services.AddSingleton<CapabilityStatementBuilder>();
         builder.Services.AddExceptionHandler<FhirExceptionHandler>();
@@ -38,7 +41,8 @@ internal static class FhirApi
                 RequireExactPath(context.HttpContext);
                 FhirFormats.Negotiate(context.HttpContext);
                 return await next(context);
-            });
+            })
+            .RequireFhirAccess(); // permissions, a patient's own Patient, and the audit record: for every endpoint below
 
         fhir.MapCapabilities();
         foreach (var type in ResourceTypes.Supported)
@@ -50,6 +54,7 @@ internal static class FhirApi
 
         fhir.MapPreferences(app.Services.GetRequiredService<IOptions<DefinitionOptions>>().Value.CanonicalBase); // $lastn, $wmtty-summary
         fhir.MapResponseOperations(); // $populate, $extract
+        fhir.MapAuditEvents();        // AuditEvent read and search, from the audit trail
 
         return app;
     }

@@ -11,10 +11,15 @@ internal static class LiveReads
         where T : Resource
     {
         var type = Hl7.Fhir.Model.ModelInfo.GetFhirTypeNameForType(typeof(T))!;
+        return (T)FhirSerialization.ReadStored(await store.ReadLiveJsonAsync(type, id, cancellationToken));
+    }
+
+    public static async Task<byte[]> ReadLiveJsonAsync(this IResourceStore store, string type, string id, CancellationToken cancellationToken)
+    {
         FhirRequest.RequireValidId(type, id);
         var stored = await store.ReadAsync(type, id, cancellationToken) ?? throw FhirException.NotFound($"{type}/{id} does not exist.");
         return stored is { IsDeleted: false, Json: { } json }
-            ? (T)FhirSerialization.ReadStored(json)
+            ? json
             : throw FhirException.Gone($"{type}/{id} was deleted.");
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.WebUtilities;
+using Wmtty.Api.Access;
 using Wmtty.Api.Errors;
 using Wmtty.Api.OpenApi;
 using Wmtty.Api.Search;
@@ -24,7 +25,7 @@ internal static class ResourceEndpoints
             .Interaction(type, FhirInteraction.Update, $"Update the one {type} that matches the search criteria in the query", "-conditional", conditional: true)
             .AcceptsFhir().ProducesFhir(StatusCodes.Status200OK, StatusCodes.Status201Created);
 
-        group.MapGet("/{id}", (string id, HttpContext http, IResourceStore store, CancellationToken ct) => Read(type, id, http, store, ct))
+        group.MapGet("/{id}", (string id, HttpContext http, IResourceStore store, AccessPolicy policy, CancellationToken ct) => Read(type, id, http, store, policy, ct))
             .Interaction(type, FhirInteraction.Read, $"Read the current version of a {type}")
             .ProducesFhir(StatusCodes.Status200OK).Produces(StatusCodes.Status304NotModified);
 
@@ -36,11 +37,11 @@ internal static class ResourceEndpoints
             .Interaction(type, FhirInteraction.Delete, $"Delete a {type}; its history is kept")
             .Produces(StatusCodes.Status204NoContent).ProducesFhir(StatusCodes.Status200OK);
 
-        group.MapGet("/{id}/_history", (string id, HttpContext http, IResourceStore store, CancellationToken ct) => History(type, id, http, store, ct))
+        group.MapGet("/{id}/_history", (string id, HttpContext http, IResourceStore store, AccessPolicy policy, CancellationToken ct) => History(type, id, http, store, policy, ct))
             .Interaction(type, FhirInteraction.HistoryInstance, $"Every version of a {type}, newest first")
             .ProducesFhir(StatusCodes.Status200OK);
 
-        group.MapGet("/{id}/_history/{vid}", (string id, string vid, HttpContext http, IResourceStore store, CancellationToken ct) => VRead(type, id, vid, http, store, ct))
+        group.MapGet("/{id}/_history/{vid}", (string id, string vid, HttpContext http, IResourceStore store, AccessPolicy policy, CancellationToken ct) => VRead(type, id, vid, http, store, policy, ct))
             .Interaction(type, FhirInteraction.VRead, $"Read one version of a {type}")
             .ProducesFhir(StatusCodes.Status200OK).Produces(StatusCodes.Status304NotModified);
     }
@@ -50,18 +51,18 @@ internal static class ResourceEndpoints
         var resource = await FhirBody.ReadResourceAsync(http, type, cancellationToken);
         var ifNoneExist = http.Request.Headers["If-None-Exist"].ToString();
         var condition = ifNoneExist.Length == 0 ? null : Criteria(type, ifNoneExist, "If-None-Exist", http);
-        var outcome = await writer.CreateAsync(resource, condition, FhirRequest.BaseUri(http), cancellationToken);
+        var outcome = await writer.CreateAsync(resource, condition, FhirRequest.BaseUri(http), cancellationToken, Caller.Of(http));
         return Written(http, outcome, outcome.Kind == WriteKind.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
-    private static async Task<IResult> Read(string type, string id, HttpContext http, IResourceStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> Read(string type, string id, HttpContext http, IResourceStore store, AccessPolicy policy, CancellationToken cancellationToken)
     {
         FhirRequest.RequireValidId(type, id);
-        var stored = await store.ReadAsync(type, id, cancellationToken) ?? throw FhirException.NotFound($"{type}/{id} does not exist.");
-        return Stored(http, stored);
+        var stored = await store.ReadAsync(type, id, cancellationToken);
+        return await StoredAsync(http, stored, policy, $"{type}/{id} does not exist.", cancellationToken);
     }
 
-    private static async Task<IResult> VRead(string type, string id, string vid, HttpContext http, IResourceStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> VRead(string type, string id, string vid, HttpContext http, IResourceStore store, AccessPolicy policy, CancellationToken cancellationToken)
     {
         FhirRequest.RequireValidId(type, id);
         if (!int.TryParse(vid, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
@@ -74,9 +75,8 @@ internal static class ResourceEndpoints
             throw FhirException.NotFound($"{type}/{id} has no version '{vid}'; version ids are written without leading zeros."); // ids compare as strings
         }
 
-        var stored = await store.ReadVersionAsync(type, id, version, cancellationToken)
-            ?? throw FhirException.NotFound($"{type}/{id} has no version {version}.");
-        return Stored(http, stored);
+        var stored = await store.ReadVersionAsync(type, id, version, cancellationToken);
+        return await StoredAsync(http, stored, policy, $"{type}/{id} has no version {version}.", cancellationToken);
     }
 
     private static async Task<IResult> Update(string type, string id, HttpContext http, ResourceWriter writer, CancellationToken cancellationToken)
@@ -91,7 +91,7 @@ internal static class ResourceEndpoints
                 : $"The {type} in the body has id '{resource.Id}', but the URL names '{id}'.");
         }
 
-        var outcome = await writer.UpdateAsync(resource, id, conditions, FhirRequest.BaseUri(http), cancellationToken);
+        var outcome = await writer.UpdateAsync(resource, id, conditions, FhirRequest.BaseUri(http), cancellationToken, Caller.Of(http));
         return Written(http, outcome, outcome.Kind == WriteKind.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
@@ -105,14 +105,14 @@ internal static class ResourceEndpoints
             FhirRequest.RequireValidId(type, resource.Id);
         }
 
-        var outcome = await writer.ConditionalUpdateAsync(resource, condition, conditions, FhirRequest.BaseUri(http), cancellationToken);
+        var outcome = await writer.ConditionalUpdateAsync(resource, condition, conditions, FhirRequest.BaseUri(http), cancellationToken, Caller.Of(http));
         return Written(http, outcome, outcome.Kind == WriteKind.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> Delete(string type, string id, HttpContext http, ResourceWriter writer, CancellationToken cancellationToken)
     {
         FhirRequest.RequireValidId(type, id);
-        var outcome = await writer.DeleteAsync(type, id, new WriteConditions(Preconditions.Parse(http.Request, "If-Match"), null), FhirRequest.BaseUri(http), cancellationToken);
+        var outcome = await writer.DeleteAsync(type, id, new WriteConditions(Preconditions.Parse(http.Request, "If-Match"), null), FhirRequest.BaseUri(http), cancellationToken, Caller.Of(http));
         if (FhirRequest.PreferredReturn(http) == "OperationOutcome")
         {
             var text = outcome.AlreadyDeleted ? $"{type}/{id} was already deleted." : $"Deleted {type}/{id}; its history is kept.";
@@ -122,7 +122,7 @@ internal static class ResourceEndpoints
         return FhirResult.Empty(StatusCodes.Status204NoContent);
     }
 
-    private static async Task<IResult> History(string type, string id, HttpContext http, IResourceStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> History(string type, string id, HttpContext http, IResourceStore store, AccessPolicy policy, CancellationToken cancellationToken)
     {
         FhirRequest.RequireValidId(type, id);
         var query = http.Request.Query;
@@ -142,13 +142,28 @@ internal static class ResourceEndpoints
             throw FhirException.BadRequest("The _cursor value is not valid. Follow the next link exactly as it was given.");
         }
 
-        if (await store.ReadAsync(type, id, cancellationToken) is null)
+        var caller = Caller.Of(http);
+        if (await store.ReadAsync(type, id, cancellationToken) is not { } current || !AccessPolicy.InReach(caller, type, current.Compartment))
         {
             throw FhirException.NotFound($"{type}/{id} does not exist.");
         }
 
         var rows = await store.HistoryAsync(type, id, before, since, count + 1, cancellationToken);
         var versions = PageLimits.Take(rows, count, v => v.Json?.Length ?? 0);
+        var shown = new List<StoredVersion>(versions.Count);
+        foreach (var version in versions)
+        {
+            // Each version as this caller may see it: one the patient's Consent withholds is left out.
+            if (version.Json is null)
+            {
+                shown.Add(version);
+            }
+            else if (await policy.DiscloseAsync(caller, type, version.Compartment ?? current.Compartment, version.Json, cancellationToken) is { } json)
+            {
+                shown.Add(version with { Json = json });
+            }
+        }
+
         var baseUrl = FhirRequest.BaseUrl(http);
         var link = $"{baseUrl}/{type}/{id}/_history";
         var kept = Pairs(query, "_count", "_since", "_format", "_pretty");
@@ -159,7 +174,7 @@ internal static class ResourceEndpoints
             next = link + QueryString.Create([.. kept, new(SearchCursors.Parameter, versions[^1].Version.ToString(CultureInfo.InvariantCulture))]);
         }
 
-        return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.History(baseUrl, versions, self, next));
+        return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.History(baseUrl, shown, self, next));
     }
 
     private static List<KeyValuePair<string, string?>> Pairs(IQueryCollection query, params string[] names) =>
@@ -175,6 +190,27 @@ internal static class ResourceEndpoints
         return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0
             ? Math.Min(count, SearchRequest.MaxCount)
             : throw FhirException.BadRequest($"_count must be a whole number from 1 to {SearchRequest.MaxCount}.");
+    }
+
+    // A record the caller may not see is answered exactly as one that does not exist.
+    private static async Task<IResult> StoredAsync(HttpContext http, StoredVersion? stored, AccessPolicy policy, string notFound, CancellationToken cancellationToken)
+    {
+        var caller = Caller.Of(http);
+        if (stored is null || !AccessPolicy.InReach(caller, stored.Type, stored.Compartment))
+        {
+            throw FhirException.NotFound(notFound);
+        }
+
+        if (stored is { IsDeleted: false, Json: { } json })
+        {
+            stored = stored with { Json = await policy.DiscloseAsync(caller, stored.Type, stored.Compartment, json, cancellationToken) ?? throw FhirException.NotFound(notFound) };
+        }
+        else
+        {
+            caller?.Audit?.AddPatient(stored.Compartment);
+        }
+
+        return Stored(http, stored);
     }
 
     private static IResult Stored(HttpContext http, StoredVersion stored)

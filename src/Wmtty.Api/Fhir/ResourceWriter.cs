@@ -1,9 +1,13 @@
+using Microsoft.Extensions.Options;
+using Wmtty.Api.Access;
 using Wmtty.Api.Definitions;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Logging;
 using Wmtty.Api.Preferences;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Search;
+using Wmtty.Fhir.Consents;
+using Wmtty.Fhir.Questionnaires;
 using Wmtty.Fhir.Resources;
 using Wmtty.Fhir.Serialization;
 using Wmtty.Fhir.Validation;
@@ -28,18 +32,28 @@ internal sealed record DeleteOutcome(string Type, string Id, int Version, bool A
 /// Writes resources: business rules, then id and version stamping, indexing and storage in one
 /// transaction. Version races are settled inside that transaction, by If-Match or by retrying.
 /// </summary>
-internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor responses, PreferenceWriter preferences, PublishedDefinitions published, VersionStamper stamper, ILogger<ResourceWriter> logger)
+/// <remarks>
+/// Each write is checked against its caller (null for the service itself): a patient may write only in
+/// their own compartment, and never learns of records outside it. The caller's audit record commits in
+/// the write's own transaction.
+/// </remarks>
+internal sealed class ResourceWriter(
+    IResourceStore store, ResponseProcessor responses, PreferenceWriter preferences, PublishedDefinitions published, VersionStamper stamper,
+    IOptions<DefinitionOptions> definitions, ILogger<ResourceWriter> logger)
 {
     private const int Attempts = 3;
 
-    public async Task<WriteOutcome> CreateAsync(Resource resource, SearchQuery? ifNoneExist, Uri localBase, CancellationToken cancellationToken)
+    private readonly string canonicalBase = definitions.Value.CanonicalBase;
+
+    public async Task<WriteOutcome> CreateAsync(Resource resource, SearchQuery? ifNoneExist, Uri localBase, CancellationToken cancellationToken, Caller? caller = null)
     {
-        CheckRules(resource);
+        CheckRules(resource, localBase, caller);
         var type = resource.TypeName;
         var outcome = await store.WriteAsync(async (session, _) =>
         {
             if (ifNoneExist is not null)
             {
+                AccessPolicy.Restrict(caller, ifNoneExist);
                 var matches = await session.FindAsync(ifNoneExist, 2);
                 if (matches.Count > 1)
                 {
@@ -49,6 +63,8 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
                 if (matches.Count == 1)
                 {
                     var match = matches[0];
+                    caller?.Audit?.AddPatient(match.Compartment);
+                    await AuditAsync(session, caller, StatusCodes.Status200OK);
                     return new WriteOutcome(WriteKind.Matched, type, match.Id, match.Version, match.LastUpdated, match.Json);
                 }
             }
@@ -56,38 +72,40 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
             var id = ResourceTypes.NewId();
             var plan = await PlanAsync(session, resource, id, localBase);
             var version = Stamp(resource, id, 1, VersionChange.Created, localBase, plan);
-            await session.WriteAsync(version, replacing: null);
+            await StoreAsync(session, version, null, caller);
             if (plan is not null)
             {
                 await preferences.WriteAsync(session, plan, id, localBase);
             }
 
+            await AuditAsync(session, caller, StatusCodes.Status201Created);
             return Written(WriteKind.Created, version);
         }, cancellationToken);
 
+        Committed(caller);
         Log(outcome);
         return outcome;
     }
 
-    public Task<WriteOutcome> UpdateAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
+    public Task<WriteOutcome> UpdateAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken, Caller? caller = null)
     {
-        CheckRules(resource);
-        return UpdateCheckedAsync(resource, id, conditions, localBase, publishing: false, cancellationToken);
+        CheckRules(resource, localBase, caller);
+        return UpdateCheckedAsync(resource, id, conditions, localBase, publishing: false, cancellationToken, caller);
     }
 
     /// <summary>For the service itself: stores one of its own published definitions, which clients may not change.</summary>
     public Task<WriteOutcome> PublishAsync(Resource definition, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
     {
         CheckBusinessRules(definition);
-        return UpdateCheckedAsync(definition, id, conditions, localBase, publishing: true, cancellationToken);
+        return UpdateCheckedAsync(definition, id, conditions, localBase, publishing: true, cancellationToken, caller: null);
     }
 
-    private Task<WriteOutcome> UpdateCheckedAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, bool publishing, CancellationToken cancellationToken)
+    private Task<WriteOutcome> UpdateCheckedAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, bool publishing, CancellationToken cancellationToken, Caller? caller)
     {
-        return RetryingAsync(conditions, async session =>
+        return RetryingAsync(conditions, caller, async session =>
         {
             var current = await session.GetCurrentAsync(resource.TypeName, id);
-            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing);
+            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing, caller);
         }, cancellationToken);
     }
 
@@ -95,11 +113,12 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
     /// Update by search: no match creates (with the body's id if it has one, unless that id is taken by a
     /// resource the criteria did not match), one match is updated, more than one is refused with 412.
     /// </summary>
-    public Task<WriteOutcome> ConditionalUpdateAsync(Resource resource, SearchQuery condition, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
+    public Task<WriteOutcome> ConditionalUpdateAsync(Resource resource, SearchQuery condition, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken, Caller? caller = null)
     {
-        CheckRules(resource);
+        CheckRules(resource, localBase, caller);
         var type = resource.TypeName;
-        return RetryingAsync(conditions, async session =>
+        AccessPolicy.Restrict(caller, condition);
+        return RetryingAsync(conditions, caller, async session =>
         {
             var matches = await session.FindAsync(condition, 2);
             if (matches.Count > 1)
@@ -119,16 +138,21 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
                 throw FhirException.Conflict($"{type}/{id} exists but does not match the criteria, so the conditional update did not overwrite it.");
             }
 
-            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing: false);
+            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing: false, caller);
         }, cancellationToken);
     }
 
-    public async Task<DeleteOutcome> DeleteAsync(string type, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
+    public async Task<DeleteOutcome> DeleteAsync(string type, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken, Caller? caller = null)
     {
         var outcome = await store.WriteAsync(async (session, _) =>
         {
-            var current = await session.GetCurrentAsync(type, id)
-                ?? throw FhirException.NotFound($"{type}/{id} does not exist.");
+            var current = await session.GetCurrentAsync(type, id);
+            if (current is null || !AccessPolicy.InReach(caller, type, current.Compartment))
+            {
+                throw FhirException.NotFound($"{type}/{id} does not exist.");
+            }
+
+            caller?.Audit?.AddPatient(current.Compartment);
             conditions.Check(type, id, Live(current));
             if (current.IsDeleted)
             {
@@ -138,7 +162,7 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
             await RefuseChangeOfOwnedAsync(session, current);
 
             var version = current.Version + 1;
-            await session.WriteAsync(NewVersion.Deletion(type, id, version, stamper.Now()), current);
+            await session.WriteAsync(NewVersion.Deletion(type, id, version, stamper.Now(), current.Compartment), current);
             switch (type)
             {
                 case ResourceTypes.QuestionnaireResponse:
@@ -147,10 +171,16 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
                 case ResourceTypes.Patient:
                     await session.Preferences.RemovePatientAsync(id); // no current preferences for a patient who is gone
                     break;
+                case ResourceTypes.Consent:
+                    await RefreshConsentAsync(session, current.Compartment);
+                    break;
             }
 
+            await AuditAsync(session, caller, StatusCodes.Status204NoContent);
             return new DeleteOutcome(type, id, version, AlreadyDeleted: false);
         }, cancellationToken);
+
+        Committed(caller);
 
         if (!outcome.AlreadyDeleted)
         {
@@ -160,8 +190,14 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
         return outcome;
     }
 
-    private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase, bool publishing)
+    private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase, bool publishing, Caller? caller)
     {
+        if (current is not null && !AccessPolicy.InReach(caller, current.Type, current.Compartment))
+        {
+            throw FhirException.NotFound($"{current.Type}/{id} does not exist."); // someone else's: as if it were not there
+        }
+
+        caller?.Audit?.AddPatient(current?.Compartment);
         conditions.Check(resource.TypeName, id, Live(current));
         if (!publishing && current is { IsDeleted: false })
         {
@@ -171,13 +207,74 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
         var plan = await PlanAsync(session, resource, id, localBase);
         var creates = current is null or { IsDeleted: true };
         var version = Stamp(resource, id, (current?.Version ?? 0) + 1, creates ? VersionChange.CreatedByUpdate : VersionChange.Updated, localBase, plan);
-        await session.WriteAsync(version, current);
+        await StoreAsync(session, version, current, caller);
         if (plan is not null)
         {
             await preferences.WriteAsync(session, plan, id, localBase);
         }
 
+        if (version.Type == ResourceTypes.Consent && current?.Compartment is { } previous && previous != version.Compartment)
+        {
+            await RefreshConsentAsync(session, previous); // the Consent moved to another patient
+        }
+
+        await AuditAsync(session, caller, creates ? StatusCodes.Status201Created : StatusCodes.Status200OK);
         return Written(creates ? WriteKind.Created : WriteKind.Updated, version);
+    }
+
+    // Writes the version, after checking a patient writes only in their own compartment; a Consent
+    // rewrites what its patient withholds, in the same transaction.
+    private async Task StoreAsync(IWriteSession session, NewVersion version, CurrentVersion? current, Caller? caller)
+    {
+        if (caller is { IsPatient: true } && (string.IsNullOrEmpty(caller.PatientId) || version.Compartment != caller.PatientId))
+        {
+            throw FhirException.Forbidden("A patient can record only their own preferences and consent.");
+        }
+
+        await session.WriteAsync(version, current);
+        if (version.Type == ResourceTypes.Consent)
+        {
+            await RefreshConsentAsync(session, version.Compartment);
+        }
+    }
+
+    /// <summary>What the patient's active privacy Consents withhold, all of them together (a deny in any one holds).</summary>
+    private async Task RefreshConsentAsync(IWriteSession session, string? patientId)
+    {
+        if (patientId is null)
+        {
+            return;
+        }
+
+        var query = new SearchQuery(ResourceTypes.Consent)
+            .Where(new ReferenceCondition("patient", ResourceTypes.Patient, patientId))
+            .Where(new TokenCondition("status", null, "active"))
+            .Where(new TokenCondition("scope", PrivacyConsent.ScopeSystem, PrivacyConsent.ScopeCode));
+        var sectionSystem = PreferenceCodes.ServiceSystem(canonicalBase);
+        var withheld = new List<WithheldSection>();
+        foreach (var match in await session.FindAsync(query, 1000))
+        {
+            var consent = (Consent)FhirSerialization.ReadStored(match.Json);
+            withheld.AddRange(PrivacyConsent.Withheld(consent, canonicalBase).Select(w => new WithheldSection(w.Audience, sectionSystem, w.Section)));
+        }
+
+        await session.ReplaceWithheldAsync(patientId, withheld);
+    }
+
+    private static async Task AuditAsync(IWriteSession session, Caller? caller, int status)
+    {
+        if (caller?.Audit is { } record)
+        {
+            await record.AppendInAsync(session, status);
+        }
+    }
+
+    private static void Committed(Caller? caller)
+    {
+        if (caller?.Audit is { } record)
+        {
+            record.Committed = true;
+        }
     }
 
     // A QuestionnaireResponse is checked against its questionnaire and subject before anything is written.
@@ -186,13 +283,14 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
             ? await responses.PrepareAsync(StoreReader.In(session), response, id, localBase, stamper.Now())
             : null;
 
-    private async Task<WriteOutcome> RetryingAsync(WriteConditions conditions, Func<IWriteSession, Task<WriteOutcome>> work, CancellationToken cancellationToken)
+    private async Task<WriteOutcome> RetryingAsync(WriteConditions conditions, Caller? caller, Func<IWriteSession, Task<WriteOutcome>> work, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 var outcome = await store.WriteAsync((session, _) => work(session), cancellationToken);
+                Committed(caller);
                 Log(outcome);
                 return outcome;
             }
@@ -234,10 +332,35 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
     // A deleted resource has no current version as far as If-Match and If-None-Match are concerned.
     private static int? Live(CurrentVersion? current) => current is { IsDeleted: false } ? current.Version : null;
 
-    private void CheckRules(Resource resource)
+    private void CheckRules(Resource resource, Uri localBase, Caller? caller)
     {
         published.RefuseChange(resource);
         CheckBusinessRules(resource);
+        if (resource is Consent consent && PrivacyConsent.Check(consent, canonicalBase, localBase) is { Count: > 0 } issues)
+        {
+            throw FhirException.Unprocessable(FhirOutcome.Of(issues));
+        }
+
+        if (caller is { IsPatient: true })
+        {
+            RequireOwnSubject(resource, localBase, caller);
+        }
+    }
+
+    // Before anything is looked up, so the answer does not depend on whether another patient exists.
+    private static void RequireOwnSubject(Resource resource, Uri localBase, Caller caller)
+    {
+        var named = resource switch
+        {
+            QuestionnaireResponse response => response.Subject,
+            Consent consent => consent.Patient,
+            _ => null,
+        };
+        var own = AccessPolicy.NamesOwnPatient(caller, named, localBase);
+        if (!own)
+        {
+            throw FhirException.Forbidden("A patient can record only their own preferences and consent.");
+        }
     }
 
     private static void CheckBusinessRules(Resource resource)
@@ -252,7 +375,7 @@ internal sealed class ResourceWriter(IResourceStore store, ResponseProcessor res
     // A response is also indexed under the Questionnaire its canonical resolved to: questionnaire=Questionnaire/<id> finds it.
     private NewVersion Stamp(Resource resource, string id, int version, VersionChange change, Uri localBase, ResponsePlan? plan = null) =>
         stamper.Stamp(resource, id, version, change, localBase,
-            plan is null ? null : [new ReferenceRow("questionnaire", ResourceTypes.Questionnaire, plan.Questionnaire.Id, null, null)]);
+            plan is null ? null : [new ReferenceRow("questionnaire", ResourceTypes.Questionnaire, plan.Questionnaire.Id, null, null)], plan?.PatientId);
 
     private static WriteOutcome Written(WriteKind kind, NewVersion version) =>
         new(kind, version.Type, version.Id, version.Version, version.LastUpdated, version.Json!);

@@ -12,7 +12,7 @@ internal static partial class Log
     [LoggerMessage(1001, LogLevel.Information, "Swagger UI: {SwaggerUrl}")]
     public static partial void SwaggerAt(this ILogger logger, string swaggerUrl);
 
-    [LoggerMessage(1002, LogLevel.Warning, "Development sign-in is ON. Get a token with: curl '{TokenUrl}?role=clinician' (roles: ehr, clinician, patient, admin; add &nhs=<NHS number> for a patient).")]
+    [LoggerMessage(1002, LogLevel.Warning, "Development sign-in is ON. Get a token with: curl '{TokenUrl}?role=clinician' (roles: ehr, ehrwriter, clinician, chaplain, connector, admin, patient; add &nhs=<NHS number> for a patient).")]
     public static partial void DevelopmentSignInOn(this ILogger logger, string tokenUrl);
 
     [LoggerMessage(1003, LogLevel.Warning, "Fhir:BaseUrl is not set, so links, Location headers and the test for references to this server follow each request's Host header. Set it to the public FHIR base URL.")]
@@ -56,4 +56,13 @@ internal static partial class Log
 
     [LoggerMessage(3001, LogLevel.Warning, "The database is busy; answered 503 on {Method} {RoutePattern}.")]
     public static partial void DatabaseBusy(this ILogger logger, string method, string routePattern);
+
+    [LoggerMessage(3002, LogLevel.Critical, "{Count} audit records could not be written ({ExceptionType}); their requests were refused.")]
+    public static partial void AuditFailed(this ILogger logger, string exceptionType, int count);
+
+    [LoggerMessage(3003, LogLevel.Warning, "Access refused ({Status}) for {CallerKind} caller on {Method} {RoutePattern}.")]
+    public static partial void AccessRefused(this ILogger logger, int status, string callerKind, string method, string routePattern);
+
+    [LoggerMessage(3004, LogLevel.Warning, "More than one Patient has the NHS number of a signed-in patient; they are given no records until that is resolved.")]
+    public static partial void PatientAmbiguous(this ILogger logger);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Wmtty.Api.Access;
 using Wmtty.Api.Definitions;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Fhir;
@@ -22,33 +23,37 @@ internal static class PreferenceEndpoints
 
     public static void MapPreferences(this RouteGroupBuilder fhir, string canonicalBase)
     {
-        fhir.MapGet("/Observation/$lastn", (HttpContext http, IResourceStore store, IPreferenceStore preferences, CancellationToken ct) =>
-                LastN(Query(http), http, store, preferences, ct))
+        fhir.MapGet("/Observation/$lastn", (HttpContext http, IResourceStore store, IPreferenceStore preferences, AccessPolicy policy, CancellationToken ct) =>
+                LastN(Query(http), http, store, preferences, policy, ct))
             .Operation(ResourceTypes.Observation, "lastn", LastNDefinition,
                 "The current value of each preference code for one patient: patient (or subject, subject:identifier), optional code, category and max")
+            .Requires(ResourceTypes.Observation, Interactions.Read | Interactions.Search)
             .ProducesFhir(StatusCodes.Status200OK);
 
         // Any operation may be invoked by POST, its parameters in a Parameters resource.
-        fhir.MapPost("/Observation/$lastn", async (HttpContext http, IResourceStore store, IPreferenceStore preferences, CancellationToken ct) =>
-                await LastN([.. Query(http), .. OperationParameters.AsSearch((Parameters)await FhirBody.ReadResourceAsync(http, "Parameters", ct))], http, store, preferences, ct))
+        fhir.MapPost("/Observation/$lastn", async (HttpContext http, IResourceStore store, IPreferenceStore preferences, AccessPolicy policy, CancellationToken ct) =>
+                await LastN([.. Query(http), .. OperationParameters.AsSearch((Parameters)await FhirBody.ReadResourceAsync(http, "Parameters", ct))], http, store, preferences, policy, ct))
             .Operation(ResourceTypes.Observation, "lastn", LastNDefinition, "$lastn with its parameters in a Parameters body", "-post")
+            .Requires(ResourceTypes.Observation, Interactions.Read | Interactions.Search)
             .AcceptsFhir().ProducesFhir(StatusCodes.Status200OK);
 
         var summaryDefinition = Wmtty.Fhir.Summaries.SummaryOperation.Url(canonicalBase);
         fhir.MapGet("/Patient/{id}/$wmtty-summary", Summary)
             .Operation(ResourceTypes.Patient, "wmtty-summary", summaryDefinition,
                 "A FHIR document of the patient's current preferences: a Composition with one narrative section per questionnaire section, the Observations and the latest response")
+            .Requires(ResourceTypes.Patient, Interactions.Read).Requires(ResourceTypes.Observation, Interactions.Read)
             .ProducesFhir(StatusCodes.Status200OK);
 
         fhir.MapPost("/Patient/{id}/$wmtty-summary", Summary)
             .Operation(ResourceTypes.Patient, "wmtty-summary", summaryDefinition, "The same, by POST (it takes no parameters)", "-post")
+            .Requires(ResourceTypes.Patient, Interactions.Read).Requires(ResourceTypes.Observation, Interactions.Read)
             .ProducesFhir(StatusCodes.Status200OK);
     }
 
     private static List<KeyValuePair<string, string>> Query(HttpContext http) =>
         [.. http.Request.Query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")))];
 
-    private static async Task<IResult> LastN(List<KeyValuePair<string, string>> parameters, HttpContext http, IResourceStore store, IPreferenceStore preferences, CancellationToken cancellationToken)
+    private static async Task<IResult> LastN(List<KeyValuePair<string, string>> parameters, HttpContext http, IResourceStore store, IPreferenceStore preferences, AccessPolicy policy, CancellationToken cancellationToken)
     {
         var max = Max(parameters);
         if (parameters.FirstOrDefault(p => p.Key is "_count" or "_sort" or "_cursor" or "_total" or "_summary" or "_include" or "_revinclude") is { Key: { } control })
@@ -65,14 +70,32 @@ internal static class PreferenceEndpoints
         }
 
         var filters = request.Query.Clauses.Except(subjectClauses).ToList();
+        var caller = Caller.Of(http);
+        if (caller is { IsPatient: true })
+        {
+            // A patient names themselves or gets 404, decided before any lookup.
+            foreach (var condition in subjectClauses.SelectMany(c => c))
+            {
+                AccessPolicy.RequireOwn(caller, condition switch
+                {
+                    ReferenceCondition reference => reference.TargetId,
+                    ReferenceIdentifierCondition identifier when identifier.Value == caller.NhsNumber && identifier.System is null or Wmtty.Fhir.Patients.NhsNumber.System => caller.PatientId,
+                    _ => null,
+                });
+            }
+        }
+
         var matches = new List<SearchMatch>();
         foreach (var patientId in await PatientsAsync(subjectClauses, store, cancellationToken))
         {
-            var current = (await preferences.CurrentAsync(patientId, cancellationToken)).Where(p => filters.All(f => f.Any(c => Matches(c, p.Tokens)))).ToList();
+            AccessPolicy.RequireOwn(caller, patientId);
+            var withheld = await policy.WithheldAsync(caller, patientId, cancellationToken);
+            var current = (await preferences.CurrentAsync(patientId, cancellationToken))
+                .Where(p => !policy.IsWithheld(withheld, p.Tokens) && filters.All(f => f.Any(c => Matches(c, p.Tokens)))).ToList();
             matches.AddRange(current.Select(p => p.Match));
             if (max > 1)
             {
-                matches.AddRange(await EarlierAsync(patientId, current, max, filters, store, cancellationToken));
+                matches.AddRange(await EarlierAsync(patientId, current, max, filters, store, caller, cancellationToken));
             }
         }
 
@@ -82,15 +105,22 @@ internal static class PreferenceEndpoints
         return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.SearchSet(baseUrl, ResourceTypes.Observation, matches, null, self, null, outcome));
     }
 
-    private static async Task<IResult> Summary(string id, HttpContext http, IResourceStore store, IPreferenceStore preferences, IOptions<DefinitionOptions> definitions, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> Summary(string id, HttpContext http, IResourceStore store, IPreferenceStore preferences, IOptions<DefinitionOptions> definitions, TimeProvider clock, AccessPolicy policy, CancellationToken cancellationToken)
     {
-        var patient = await store.ReadLiveAsync<Patient>(id, cancellationToken);
-        var current = (await preferences.CurrentAsync(id, cancellationToken)).Select(p => (Observation)FhirSerialization.ReadStored(p.Match.Json)).ToList();
+        var caller = Caller.Of(http);
+        AccessPolicy.RequireOwn(caller, id);
+        var patient = (Patient)FhirSerialization.ReadStored(await policy.DiscloseAsync(caller, ResourceTypes.Patient, id, await store.ReadLiveJsonAsync(ResourceTypes.Patient, id, cancellationToken), cancellationToken)
+            ?? throw FhirException.NotFound($"Patient/{id} does not exist."));
+        var withheld = await policy.WithheldAsync(caller, id, cancellationToken);
+        var current = (await preferences.CurrentAsync(id, cancellationToken))
+            .Where(p => !policy.IsWithheld(withheld, p.Tokens))
+            .Select(p => (Observation)FhirSerialization.ReadStored(p.Match.Json)).ToList();
         QuestionnaireResponse? response = null;
         if (await preferences.SourceAsync(id, cancellationToken) is { } source
-            && await store.ReadAsync(ResourceTypes.QuestionnaireResponse, source.ResponseId, cancellationToken) is { IsDeleted: false, Json: { } json })
+            && await store.ReadAsync(ResourceTypes.QuestionnaireResponse, source.ResponseId, cancellationToken) is { IsDeleted: false, Json: { } json }
+            && await policy.DiscloseAsync(caller, ResourceTypes.QuestionnaireResponse, id, json, cancellationToken) is { } shown)
         {
-            response = (QuestionnaireResponse)FhirSerialization.ReadStored(json);
+            response = (QuestionnaireResponse)FhirSerialization.ReadStored(shown);
         }
 
         var document = PreferenceSummary.Build(patient, current, response, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase), FhirRequest.BaseUrl(http), clock.GetUtcNow());
@@ -162,7 +192,7 @@ internal static class PreferenceEndpoints
     };
 
     // max > 1: earlier values of each current code, newest effective time first, under the same filters, to make up max per code.
-    private static async Task<IEnumerable<SearchMatch>> EarlierAsync(string patientId, List<CurrentPreference> current, int max, List<IReadOnlyList<SearchCondition>> filters, IResourceStore store, CancellationToken cancellationToken)
+    private static async Task<IEnumerable<SearchMatch>> EarlierAsync(string patientId, List<CurrentPreference> current, int max, List<IReadOnlyList<SearchCondition>> filters, IResourceStore store, Caller? caller, CancellationToken cancellationToken)
     {
         const int Candidates = 100;
         var earlier = new List<SearchMatch>();
@@ -179,6 +209,7 @@ internal static class PreferenceEndpoints
                 query.Where([.. new[] { "final", "amended", "corrected", "preliminary" }.Select(s => new TokenCondition("status", null, s))]);
             }
 
+            AccessPolicy.Restrict(caller, query);
             var older = await store.SearchAsync(query, Candidates, cancellationToken);
             earlier.AddRange(older.Where(m => !shown.Contains(m.Id)).OrderByDescending(m => Effective(m.Json)).Take(Math.Max(0, max - group.Count())));
         }

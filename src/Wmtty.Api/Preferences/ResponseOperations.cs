@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Wmtty.Api.Access;
 using Wmtty.Api.Definitions;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Fhir;
@@ -25,19 +26,23 @@ internal static class ResponseOperations
         fhir.MapPost("/Questionnaire/$populate", (HttpContext http, Services services, CancellationToken ct) => Populate(null, http, services, ct))
             .Operation(ResourceTypes.Questionnaire, "populate", PopulateDefinition,
                 "An in-progress QuestionnaireResponse prefilled from the patient's current preferences (Parameters: subject; optionally questionnaireRef or canonical)")
+            .Requires(ResourceTypes.Questionnaire, Interactions.Read).Requires(ResourceTypes.Observation, Interactions.Read)
             .AcceptsFhir().ProducesFhir(StatusCodes.Status200OK);
 
         fhir.MapPost("/Questionnaire/{id}/$populate", (string id, HttpContext http, Services services, CancellationToken ct) => Populate(id, http, services, ct))
             .Operation(ResourceTypes.Questionnaire, "populate", PopulateDefinition, "The same, for this Questionnaire", "-instance")
+            .Requires(ResourceTypes.Questionnaire, Interactions.Read).Requires(ResourceTypes.Observation, Interactions.Read)
             .AcceptsFhir().ProducesFhir(StatusCodes.Status200OK);
 
         fhir.MapPost("/QuestionnaireResponse/$extract", (HttpContext http, Services services, CancellationToken ct) => Extract(null, http, services, ct))
             .Operation(ResourceTypes.QuestionnaireResponse, "extract", ExtractDefinition,
                 "The Observations a QuestionnaireResponse would yield, as a transaction Bundle; nothing is stored")
+            .Requires(ResourceTypes.QuestionnaireResponse, Interactions.Read)
             .AcceptsFhir().ProducesFhir(StatusCodes.Status200OK);
 
         fhir.MapPost("/QuestionnaireResponse/{id}/$extract", (string id, HttpContext http, Services services, CancellationToken ct) => Extract(id, http, services, ct))
             .Operation(ResourceTypes.QuestionnaireResponse, "extract", ExtractDefinition, "The same, for a stored QuestionnaireResponse", "-instance")
+            .Requires(ResourceTypes.QuestionnaireResponse, Interactions.Read)
             .ProducesFhir(StatusCodes.Status200OK);
     }
 
@@ -47,10 +52,14 @@ internal static class ResponseOperations
         var reader = StoreReader.In(services.Store, cancellationToken);
         var subject = Single<ResourceReference>(parameters, "subject")
             ?? throw FhirException.Unprocessable(FhirOutcome.Error(IssueType.Required, "$populate needs the patient: a 'subject' parameter with a Patient reference or NHS number identifier.", "Parameters.parameter"));
+        var caller = Caller.Of(http);
+        AccessPolicy.RequireOwnPatient(caller, subject, FhirRequest.BaseUri(http));
         var patientId = await PatientResolver.ResolveAsync(subject, FhirRequest.BaseUri(http), reader, "Parameters.parameter.where(name = 'subject').value");
+        caller?.Audit?.AddPatient(patientId);
         var questionnaire = await QuestionnaireAsync(id, parameters, services, cancellationToken);
 
-        var current = await services.Preferences.CurrentAsync(patientId, cancellationToken);
+        var withheld = await services.Access.WithheldAsync(caller, patientId, cancellationToken);
+        var current = (await services.Preferences.CurrentAsync(patientId, cancellationToken)).Where(p => !services.Access.IsWithheld(withheld, p.Tokens));
         var observations = current.Select(p => (Observation)FhirSerialization.ReadStored(p.Match.Json)).ToList();
         var response = ResponsePopulator.Populate(questionnaire, observations, new ResourceReference($"{ResourceTypes.Patient}/{patientId}"), services.Clock.GetUtcNow());
         var result = new Parameters();
@@ -105,8 +114,14 @@ internal static class ResponseOperations
     private static async Task<IResult> Extract(string? id, HttpContext http, Services services, CancellationToken cancellationToken)
     {
         QuestionnaireResponse response;
+        var caller = Caller.Of(http);
         if (id is not null)
         {
+            if (await services.Store.ReadAsync(ResourceTypes.QuestionnaireResponse, id, cancellationToken) is not { } stored || !AccessPolicy.InReach(caller, stored.Type, stored.Compartment))
+            {
+                throw FhirException.NotFound($"QuestionnaireResponse/{id} does not exist.");
+            }
+
             response = await services.Store.ReadLiveAsync<QuestionnaireResponse>(id, cancellationToken);
         }
         else
@@ -123,6 +138,8 @@ internal static class ResponseOperations
             {
                 throw FhirException.Unprocessable(FhirOutcome.Of(issues));
             }
+
+            AccessPolicy.RequireOwnPatient(caller, response.Subject, FhirRequest.BaseUri(http));
         }
 
         // derivedFrom names a stored response only: a body's own id may name nothing here.
@@ -134,7 +151,9 @@ internal static class ResponseOperations
                 $"Only a completed or amended response gives Observations; this one is '{response.Status?.ToString() ?? "without a status"}'.", "QuestionnaireResponse.status"));
         }
 
-        foreach (var preference in plan.Extracted)
+        caller?.Audit?.AddPatient(plan.PatientId);
+        var withheld = await services.Access.WithheldAsync(caller, plan.PatientId, cancellationToken);
+        foreach (var preference in plan.Extracted.Where(p => !p.Observation.Category.Any(c => c.Coding.Any(x => x.System == services.Access.SectionSystem && withheld.Contains(x.Code ?? "")))))
         {
             var observation = preference.Observation;
             var fullUrl = "urn:uuid:" + observation.Id;
@@ -167,8 +186,9 @@ internal static class ResponseOperations
     }
 
     /// <summary>What the operations need, resolved once per request.</summary>
-    internal sealed class Services(IResourceStore store, IPreferenceStore preferences, QuestionnaireLookup questionnaires, ResponseProcessor responses, IOptions<DefinitionOptions> definitions, TimeProvider clock)
+    internal sealed class Services(IResourceStore store, IPreferenceStore preferences, QuestionnaireLookup questionnaires, ResponseProcessor responses, IOptions<DefinitionOptions> definitions, TimeProvider clock, AccessPolicy access)
     {
+        public AccessPolicy Access { get; } = access;
         public IResourceStore Store { get; } = store;
         public IPreferenceStore Preferences { get; } = preferences;
         public QuestionnaireLookup Questionnaires { get; } = questionnaires;

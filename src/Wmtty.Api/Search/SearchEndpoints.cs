@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using Wmtty.Api.Access;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.OpenApi;
@@ -14,20 +15,20 @@ internal static class SearchEndpoints
 {
     public static void MapSearch(this RouteGroupBuilder group, string type)
     {
-        group.MapGet("", (HttpContext http, IResourceStore store, CancellationToken ct) => SearchByGet(type, http, store, ct))
+        group.MapGet("", (HttpContext http, IResourceStore store, AccessPolicy policy, CancellationToken ct) => SearchByGet(type, http, store, policy, ct))
             .Interaction(type, FhirInteraction.SearchType, $"Search {type} resources; pages are linked by 'next'")
             .ProducesFhir(StatusCodes.Status200OK);
 
-        group.MapPost("/_search", (HttpContext http, IResourceStore store, CancellationToken ct) => SearchByPost(type, http, store, ct))
+        group.MapPost("/_search", (HttpContext http, IResourceStore store, AccessPolicy policy, CancellationToken ct) => SearchByPost(type, http, store, policy, ct))
             .Interaction(type, FhirInteraction.SearchType, $"Search {type} resources with the parameters in a form body", "-post")
             .Accepts<Dictionary<string, string>>(FhirFormats.FormMediaType)
             .ProducesFhir(StatusCodes.Status200OK);
     }
 
-    private static Task<IResult> SearchByGet(string type, HttpContext http, IResourceStore store, CancellationToken cancellationToken) =>
-        SearchAsync(type, Flatten(http.Request.Query), http, store, cancellationToken);
+    private static Task<IResult> SearchByGet(string type, HttpContext http, IResourceStore store, AccessPolicy policy, CancellationToken cancellationToken) =>
+        SearchAsync(type, Flatten(http.Request.Query), http, store, policy, cancellationToken);
 
-    private static async Task<IResult> SearchByPost(string type, HttpContext http, IResourceStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> SearchByPost(string type, HttpContext http, IResourceStore store, AccessPolicy policy, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var contentType)
             || !contentType.MediaType.Equals(FhirFormats.FormMediaType, StringComparison.OrdinalIgnoreCase)
@@ -46,14 +47,17 @@ internal static class SearchEndpoints
             FhirFormats.Negotiate(http, format.Value);
         }
 
-        return await SearchAsync(type, Flatten(http.Request.Query).Concat(form), http, store, cancellationToken);
+        return await SearchAsync(type, Flatten(http.Request.Query).Concat(form), http, store, policy, cancellationToken);
     }
 
-    private static async Task<IResult> SearchAsync(string type, IEnumerable<KeyValuePair<string, string>> parameters, HttpContext http, IResourceStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> SearchAsync(string type, IEnumerable<KeyValuePair<string, string>> parameters, HttpContext http, IResourceStore store, AccessPolicy policy, CancellationToken cancellationToken)
     {
         var baseUrl = FhirRequest.BaseUrl(http);
         var request = SearchRequest.Parse(type, parameters, FhirRequest.StrictHandling(http), FhirRequest.BaseUri(http));
         var query = request.Query;
+        var caller = Caller.Of(http);
+        RefuseOtherPatients(caller, query);
+        AccessPolicy.Restrict(caller, query);
 
         int? total = request.IncludeTotal ? await store.CountAsync(query, cancellationToken) : null;
         IReadOnlyList<SearchMatch> page = [];
@@ -68,11 +72,54 @@ internal static class SearchEndpoints
                 var last = page[^1];
                 next = Link(baseUrl, type, request, SearchCursors.Format(query.Sort, new SearchCursor(last.LastUpdated.ToUnixTimeMilliseconds(), last.Key)));
             }
+
+            page = await DiscloseAsync(caller, type, page, policy, cancellationToken);
         }
 
         var self = Link(baseUrl, type, request, query.After is { } after ? SearchCursors.Format(query.Sort, after) : null);
         var outcome = request.Warnings.Count > 0 ? FhirOutcome.Of(request.Warnings) : null;
         return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.SearchSet(baseUrl, type, page, total, self, next, outcome));
+    }
+
+    /// <summary>Each match as the caller may see it: redacted where Consent withholds a section (hidden rows were left out in SQL).</summary>
+    public static async Task<IReadOnlyList<SearchMatch>> DiscloseAsync(Caller? caller, string type, IReadOnlyList<SearchMatch> matches, AccessPolicy policy, CancellationToken cancellationToken)
+    {
+        var shown = new List<SearchMatch>(matches.Count);
+        foreach (var match in matches)
+        {
+            if (await policy.DiscloseAsync(caller, type, match.Compartment, match.Json, cancellationToken) is { } json)
+            {
+                shown.Add(ReferenceEquals(json, match.Json) ? match : match with { Json = json });
+            }
+        }
+
+        return shown;
+    }
+
+    // A patient's search that names another patient is answered 404, as for a patient that does not exist.
+    private static void RefuseOtherPatients(Caller? caller, SearchQuery query)
+    {
+        if (caller is not { IsPatient: true })
+        {
+            return;
+        }
+
+        foreach (var condition in query.Clauses.SelectMany(c => c))
+        {
+            var other = condition switch
+            {
+                ReferenceCondition reference when (reference.TargetType == Wmtty.Fhir.Resources.ResourceTypes.Patient || (reference.TargetType is null && reference.Param is "patient" or "subject"))
+                    && reference.TargetId != caller.PatientId => reference.TargetId,
+                ReferenceIdentifierCondition identifier when identifier.Param is "patient" or "subject" && identifier.Value != caller.NhsNumber => identifier.Value,
+                IdCondition id when query.ResourceType == Wmtty.Fhir.Resources.ResourceTypes.Patient && id.Id != caller.PatientId => id.Id,
+                TokenCondition { Param: "identifier" } token when query.ResourceType == Wmtty.Fhir.Resources.ResourceTypes.Patient && token.Code != caller.NhsNumber => token.Code,
+                _ => null,
+            };
+            if (other is not null)
+            {
+                throw FhirException.NotFound("No patient of that reference or identifier exists.");
+            }
+        }
     }
 
     private static string Link(string baseUrl, string type, SearchRequest request, string? cursor)

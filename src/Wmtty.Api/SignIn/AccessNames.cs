@@ -1,8 +1,8 @@
 namespace Wmtty.Api.SignIn;
 
 /// <summary>
-/// The app roles and delegated scopes registered for the Wmtty API in Entra ID, and the claim that
-/// carries a patient's NHS number. README describes the app registration that defines them.
+/// The app roles and delegated scopes registered for the Wmtty API in Entra ID. README describes the
+/// app registration that defines them, and CallerMap what each one allows.
 /// </summary>
 internal static class AccessNames
 {
@@ -12,18 +12,21 @@ internal static class AccessNames
     /// <summary>App role for systems that also write, such as an integration engine.</summary>
     public const string ReadWriteAllRole = "Preferences.ReadWrite.All";
 
-    /// <summary>App role for service administrators.</summary>
+    /// <summary>Role for service administrators: an app role for applications, and a user role for people.</summary>
     public const string AdminRole = "Wmtty.Admin";
 
     /// <summary>User role for clinicians, assigned in the enterprise application.</summary>
     public const string ClinicianRole = "Wmtty.Clinician";
 
-    /// <summary>Delegated scope for a signed-in clinician or connector.</summary>
+    /// <summary>User role for the chaplaincy team.</summary>
+    public const string ChaplainRole = "Wmtty.Chaplain";
+
+    /// <summary>User role for community connectors, who invite and help patients.</summary>
+    public const string ConnectorRole = "Wmtty.Connector";
+
+    /// <summary>Delegated scope: read, within what the user's role allows.</summary>
+    public const string ReadScope = "Preferences.Read";
+
+    /// <summary>Delegated scope: read and write, within what the user's role allows.</summary>
     public const string ReadWriteScope = "Preferences.ReadWrite";
-
-    /// <summary>Delegated scope a patient's own session carries.</summary>
-    public const string PatientScope = "Preferences.Patient";
-
-    /// <summary>The claim with the patient's NHS number in a patient token.</summary>
-    public const string NhsNumberClaim = "nhs_number";
 }

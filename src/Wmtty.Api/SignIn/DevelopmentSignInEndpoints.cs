@@ -27,7 +27,7 @@ internal static class DevelopmentSignInEndpoints
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status400BadRequest,
                 title: "Unknown role",
-                detail: "Ask for role=ehr, clinician, patient or admin.");
+                detail: "Ask for role=" + string.Join(", ", Enum.GetNames<DevelopmentRole>().Select(n => n.ToLowerInvariant())) + ".");
         }
 
         if (parsed == DevelopmentRole.Patient && NhsNumber.Check(nhs) is { } problem)

@@ -10,10 +10,19 @@ namespace Wmtty.Api.SignIn;
 /// <summary>The kinds of caller a Development token can stand for.</summary>
 internal enum DevelopmentRole
 {
+    /// <summary>An EHR system reading (app role Preferences.Read.All).</summary>
     Ehr,
+
+    /// <summary>An integration engine that also writes (app role Preferences.ReadWrite.All).</summary>
+    EhrWriter,
+
     Clinician,
-    Patient,
+    Chaplain,
+    Connector,
     Admin,
+
+    /// <summary>A patient, from the patient identity provider rather than Entra ID.</summary>
+    Patient,
 }
 
 /// <summary>
@@ -25,16 +34,26 @@ internal sealed class DevelopmentTokenIssuer : IDisposable
 {
     public const string Issuer = "https://development-sign-in.wmtty.invalid/v2.0";
 
+    /// <summary>The stand-in for the patient identity provider, with its own key.</summary>
+    public const string PatientIssuer = "https://development-patient-sign-in.wmtty.invalid";
+
+    public const string DefaultPatientAudience = "wmtty-development-patients";
+
     private readonly RSA rsa = RSA.Create(2048);
+    private readonly RSA patientRsa = RSA.Create(2048);
     private readonly RsaSecurityKey key;
+    private readonly RsaSecurityKey patientKey;
+    private readonly PatientSignInOptions patient;
     private readonly string audience;
     private readonly string tenantId;
     private readonly TimeSpan lifetime;
     private readonly TimeProvider clock;
 
-    public DevelopmentTokenIssuer(IConfiguration configuration, TimeProvider clock)
+    public DevelopmentTokenIssuer(IConfiguration configuration, TimeProvider clock, PatientSignInOptions patient)
     {
         key = new RsaSecurityKey(rsa) { KeyId = Guid.NewGuid().ToString("N") };
+        patientKey = new RsaSecurityKey(patientRsa) { KeyId = Guid.NewGuid().ToString("N") };
+        this.patient = patient;
         var azureAd = configuration.GetSection(SignInSetup.AzureAdSection);
         audience = azureAd["Audience"] is { Length: > 0 } configured ? configured : azureAd["ClientId"]!;
         tenantId = azureAd["TenantId"] ?? "development";
@@ -48,6 +67,11 @@ internal sealed class DevelopmentTokenIssuer : IDisposable
     public string Mint(DevelopmentRole role, string? nhsNumber, Action<SecurityTokenDescriptor>? adjust = null)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        if (role == DevelopmentRole.Patient)
+        {
+            return MintPatient(nhsNumber!, now, adjust);
+        }
+
         var claims = new Dictionary<string, object>
         {
             ["tid"] = tenantId,
@@ -64,6 +88,10 @@ internal sealed class DevelopmentTokenIssuer : IDisposable
                 claims["idtyp"] = "app";
                 claims["roles"] = new[] { AccessNames.ReadAllRole };
                 break;
+            case DevelopmentRole.EhrWriter:
+                claims["idtyp"] = "app";
+                claims["roles"] = new[] { AccessNames.ReadWriteAllRole };
+                break;
             case DevelopmentRole.Admin:
                 claims["scp"] = AccessNames.ReadWriteScope;
                 claims["roles"] = new[] { AccessNames.AdminRole };
@@ -72,9 +100,13 @@ internal sealed class DevelopmentTokenIssuer : IDisposable
                 claims["scp"] = AccessNames.ReadWriteScope;
                 claims["roles"] = new[] { AccessNames.ClinicianRole };
                 break;
-            case DevelopmentRole.Patient:
-                claims["scp"] = AccessNames.PatientScope;
-                claims[AccessNames.NhsNumberClaim] = nhsNumber!;
+            case DevelopmentRole.Chaplain:
+                claims["scp"] = AccessNames.ReadScope;
+                claims["roles"] = new[] { AccessNames.ChaplainRole };
+                break;
+            case DevelopmentRole.Connector:
+                claims["scp"] = AccessNames.ReadWriteScope;
+                claims["roles"] = new[] { AccessNames.ConnectorRole };
                 break;
         }
 
@@ -92,6 +124,40 @@ internal sealed class DevelopmentTokenIssuer : IDisposable
         return new JsonWebTokenHandler().CreateToken(descriptor);
     }
 
+    // Shaped like an NHS login access token: the NHS number and the identity proofing level as claims.
+    private string MintPatient(string nhsNumber, DateTime now, Action<SecurityTokenDescriptor>? adjust)
+    {
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = PatientIssuer,
+            Audience = patient.Audience ?? DefaultPatientAudience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + lifetime,
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = DeterministicId(DevelopmentRole.Patient, nhsNumber),
+                ["client_id"] = "wmtty-development-portal",
+                [patient.NhsNumberClaim] = nhsNumber,
+                ["identity_proofing_level"] = "P9",
+            },
+            SigningCredentials = new SigningCredentials(patientKey, SecurityAlgorithms.RsaSha256),
+        };
+        adjust?.Invoke(descriptor);
+        return new JsonWebTokenHandler().CreateToken(descriptor);
+    }
+
+    /// <summary>Makes the patient bearer handler trust the patient key, and only it, without fetching metadata.</summary>
+    public void ConfigurePatients(JwtBearerOptions options)
+    {
+        var configuration = new OpenIdConnectConfiguration { Issuer = PatientIssuer };
+        configuration.SigningKeys.Add(patientKey);
+        options.Authority = null;
+        options.Configuration = configuration;
+        options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(configuration);
+        options.TokenValidationParameters.IssuerSigningKeys = [patientKey];
+    }
+
     /// <summary>Makes the bearer handler trust this issuer's key, and only it, without fetching any metadata.</summary>
     public void Configure(JwtBearerOptions options)
     {
@@ -106,7 +172,11 @@ internal sealed class DevelopmentTokenIssuer : IDisposable
         options.TokenValidationParameters.IssuerSigningKeys = [key];
     }
 
-    public void Dispose() => rsa.Dispose();
+    public void Dispose()
+    {
+        rsa.Dispose();
+        patientRsa.Dispose();
+    }
 
     // The same role and patient get the same object id across tokens, as a real directory would give.
     private static string DeterministicId(DevelopmentRole role, string? nhsNumber)

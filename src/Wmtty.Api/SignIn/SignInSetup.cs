@@ -26,8 +26,29 @@ internal static class SignInSetup
                 $"{AzureAdSection}:Instance, {AzureAdSection}:TenantId and {AzureAdSection}:ClientId must be set to the Entra ID app registration of the Wmtty API. See README, 'Sign-in'.");
         }
 
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-            .AddMicrosoftIdentityWebApi(azureAd);
+        var patient = configuration.GetSection(PatientSignInOptions.Section).Get<PatientSignInOptions>() ?? new();
+        if (development.Enabled && !patient.IsConfigured)
+        {
+            patient.Authority = DevelopmentTokenIssuer.PatientIssuer;
+            patient.Audience ??= DevelopmentTokenIssuer.DefaultPatientAudience;
+        }
+
+        if (patient.IsConfigured && string.IsNullOrWhiteSpace(patient.Audience))
+        {
+            throw new InvalidOperationException($"{PatientSignInOptions.Section}:Audience must be set: the client id this service has at the patient identity provider.");
+        }
+
+        var patientIssuer = patient.IsConfigured ? PatientSignIn.IssuerOf(patient) : null;
+        var authentication = builder.Services.AddAuthentication(PatientSignIn.SelectorScheme);
+        authentication.AddPolicyScheme(PatientSignIn.SelectorScheme, "Entra ID or patient sign-in", options =>
+            options.ForwardDefaultSelector = context => PatientSignIn.Select(context, patientIssuer));
+        authentication.AddMicrosoftIdentityWebApi(azureAd);
+        if (patient.IsConfigured)
+        {
+            authentication.AddJwtBearer(PatientSignIn.Scheme, options => PatientSignIn.Configure(options, patient));
+        }
+
+        builder.Services.AddSingleton(patient);
         builder.Services.AddAuthorization();
 
         if (development.Enabled)
@@ -35,6 +56,11 @@ internal static class SignInSetup
             builder.Services.AddSingleton<DevelopmentTokenIssuer>();
             builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
                 .PostConfigure<DevelopmentTokenIssuer>((options, issuer) => issuer.Configure(options));
+            if (patient.Authority == DevelopmentTokenIssuer.PatientIssuer)
+            {
+                builder.Services.AddOptions<JwtBearerOptions>(PatientSignIn.Scheme)
+                    .PostConfigure<DevelopmentTokenIssuer>((options, issuer) => issuer.ConfigurePatients(options));
+            }
         }
 
         return builder;

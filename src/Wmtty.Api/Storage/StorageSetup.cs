@@ -18,6 +18,7 @@ internal static class StorageSetup
             services.GetRequiredService<IOptions<StorageOptions>>().Value,
             builder.Configuration.GetConnectionString(ConnectionStringName)));
         builder.Services.AddSingleton<IResourceStore>(services => services.GetRequiredService<WmttyDatabase>().Resources);
+        builder.Services.AddSingleton<Wmtty.Data.Audit.IAuditStore>(services => services.GetRequiredService<WmttyDatabase>().Audit);
         builder.Services.AddSingleton<IPreferenceStore>(services => services.GetRequiredService<WmttyDatabase>().Preferences);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
         return builder;

@@ -10,18 +10,29 @@ public readonly record struct VersionChange(string Method, int Status)
 }
 
 /// <summary>One stored version of a resource, as read back. <see cref="Json"/> is null for a delete.</summary>
-public sealed record StoredVersion(string Type, string Id, int Version, bool IsDeleted, DateTimeOffset LastUpdated, VersionChange Change, byte[]? Json);
+public sealed record StoredVersion(string Type, string Id, int Version, bool IsDeleted, DateTimeOffset LastUpdated, VersionChange Change, byte[]? Json)
+{
+    /// <summary>The id of the Patient whose data this version is; null for definitions.</summary>
+    public string? Compartment { get; init; }
+}
 
 /// <summary>The current version of a resource as seen inside a write transaction. <see cref="OriginKey"/> is its place in default order.</summary>
-public sealed record CurrentVersion(long Key, long OriginKey, string Type, string Id, int Version, bool IsDeleted);
+public sealed record CurrentVersion(long Key, long OriginKey, string Type, string Id, int Version, bool IsDeleted)
+{
+    /// <summary>The id of the Patient whose data this version is; null for definitions.</summary>
+    public string? Compartment { get; init; }
+}
 
 /// <summary>A version about to be written. A null <see cref="Json"/> records a delete.</summary>
 public sealed record NewVersion(string Type, string Id, int Version, DateTimeOffset LastUpdated, VersionChange Change, byte[]? Json, ResourceIndex Index)
 {
+    /// <summary>The id of the Patient whose data this version is; null for definitions and what names no patient here.</summary>
+    public string? Compartment { get; init; }
+
     public bool IsDelete => Json is null;
 
-    public static NewVersion Deletion(string type, string id, int version, DateTimeOffset lastUpdated) =>
-        new(type, id, version, lastUpdated, VersionChange.Deleted, null, ResourceIndex.Empty);
+    public static NewVersion Deletion(string type, string id, int version, DateTimeOffset lastUpdated, string? compartment) =>
+        new(type, id, version, lastUpdated, VersionChange.Deleted, null, ResourceIndex.Empty) { Compartment = compartment };
 }
 
 /// <summary>The search index rows of one resource version, computed outside the data layer.</summary>
@@ -45,3 +56,6 @@ public readonly record struct DateRow(string Param, long Low, long High);
 
 /// <summary>A string, normalised for matching (<see cref="Value"/>) and as written (<see cref="ExactValue"/>).</summary>
 public readonly record struct StringRow(string Param, string Value, string ExactValue);
+
+/// <summary>A section a patient's privacy Consent withholds from an audience ('*' for everyone but the patient).</summary>
+public readonly record struct WithheldSection(string Audience, string SectionSystem, string SectionCode);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Wmtty.Data.Audit;
 using Wmtty.Data.Preferences;
 using Wmtty.Data.Search;
 using Wmtty.Data.Storage;
@@ -10,7 +11,11 @@ namespace Wmtty.Data.Resources;
 public sealed class ConcurrencyConflictException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>A search match: the stored JSON of a current version, and its place in the order (<see cref="Key"/>).</summary>
-public sealed record SearchMatch(long Key, string Id, int Version, DateTimeOffset LastUpdated, byte[] Json);
+public sealed record SearchMatch(long Key, string Id, int Version, DateTimeOffset LastUpdated, byte[] Json)
+{
+    /// <summary>The id of the Patient whose data this is; null for definitions.</summary>
+    public string? Compartment { get; init; }
+}
 
 /// <summary>Reads and writes resource versions and their index rows. Every method opens its own short-lived connection.</summary>
 public interface IResourceStore
@@ -26,6 +31,9 @@ public interface IResourceStore
     Task<IReadOnlyList<SearchMatch>> SearchAsync(SearchQuery query, int limit, CancellationToken cancellationToken);
 
     Task<int> CountAsync(SearchQuery query, CancellationToken cancellationToken);
+
+    /// <summary>What the patient's active privacy Consents withhold, and from whom.</summary>
+    Task<IReadOnlyList<WithheldSection>> WithheldAsync(string patientId, CancellationToken cancellationToken);
 
     /// <summary>Runs <paramref name="work"/> in one transaction that holds the write lock, and commits if it returns.</summary>
     Task<T> WriteAsync<T>(Func<IWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken);
@@ -47,6 +55,12 @@ public interface IWriteSession
 
     /// <summary>Preference sets, changed in this transaction.</summary>
     IPreferenceWrites Preferences { get; }
+
+    /// <summary>Replaces what the patient's Consents withhold.</summary>
+    Task ReplaceWithheldAsync(string patientId, IReadOnlyCollection<WithheldSection> withheld);
+
+    /// <summary>Appends an audit record in this transaction, so the write and its record commit together.</summary>
+    Task AppendAuditAsync(AuditEntry entry);
 }
 
 internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
@@ -94,6 +108,14 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         return await connection.ExecuteScalarAsync<int>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
     }
 
+    public async Task<IReadOnlyList<WithheldSection>> WithheldAsync(string patientId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Audience, string SectionSystem, string SectionCode)>(new CommandDefinition(
+            dialect.WithheldSql, new { PatientId = patientId }, cancellationToken: cancellationToken));
+        return rows.Select(r => new WithheldSection(r.Audience, r.SectionSystem, r.SectionCode)).ToList();
+    }
+
     public async Task<T> WriteAsync<T>(Func<IWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         using var turn = await dialect.EnterWriteAsync(cancellationToken);
@@ -138,6 +160,17 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
 
         public IPreferenceWrites Preferences { get; } = new PreferenceWrites(dialect, connection, transaction);
 
+        public async Task ReplaceWithheldAsync(string patientId, IReadOnlyCollection<WithheldSection> withheld)
+        {
+            await connection.ExecuteAsync(dialect.DeleteWithheldSql, new { PatientId = patientId }, transaction);
+            if (withheld.Count > 0)
+            {
+                await connection.ExecuteAsync(dialect.InsertWithheldSql, withheld.Distinct().Select(w => new { PatientId = patientId, w.Audience, w.SectionSystem, w.SectionCode }), transaction);
+            }
+        }
+
+        public Task AppendAuditAsync(AuditEntry entry) => AuditWrites.AppendAsync(dialect, connection, transaction, entry);
+
         public async Task WriteAsync(NewVersion version, CurrentVersion? replacing)
         {
             if (replacing is not null)
@@ -163,6 +196,7 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
                 IsDeleted = version.IsDelete,
                 LastUpdated = version.LastUpdated.ToUnixTimeMilliseconds(),
                 OriginKey = replacing?.OriginKey,
+                version.Compartment,
                 version.Change.Method,
                 version.Change.Status,
                 version.Json,
@@ -207,10 +241,11 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         public string Method { get; set; } = "";
         public long Status { get; set; }
         public byte[]? Json { get; set; }
+        public string? Compartment { get; set; }
 
         public StoredVersion ToStored() => new(
             Type, Id, checked((int)Version), IsDeleted, DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated),
-            new VersionChange(Method, checked((int)Status)), Json);
+            new VersionChange(Method, checked((int)Status)), Json) { Compartment = Compartment };
     }
 
     private sealed class CurrentRow
@@ -221,8 +256,9 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         public string Id { get; set; } = "";
         public long Version { get; set; }
         public bool IsDeleted { get; set; }
+        public string? Compartment { get; set; }
 
-        public CurrentVersion ToCurrent() => new(Key, OriginKey, Type, Id, checked((int)Version), IsDeleted);
+        public CurrentVersion ToCurrent() => new(Key, OriginKey, Type, Id, checked((int)Version), IsDeleted) { Compartment = Compartment };
     }
 
     private sealed class MatchRow
@@ -232,8 +268,9 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         public long Version { get; set; }
         public long LastUpdated { get; set; }
         public byte[]? Json { get; set; }
+        public string? Compartment { get; set; }
 
         public SearchMatch ToMatch() =>
-            new(Key, Id, checked((int)Version), DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated), Json ?? []); // empty when not asked for
+            new(Key, Id, checked((int)Version), DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated), Json ?? []) { Compartment = Compartment }; // Json empty when not asked for
     }
 }

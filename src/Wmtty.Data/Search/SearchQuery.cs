@@ -20,12 +20,24 @@ public sealed class SearchQuery(string resourceType)
     /// <summary>False to find matches without reading their JSON, when the id and version are enough.</summary>
     public bool IncludeJson { get; set; } = true;
 
+    /// <summary>Only the data of this patient (by Patient id); an empty string matches nothing.</summary>
+    public string? Compartment { get; set; }
+
+    /// <summary>Leaves out what patients' Consents withhold from these audiences.</summary>
+    public Withholding? Withholding { get; set; }
+
     public SearchQuery Where(params SearchCondition[] anyOf)
     {
         Clauses.Add(anyOf);
         return this;
     }
 }
+
+/// <summary>
+/// Resources whose <see cref="Param"/> token (such as an Observation's category) names a section a
+/// patient withholds from one of <see cref="Audiences"/>, or from everyone, are left out.
+/// </summary>
+public sealed record Withholding(string Param, IReadOnlyList<string> Audiences);
 
 public enum SearchSort
 {

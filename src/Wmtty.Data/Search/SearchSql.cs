@@ -11,12 +11,12 @@ namespace Wmtty.Data.Search;
 internal sealed class SearchSql(ISqlDialect dialect)
 {
     private const string Columns = """
-        SELECT r.origin_key AS Key, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, r.json AS Json
+        SELECT r.origin_key AS Key, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, r.json AS Json, r.compartment AS Compartment
         FROM resource r
         """;
 
     private const string ColumnsWithoutJson = """
-        SELECT r.origin_key AS Key, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, NULL AS Json
+        SELECT r.origin_key AS Key, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, NULL AS Json, r.compartment AS Compartment
         FROM resource r
         """;
 
@@ -28,6 +28,7 @@ internal sealed class SearchSql(ISqlDialect dialect)
     {
         var builder = new Builder(dialect, query.ResourceType);
         builder.Append(query.IncludeJson ? Columns : ColumnsWithoutJson).AppendLine().Append(LiveOfType);
+        builder.AppendAccess(query);
         builder.AppendClauses(query.Clauses);
         builder.AppendKeyset(query.Sort, query.After);
         builder.AppendLine().Append(query.Sort switch
@@ -44,6 +45,7 @@ internal sealed class SearchSql(ISqlDialect dialect)
     {
         var builder = new Builder(dialect, query.ResourceType);
         builder.Append(CountColumns).AppendLine().Append(LiveOfType);
+        builder.AppendAccess(query);
         builder.AppendClauses(query.Clauses);
         return builder.Build();
     }
@@ -81,6 +83,21 @@ internal sealed class SearchSql(ISqlDialect dialect)
         }
 
         public (string, DynamicParameters) Build() => (sql.ToString(), parameters);
+
+        // What the caller may not see is left out in SQL, so pages and totals never count it.
+        public void AppendAccess(SearchQuery query)
+        {
+            if (query.Compartment is not null)
+            {
+                sql.Append($"\n  AND r.compartment = {Parameter(query.Compartment)}");
+            }
+
+            if (query.Withholding is { } withholding)
+            {
+                var audiences = withholding.Audiences.Append("*").Select(Parameter);
+                sql.Append($"\n  AND NOT EXISTS (SELECT 1 FROM consent_withheld w JOIN token_index t ON t.resource_key = r.resource_key AND t.param = {Parameter(withholding.Param)} AND t.system = w.section_system AND t.code = w.section_code WHERE w.patient_id = r.compartment AND w.audience IN ({string.Join(", ", audiences)}))");
+            }
+        }
 
         public void AppendClauses(IEnumerable<IReadOnlyList<SearchCondition>> clauses)
         {

@@ -48,21 +48,21 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
 
     public string ReadCurrentSql => """
         SELECT resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
-               last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json
+               last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json, compartment AS Compartment
         FROM resource
         WHERE resource_type = @Type AND resource_id = @Id AND is_current = 1
         """;
 
     public string ReadVersionSql => """
         SELECT resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
-               last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json
+               last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json, compartment AS Compartment
         FROM resource
         WHERE resource_type = @Type AND resource_id = @Id AND version = @Version
         """;
 
     public string HistorySql => """
         SELECT resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
-               last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json
+               last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json, compartment AS Compartment
         FROM resource
         WHERE resource_type = @Type AND resource_id = @Id AND version < @BeforeVersion AND last_updated >= @Since
         ORDER BY version DESC
@@ -70,7 +70,7 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
         """;
 
     public string CurrentForWriteSql => """
-        SELECT resource_key AS Key, origin_key AS OriginKey, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted
+        SELECT resource_key AS Key, origin_key AS OriginKey, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted, compartment AS Compartment
         FROM resource
         WHERE resource_type = @Type AND resource_id = @Id AND is_current = 1
         """;
@@ -80,8 +80,8 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
         """;
 
     public string InsertVersionSql => """
-        INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, origin_key, request_method, response_status, json)
-        VALUES (@Type, @Id, @Version, 1, @IsDeleted, @LastUpdated, @OriginKey, @Method, @Status, @Json)
+        INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, origin_key, compartment, request_method, response_status, json)
+        VALUES (@Type, @Id, @Version, 1, @IsDeleted, @LastUpdated, @OriginKey, @Compartment, @Method, @Status, @Json)
         RETURNING resource_key
         """;
 
@@ -179,6 +179,38 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
         SELECT resource_key AS ResourceKey, param AS Param, system AS System, code AS Code
         FROM token_index
         WHERE resource_key IN @Keys AND param IN ('code', 'category', 'status')
+        """;
+
+    public string WithheldSql => """
+        SELECT audience AS Audience, section_system AS SectionSystem, section_code AS SectionCode
+        FROM consent_withheld WHERE patient_id = @PatientId
+        """;
+
+    public string DeleteWithheldSql => "DELETE FROM consent_withheld WHERE patient_id = @PatientId";
+
+    public string InsertWithheldSql => """
+        INSERT INTO consent_withheld (patient_id, audience, section_system, section_code)
+        VALUES (@PatientId, @Audience, @SectionSystem, @SectionCode)
+        """;
+
+    public string InsertAuditSql => """
+        INSERT INTO audit_record (recorded, action, interaction, resource_type, resource_id, status, caller_kind, subject, subject_name, client_id, roles, request_id)
+        VALUES (@Recorded, @Action, @Interaction, @ResourceType, @ResourceId, @Status, @CallerKind, @Subject, @SubjectName, @ClientId, @Roles, @RequestId)
+        RETURNING audit_key
+        """;
+
+    public string InsertAuditPatientSql => "INSERT OR IGNORE INTO audit_patient (patient_id, audit_key) VALUES (@PatientId, @Key)";
+
+    public string AuditPageSql(bool byPatient, string limitParameter) => $"""
+        SELECT a.audit_key AS Key, a.recorded AS Recorded, a.action AS Action, a.interaction AS Interaction,
+               a.resource_type AS ResourceType, a.resource_id AS ResourceId, a.status AS Status, a.caller_kind AS CallerKind,
+               a.subject AS Subject, a.subject_name AS SubjectName, a.client_id AS ClientId, a.roles AS Roles, a.request_id AS RequestId,
+               (SELECT group_concat(p.patient_id, ' ') FROM audit_patient p WHERE p.audit_key = a.audit_key) AS Patients
+        FROM {(byPatient ? "audit_patient f CROSS JOIN audit_record a ON a.audit_key = f.audit_key" : "audit_record a")}
+        WHERE {(byPatient ? "f.patient_id = @PatientId AND f.audit_key < @Before" : "a.audit_key < @Before")}
+          AND a.recorded >= @From AND a.recorded <= @To
+        ORDER BY a.audit_key DESC
+        LIMIT {limitParameter}
         """;
 
     public string ReadJsonSql => "SELECT json FROM resource WHERE resource_key = @Key";

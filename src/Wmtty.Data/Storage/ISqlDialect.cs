@@ -59,6 +59,14 @@ internal interface ISqlDialect
     string PreferenceTokensSql { get; }
     string ReadJsonSql { get; }
 
+    // Access: Consent projection and the audit trail.
+    string WithheldSql { get; }
+    string DeleteWithheldSql { get; }
+    string InsertWithheldSql { get; }
+    string InsertAuditSql { get; }
+    string InsertAuditPatientSql { get; }
+    string AuditPageSql(bool byPatient, string limitParameter);
+
     // Search fragments.
     string LimitClause(string limitParameter);
     string StringStartsWith(string column, string valueParameter, string upperBoundParameter);

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Wmtty.Data.Audit;
 using Wmtty.Data.Preferences;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Sqlite;
@@ -17,12 +18,15 @@ public sealed class WmttyDatabase
         migrator = new Migrator(dialect);
         Resources = new ResourceStore(dialect);
         Preferences = new PreferenceStore(dialect);
+        Audit = new AuditStore(dialect);
         Description = description;
     }
 
     public IResourceStore Resources { get; }
 
     public IPreferenceStore Preferences { get; }
+
+    public IAuditStore Audit { get; }
 
     /// <summary>Provider and location, without credentials, for start-up logs.</summary>
     public string Description { get; }

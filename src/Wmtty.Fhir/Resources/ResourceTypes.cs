@@ -12,8 +12,9 @@ public static partial class ResourceTypes
     public const string CodeSystem = "CodeSystem";
     public const string ValueSet = "ValueSet";
     public const string OperationDefinition = "OperationDefinition";
+    public const string Consent = "Consent";
 
-    public static IReadOnlyList<string> Supported { get; } = [Patient, Questionnaire, QuestionnaireResponse, Observation, CodeSystem, ValueSet, OperationDefinition];
+    public static IReadOnlyList<string> Supported { get; } = [Patient, Questionnaire, QuestionnaireResponse, Observation, Consent, CodeSystem, ValueSet, OperationDefinition];
 
     public static bool IsSupported(string type) => Supported.Contains(type, StringComparer.Ordinal);
 

@@ -67,6 +67,13 @@ public static class SearchParameters
             Define<Observation>("performer", o => o.Performer),
             Define<Observation>("value-concept", o => [o.Value as CodeableConcept]),
 
+            Define<Consent>("patient", c => [c.Patient], description: "Who the consent applies to"),
+            Define<Consent>("status", c => [c.StatusElement], description: "draft | proposed | active | rejected | inactive | entered-in-error"),
+            Define<Consent>("scope", c => [c.Scope], description: "Which of the four areas this resource covers (extensible)"),
+            Define<Consent>("category", c => c.Category, description: "Classification of the consent statement - for indexing/retrieval"),
+            Define<Consent>("date", c => [c.DateTimeElement], description: "When this Consent was created or indexed"),
+            Define<Consent>("identifier", c => c.Identifier, description: "Identifier for this record (external references)"),
+
             Define<CodeSystem>("url", c => [c.UrlElement], description: "The uri that identifies the CodeSystem"),
             Define<CodeSystem>("version", c => [c.VersionElement], description: "The business version of the CodeSystem"),
             Define<CodeSystem>("status", c => [c.StatusElement], description: "The current status of the CodeSystem"),

@@ -75,8 +75,12 @@ public sealed class FormatAndCapabilityTests : AppTest
         Assert.Equal("instance", statement.Text("kind"));
 
         var resources = statement["rest"]![0]!["resource"]!.AsArray().ToDictionary(r => r!.Text("type"), r => r!);
-        Assert.Equal(["CodeSystem", "Observation", "OperationDefinition", "Patient", "Questionnaire", "QuestionnaireResponse", "ValueSet"], resources.Keys.Order());
-        foreach (var resource in resources.Values)
+        Assert.Equal(["AuditEvent", "CodeSystem", "Consent", "Observation", "OperationDefinition", "Patient", "Questionnaire", "QuestionnaireResponse", "ValueSet"], resources.Keys.Order());
+        // The audit trail is read-only: read and search, by patient and date.
+        var audit = resources["AuditEvent"];
+        Assert.Equal(["read", "search-type"], audit["interaction"]!.AsArray().Select(i => i!.Text("code")).Order());
+        Assert.Equal(["date", "patient"], audit["searchParam"]!.AsArray().Select(p => p!.Text("name")).Order());
+        foreach (var resource in resources.Where(r => r.Key != "AuditEvent").Select(r => r.Value))
         {
             var interactions = resource["interaction"]!.AsArray().Select(i => i!.Text("code")).ToHashSet();
             Assert.Equal(["create", "read", "vread", "update", "delete", "history-instance", "search-type"], interactions.Order().ToHashSet());

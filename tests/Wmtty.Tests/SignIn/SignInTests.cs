@@ -32,7 +32,8 @@ public sealed class SignInTests
         await using var app = new WmttyApp();
         var token = new JsonWebToken(await app.TokenAsync("patient", "9434765919"));
         Assert.Equal("9434765919", token.GetClaim("nhs_number").Value);
-        Assert.Equal(DevelopmentIssuer, token.Issuer);
+        Assert.Equal(DevelopmentTokenIssuer.PatientIssuer, token.Issuer); // the stand-in patient identity provider, not Entra ID
+        Assert.Equal("P9", token.GetClaim("identity_proofing_level").Value);
 
         using var anonymous = app.CreateClient();
         using var missing = await anonymous.GetAsync("/dev/token?role=patient");

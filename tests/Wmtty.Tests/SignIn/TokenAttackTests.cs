@@ -71,7 +71,7 @@ public sealed class TokenAttackTests : AppTest
     private string TamperedPayload(string genuine)
     {
         var parts = genuine.Split('.');
-        var other = Mint(d => d.Claims[AccessNames.NhsNumberClaim] = NhsNumbers.Next()).Split('.')[1];
+        var other = Mint(d => d.Claims[PatientSignIn.DefaultNhsNumberClaim] = NhsNumbers.Next()).Split('.')[1];
         return $"{parts[0]}.{other}.{parts[2]}";
     }
 }

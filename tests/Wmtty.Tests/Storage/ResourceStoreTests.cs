@@ -85,7 +85,7 @@ public sealed class ResourceStoreTests : IDisposable
     public async Task ADeleteRemovesTheIndexRowsAndKeepsTheVersions()
     {
         await WriteAsync(Version("o1", 1, "a"));
-        await WriteAsync(NewVersion.Deletion("Observation", "o1", 2, DateTimeOffset.UtcNow));
+        await WriteAsync(NewVersion.Deletion("Observation", "o1", 2, DateTimeOffset.UtcNow, compartment: null));
 
         Assert.Empty(await store.SearchAsync(new SearchQuery("Observation"), 10, default));
         using var connection = Open();

@@ -1,0 +1,108 @@
+using System.Data.Common;
+using Dapper;
+using Wmtty.Data.Storage;
+
+namespace Wmtty.Data.Audit;
+
+/// <summary>The append-only audit trail: records are added, found and read, never changed.</summary>
+public interface IAuditStore
+{
+    /// <summary>Appends the entries in one transaction; returns when they are committed.</summary>
+    Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AuditEntry>> SearchAsync(AuditQuery query, CancellationToken cancellationToken);
+
+    Task<AuditEntry?> ReadAsync(long key, CancellationToken cancellationToken);
+}
+
+internal sealed class AuditStore(ISqlDialect dialect) : IAuditStore
+{
+    public async Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.EnterWriteAsync(cancellationToken);
+        await using var connection = dialect.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = dialect.BeginWriteTransaction(connection);
+        foreach (var entry in entries)
+        {
+            await AuditWrites.AppendAsync(dialect, connection, transaction, entry);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> SearchAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
+            dialect.AuditPageSql(query.PatientId is not null, "@Limit"),
+            new
+            {
+                query.PatientId,
+                From = query.From.ToUnixTimeMilliseconds(),
+                To = query.To.ToUnixTimeMilliseconds(),
+                Before = query.BeforeKey,
+                query.Limit,
+            },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToEntry()).ToList();
+    }
+
+    public async Task<AuditEntry?> ReadAsync(long key, CancellationToken cancellationToken)
+    {
+        var page = await SearchAsync(new AuditQuery(null, DateTimeOffset.MinValue.AddYears(1970), DateTimeOffset.MaxValue.AddYears(-1), key + 1, 1), cancellationToken);
+        return page.Count == 1 && page[0].Key == key ? page[0] : null;
+    }
+
+    private sealed class AuditRow
+    {
+        public long Key { get; set; }
+        public long Recorded { get; set; }
+        public string Action { get; set; } = "";
+        public string Interaction { get; set; } = "";
+        public string? ResourceType { get; set; }
+        public string? ResourceId { get; set; }
+        public long Status { get; set; }
+        public string CallerKind { get; set; } = "";
+        public string Subject { get; set; } = "";
+        public string? SubjectName { get; set; }
+        public string? ClientId { get; set; }
+        public string? Roles { get; set; }
+        public string? RequestId { get; set; }
+        public string? Patients { get; set; }
+
+        public AuditEntry ToEntry() => new(
+            DateTimeOffset.FromUnixTimeMilliseconds(Recorded), Action, Interaction, ResourceType, ResourceId, checked((int)Status),
+            CallerKind, Subject, SubjectName, ClientId, Roles, RequestId,
+            (Patients ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList())
+        { Key = Key };
+    }
+}
+
+/// <summary>The insert of one audit entry and its patients, inside a caller's transaction.</summary>
+internal static class AuditWrites
+{
+    public static async Task AppendAsync(ISqlDialect dialect, DbConnection connection, DbTransaction transaction, AuditEntry entry)
+    {
+        var key = await connection.ExecuteScalarAsync<long>(dialect.InsertAuditSql, new
+        {
+            Recorded = entry.Recorded.ToUnixTimeMilliseconds(),
+            entry.Action,
+            entry.Interaction,
+            entry.ResourceType,
+            entry.ResourceId,
+            entry.Status,
+            entry.CallerKind,
+            entry.Subject,
+            entry.SubjectName,
+            entry.ClientId,
+            entry.Roles,
+            entry.RequestId,
+        }, transaction);
+        if (entry.Patients.Count > 0)
+        {
+            await connection.ExecuteAsync(dialect.InsertAuditPatientSql, entry.Patients.Distinct().Select(p => new { PatientId = p, Key = key }), transaction);
+        }
+    }
+}
