@@ -143,9 +143,10 @@ internal static class ResourceEndpoints
         }
 
         var caller = Caller.Of(http);
-        if (await store.ReadAsync(type, id, cancellationToken) is not { } current || !AccessPolicy.InReach(caller, type, current.Compartment))
+        if (await store.ReadAsync(type, id, cancellationToken) is not { } current || !AccessPolicy.InReach(caller, type, current.Compartment)
+            || (current.Json is { } currentJson && await policy.DiscloseAsync(caller, type, current.Compartment, currentJson, cancellationToken) is null))
         {
-            throw FhirException.NotFound($"{type}/{id} does not exist.");
+            throw FhirException.NotFound($"{type}/{id} does not exist."); // not the caller's, or withheld from them by Consent
         }
 
         var rows = await store.HistoryAsync(type, id, before, since, count + 1, cancellationToken);

@@ -231,6 +231,7 @@ internal sealed class ResourceWriter(
             throw FhirException.Forbidden("A patient can record only their own preferences and consent.");
         }
 
+        caller?.Audit?.AddPatient(version.Compartment);
         await session.WriteAsync(version, current);
         if (version.Type == ResourceTypes.Consent)
         {

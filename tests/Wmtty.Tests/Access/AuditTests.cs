@@ -1,0 +1,105 @@
+using System.Net;
+using Microsoft.Data.Sqlite;
+using Wmtty.Tests.Infrastructure;
+using Xunit;
+
+namespace Wmtty.Tests.Access;
+
+/// <summary>Every access to patient data leaves an append-only audit record, allowed and refused alike, readable as AuditEvent.</summary>
+public sealed class AuditTests : AppTest
+{
+    private const string FreeText = "Mam nadzieje ze nikt tego nie przeczyta 7f3a";
+    private string patientId = "", nhs = "";
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        (patientId, nhs) = await Responses.CreatePatientAsync(Client);
+        var answers = Responses.TypicalAnswers();
+        answers["what-matters-most"] = [Responses.Text(FreeText)];
+        await Responses.SubmitAsync(Client, Responses.Build(patientId, answers));
+    }
+
+    private async Task<List<System.Text.Json.Nodes.JsonNode>> AuditAsync(HttpClient client, string query)
+    {
+        using var response = await client.GetAsync($"/fhir/AuditEvent?{query}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return [.. (await response.BodyAsync()).Resources()];
+    }
+
+    [Fact]
+    public async Task AllowedAndRefusedAccessAreBothRecordedAndAdminsReadThemAsAuditEvents()
+    {
+        using var ehr = await App.ClientAsync("ehr");
+        using var read = await ehr.GetAsync($"/fhir/Observation/$lastn?patient={patientId}");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        using var refused = await ehr.DeleteAsync($"/fhir/Patient/{patientId}");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+
+        using var admin = await App.ClientAsync("admin");
+        var events = await AuditAsync(admin, $"patient=Patient/{patientId}&date=ge2000-01-01");
+        var lastn = Assert.Single(events, e => e["subtype"]![0]!["display"]!.GetValue<string>() == "$lastn");
+        Assert.Equal("0", lastn["outcome"]!.GetValue<string>());
+        Assert.Equal("E", lastn["action"]!.GetValue<string>());
+        Assert.Equal("Preferences.Read.All", lastn["agent"]![0]!["role"]![0]!["text"]!.GetValue<string>());
+        Assert.Contains(lastn["entity"]!.AsArray(), e => e!["what"]!["reference"]?.GetValue<string>() == $"Patient/{patientId}");
+
+        var denied = Assert.Single(events, e => e["subtype"]![0]!["code"]!.GetValue<string>() == "delete");
+        Assert.Equal("4", denied["outcome"]!.GetValue<string>());
+        Assert.StartsWith("403", denied["outcomeDesc"]!.GetValue<string>());
+
+        // The writes are there too, committed with what they wrote.
+        Assert.Contains(events, e => e["subtype"]![0]!["code"]!.GetValue<string>() == "create" && e["entity"]!.ToJsonString().Contains("QuestionnaireResponse"));
+
+        // Each event can be read on its own, and date limits apply.
+        using var one = await admin.GetAsync($"/fhir/AuditEvent/{lastn["id"]!.GetValue<string>()}");
+        Assert.Equal(HttpStatusCode.OK, one.StatusCode);
+        Assert.Empty(await AuditAsync(admin, $"patient={patientId}&date=lt2000-01-01"));
+        using var badDate = await admin.GetAsync("/fhir/AuditEvent?date=yesterday");
+        await badDate.AssertOutcomeAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task APatientSeesWhoLookedAtTheirPreferencesButNotOtherPeoplesRecords()
+    {
+        using var ehr = await App.ClientAsync("ehr");
+        using var read = await ehr.GetAsync($"/fhir/Patient/{patientId}/$wmtty-summary");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+
+        using var patient = await App.ClientAsync("patient", nhs);
+        var events = await AuditAsync(patient, "");
+        var summary = Assert.Single(events, e => e["subtype"]![0]!["display"]!.GetValue<string>() == "$wmtty-summary");
+        Assert.Equal("system", summary["agent"]![0]!["type"]!["text"]!.GetValue<string>());
+        Assert.All(events, e => Assert.Contains($"Patient/{patientId}", e["entity"]!.ToJsonString()));
+
+        var (other, _) = await Responses.CreatePatientAsync(Client);
+        using var others = await patient.GetAsync($"/fhir/AuditEvent?patient={other}");
+        await others.AssertOutcomeAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task TheTrailHoldsNoFreeTextAndCannotBeChanged()
+    {
+        using var clinician = await App.ClientAsync("clinician");
+        using var search = await clinician.GetAsync($"/fhir/QuestionnaireResponse?patient={patientId}");
+        Assert.Contains(FreeText, await search.Content.ReadAsStringAsync());
+
+        using var connection = new SqliteConnection($"Data Source={App.DatabasePath}");
+        connection.Open();
+        using var dump = connection.CreateCommand();
+        dump.CommandText = "SELECT group_concat(interaction || '|' || COALESCE(resource_type,'') || '|' || COALESCE(resource_id,'') || '|' || subject || '|' || COALESCE(subject_name,'') || '|' || COALESCE(roles,'') || '|' || COALESCE(request_id,''), '\n') FROM audit_record";
+        var trail = (string)dump.ExecuteScalar()!;
+        Assert.Contains("search-type", trail);
+        Assert.DoesNotContain(FreeText, trail);
+        Assert.DoesNotContain(nhs, trail);
+        Assert.DoesNotContain("Kowalska", trail);
+
+        foreach (var change in new[] { "UPDATE audit_record SET status = 200", "DELETE FROM audit_record", "DELETE FROM audit_patient" })
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = change;
+            var error = Assert.Throws<SqliteException>(() => command.ExecuteNonQuery());
+            Assert.Contains("append-only", error.Message);
+        }
+    }
+}
