@@ -108,6 +108,7 @@ internal sealed class CapabilityStatementBuilder(EndpointDataSource endpoints, T
                 resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = name, Type = paramType, Definition = url, Documentation = description });
             }
 
+            resource.SearchInclude = [.. SearchParameters.For(type).Where(d => d.Type == SearchParamType.Reference).Select(d => $"{type}:{d.Name}").Order(StringComparer.Ordinal)];
             foreach (var definition in SearchParameters.For(type).OrderBy(d => d.Name, StringComparer.Ordinal))
             {
                 resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent

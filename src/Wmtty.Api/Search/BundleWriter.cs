@@ -14,22 +14,24 @@ internal static class BundleWriter
 {
     private static readonly JsonWriterOptions Options = new() { SkipValidation = true };
 
-    public static byte[] SearchSet(string baseUrl, string type, IReadOnlyList<SearchMatch> matches, int? total, string self, string? next, OperationOutcome? outcome)
+    /// <param name="included">Resources brought in by _include, as (type, id, JSON).</param>
+    public static byte[] SearchSet(string baseUrl, string type, IReadOnlyList<SearchMatch> matches, int? total, string self, string? next, OperationOutcome? outcome,
+        IReadOnlyList<(string Type, string Id, byte[] Json)>? included = null)
     {
-        var buffer = new ArrayBufferWriter<byte>(4096 + matches.Sum(m => m.Json.Length + 128));
+        included ??= [];
+        var buffer = new ArrayBufferWriter<byte>(4096 + matches.Sum(m => m.Json.Length + 128) + included.Sum(i => i.Json.Length + 128));
+        var hasEntries = matches.Count > 0 || included.Count > 0 || outcome is not null;
         using (var writer = new Utf8JsonWriter(buffer, Options))
         {
-            Start(writer, "searchset", total, self, next, hasEntries: matches.Count > 0 || outcome is not null);
+            Start(writer, "searchset", total, self, next, hasEntries);
             foreach (var match in matches)
             {
-                writer.WriteStartObject();
-                writer.WriteString("fullUrl", $"{baseUrl}/{type}/{match.Id}");
-                writer.WritePropertyName("resource");
-                writer.WriteRawValue(match.Json, skipInputValidation: true);
-                writer.WriteStartObject("search");
-                writer.WriteString("mode", "match");
-                writer.WriteEndObject();
-                writer.WriteEndObject();
+                Entry(writer, $"{baseUrl}/{type}/{match.Id}", match.Json, "match");
+            }
+
+            foreach (var (includedType, id, json) in included)
+            {
+                Entry(writer, $"{baseUrl}/{includedType}/{id}", json, "include");
             }
 
             if (outcome is not null)
@@ -43,10 +45,22 @@ internal static class BundleWriter
                 writer.WriteEndObject();
             }
 
-            End(writer, hasEntries: matches.Count > 0 || outcome is not null);
+            End(writer, hasEntries);
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void Entry(Utf8JsonWriter writer, string fullUrl, byte[] json, string mode)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("fullUrl", fullUrl);
+        writer.WritePropertyName("resource");
+        writer.WriteRawValue(json, skipInputValidation: true);
+        writer.WriteStartObject("search");
+        writer.WriteString("mode", mode);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
     }
 
     public static byte[] History(string baseUrl, IReadOnlyList<StoredVersion> versions, string self, string? next)

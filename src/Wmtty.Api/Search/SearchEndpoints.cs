@@ -76,9 +76,51 @@ internal static class SearchEndpoints
             page = await DiscloseAsync(caller, type, page, policy, cancellationToken);
         }
 
+        var included = request.Includes.Count == 0 ? [] : await IncludedAsync(caller, type, page, request.Includes, FhirRequest.BaseUri(http), store, policy, cancellationToken);
+
         var self = Link(baseUrl, type, request, query.After is { } after ? SearchCursors.Format(query.Sort, after) : null);
         var outcome = request.Warnings.Count > 0 ? FhirOutcome.Of(request.Warnings) : null;
-        return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.SearchSet(baseUrl, type, page, total, self, next, outcome));
+        return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.SearchSet(baseUrl, type, page, total, self, next, outcome, included));
+    }
+
+    private const int MaxIncluded = 200;
+
+    /// <summary>
+    /// The current versions of what the matches refer to through the _include parameters, each passed
+    /// through the same access decision as a read: what the caller may not see is simply not included.
+    /// </summary>
+    private static async Task<List<(string Type, string Id, byte[] Json)>> IncludedAsync(
+        Caller? caller, string type, IReadOnlyList<SearchMatch> page, List<(string Param, string? TargetType)> includes, Uri localBase, IResourceStore store, AccessPolicy policy, CancellationToken cancellationToken)
+    {
+        var targets = new List<(string Type, string Id)>();
+        var seen = new HashSet<(string, string)>(page.Select(m => (type, m.Id)));
+        foreach (var match in page)
+        {
+            var references = Fhir.IndexRows.For(Wmtty.Fhir.Serialization.FhirSerialization.ReadStored(match.Json), localBase).References;
+            foreach (var reference in references)
+            {
+                if (reference is { TargetType: { } targetType, TargetId: { } targetId }
+                    && includes.Any(i => i.Param == reference.Param && (i.TargetType is null || i.TargetType == targetType))
+                    && seen.Add((targetType, targetId)) && targets.Count < MaxIncluded)
+                {
+                    targets.Add((targetType, targetId));
+                }
+            }
+        }
+
+        var included = new List<(string, string, byte[])>();
+        foreach (var (targetType, targetId) in targets)
+        {
+            if (await store.ReadAsync(targetType, targetId, cancellationToken) is { IsDeleted: false, Json: { } json } stored
+                && AccessPolicy.InReach(caller, targetType, stored.Compartment)
+                && (caller is null || caller.Allows(targetType, Access.Interactions.Read))
+                && await policy.DiscloseAsync(caller, targetType, stored.Compartment, json, cancellationToken) is { } shown)
+            {
+                included.Add((targetType, targetId, shown));
+            }
+        }
+
+        return included;
     }
 
     /// <summary>Each match as the caller may see it: redacted where Consent withholds a section (hidden rows were left out in SQL).</summary>

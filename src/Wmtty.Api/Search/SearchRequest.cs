@@ -41,6 +41,9 @@ internal sealed class SearchRequest
 
     public List<OperationOutcome.IssueComponent> Warnings { get; } = [];
 
+    /// <summary>_include: the reference parameters of the matches whose targets come too, each with an optional target type.</summary>
+    public List<(string Param, string? TargetType)> Includes { get; } = [];
+
     /// <param name="strict">Unknown or unsupported parameters are an error (400) rather than ignored and reported.</param>
     public static SearchRequest Parse(string type, IEnumerable<KeyValuePair<string, string>> parameters, bool strict, Uri localBase)
     {
@@ -76,7 +79,7 @@ internal sealed class SearchRequest
                 continue;
             }
 
-            if (request.TryControl(name, value) || request.TryFilter(type, name, value, localBase))
+            if (request.TryControl(name, value) || request.TryInclude(type, name, value) || request.TryFilter(type, name, value, localBase))
             {
                 // Links repeat the page size actually used, which may be less than asked for.
                 request.LinkParameters.Add(new(name, name == "_count" ? request.Query.Count.ToString(CultureInfo.InvariantCulture) : value));
@@ -157,6 +160,31 @@ internal sealed class SearchRequest
             default:
                 return false;
         }
+    }
+
+    // _include=Type:param[:TargetType], for this type's reference parameters; :iterate and * are not supported.
+    private bool TryInclude(string type, string name, string value)
+    {
+        if (name != "_include")
+        {
+            return false;
+        }
+
+        var parts = value.Split(':');
+        if (parts.Length is < 2 or > 3 || parts[0] != type
+            || SearchParameters.Find(type, parts[1]) is not { Type: SearchParamType.Reference } definition
+            || (parts.Length == 3 && !definition.TargetTypes.Contains(parts[2])))
+        {
+            return false; // reported as not supported, as any unknown parameter
+        }
+
+        if (Includes.Count >= 5)
+        {
+            throw FhirException.BadRequest("At most 5 _include parameters are accepted.", IssueType.TooCostly);
+        }
+
+        Includes.Add((parts[1], parts.Length == 3 ? parts[2] : null));
+        return true;
     }
 
     private bool TryFilter(string type, string name, string value, Uri localBase)

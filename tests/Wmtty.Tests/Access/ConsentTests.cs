@@ -59,7 +59,7 @@ public sealed class ConsentTests : AppTest
     };
 
     private static bool HasReligion(IEnumerable<JsonNode> observations) =>
-        observations.Any(o => o["code"]!["coding"]![0]!["code"]!.GetValue<string>() == Religion);
+        observations.Any(o => o["code"]?["coding"]?[0]?["code"]?.GetValue<string>() == Religion);
 
     [Fact]
     public async Task AWithheldSectionIsAbsentFromEveryEhrReadPathButTheChaplaincySeesIt()
@@ -87,8 +87,12 @@ public sealed class ConsentTests : AppTest
 
         using var byCategory = await ehr.GetAsync($"/fhir/Observation?patient={patientId}&category=beliefs-culture&_summary=count");
         Assert.Equal(0, (await byCategory.BodyAsync())["total"]!.GetValue<int>());
-        using var included = await ehr.GetAsync($"/fhir/Observation?patient={patientId}&_include=Observation:subject&_count=200");
-        Assert.False(HasReligion((await included.BodyAsync()).Resources()));
+        using var included = await ehr.GetAsync($"/fhir/Observation?patient={patientId}&_include=Observation:derived-from&_include=Observation:subject&_count=200");
+        var withIncludes = await included.BodyAsync();
+        Assert.False(HasReligion(withIncludes.Resources()));
+        var includedTypes = withIncludes["entry"]!.AsArray().Where(e => e!["search"]!["mode"]!.GetValue<string>() == "include").Select(e => e!["resource"]!["resourceType"]!.GetValue<string>()).Order();
+        Assert.Equal(["Patient", "QuestionnaireResponse"], includedTypes); // the response they came from comes too, redacted
+        Assert.DoesNotContain("christian", withIncludes.ToJsonString());
 
         using var read = await ehr.GetAsync($"/fhir/Observation/{religion}");
         await read.AssertOutcomeAsync(HttpStatusCode.NotFound);

@@ -49,6 +49,10 @@ public sealed class PatientCompartmentTests : AppTest
         var bundle = await all.BodyAsync();
         Assert.Equal(12, bundle["total"]!.GetValue<int>());
         Assert.All(bundle.Resources(), o => Assert.Equal($"Patient/{a}", o["subject"]!["reference"]!.GetValue<string>()));
+        using var included = await patientA.GetAsync("/fhir/Observation?_include=Observation:subject&_include=Observation:derived-from&_count=200");
+        var withIncludes = await included.BodyAsync();
+        Assert.All(withIncludes["entry"]!.AsArray(), e => Assert.Contains(a, e!["resource"]!.ToJsonString()));
+        Assert.Contains(withIncludes["entry"]!.AsArray(), e => e!["search"]!["mode"]!.GetValue<string>() == "include" && e["resource"]!["id"]!.GetValue<string>() == a);
         using var patients = await patientA.GetAsync("/fhir/Patient");
         Assert.Equal([a], (await patients.BodyAsync()).Resources().Select(p => p["id"]!.GetValue<string>()));
     }
