@@ -87,6 +87,35 @@ public sealed class FhirJsonSchemaTests : AppTest
             await KeepAsync("error-401", await anonymous.GetAsync("/fhir/Patient"));
         }
 
+        // Access: a privacy Consent, what its redaction leaves, the audit trail as AuditEvent, a refusal.
+        var consent = await Client.CreateAsync($$$"""
+            {"resourceType":"Consent","status":"active",
+             "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+             "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+             "patient":{"reference":"Patient/{{{id}}}"},"dateTime":"2026-11-20T10:00:00Z",
+             "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
+             "provision":{"type":"permit","provision":[{"type":"deny",
+               "actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},
+                         "reference":{"identifier":{"system":"{{{Responses.CanonicalBase}}}/sid/audience","value":"ehr-systems"} } }],
+               "code":[{"coding":[{"system":"{{{Responses.ServiceSystem}}}","code":"language-communication"}]},{"coding":[{"system":"{{{Responses.ServiceSystem}}}","code":"beliefs-culture"}]}]}]} }
+            """);
+        await KeepAsync("consent", await Client.GetAsync($"/fhir/Consent/{consent.Text("id")}"));
+        using (var ehr = await App.ClientAsync("ehr"))
+        {
+            await KeepAsync("redacted-response", await ehr.GetAsync($"/fhir/QuestionnaireResponse/{response.Text("id")}"));
+            await KeepAsync("redacted-patient", await ehr.GetAsync($"/fhir/Patient/{id}"));
+            await KeepAsync("search-with-includes", await ehr.GetAsync($"/fhir/Observation?patient={id}&_include=Observation:subject&_include=Observation:derived-from"));
+            await KeepAsync("error-403", await ehr.DeleteAsync($"/fhir/Patient/{id}"));
+        }
+
+        using (var admin = await App.ClientAsync("admin"))
+        {
+            var audit = await admin.GetAsync($"/fhir/AuditEvent?patient=Patient/{id}&_count=5");
+            var page = await audit.BodyAsync();
+            await KeepAsync("audit-events", audit);
+            await KeepAsync("audit-event", await admin.GetAsync($"/fhir/AuditEvent/{page.Resources().First().Text("id")}"));
+        }
+
         var (valid, report) = await FhirSchema.ValidateAsync(folder);
         Assert.True(valid, report);
         Assert.Equal(kept.Count, report.Split('\n').Count(line => line.StartsWith("ok ", StringComparison.Ordinal)));
