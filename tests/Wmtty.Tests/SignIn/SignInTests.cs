@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Wmtty.Api.SignIn;
 using Wmtty.Tests.Infrastructure;
 
 namespace Wmtty.Tests.SignIn;
