@@ -2,8 +2,10 @@ using Wmtty.Api.Definitions;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.Health;
+using Wmtty.Api.Invitations;
 using Wmtty.Api.Logging;
 using Wmtty.Api.OpenApi;
+using Wmtty.Api.Portal;
 using Wmtty.Api.Security;
 using Wmtty.Api.SignIn;
 using Wmtty.Api.Storage;
@@ -21,7 +23,7 @@ var app = builder.Build();
 
 app.UseSecurityHeaders();    // CSP, nosniff, no referrer, HSTS outside Development; X-Request-ID
 app.UseExceptionHandler();   // exceptions become OperationOutcomes (FhirExceptionHandler)
-app.UseFhirStatusPages();    // and so do bodiless 401/403/404/405s on /fhir
+app.UseFhirStatusPages();    // and so do bodiless 401/403/404/405s on /fhir and /invitations; /portal gets pages
 app.UseRequestDecompression(); // gzip, deflate and br request bodies
 app.UseHeadAsGetOnFhir();    // HEAD answers like GET, without the body (so before routing)
 app.UseRouting();
@@ -31,6 +33,8 @@ app.UseRateLimiter();        // after sign-in, so the limit is per client applic
 app.UseAuthorization();
 
 app.MapFhir();               // /fhir
+app.MapInvitations();        // /invitations: single-use links to the portal, for staff who invite patients
+app.MapPortal();             // /portal: where an invitation link lands
 app.MapDevelopmentSignIn();  // /dev/token, Development only
 app.MapWmttyOpenApi();       // /swagger
 app.MapHealth();             // /health/live, /health/ready

@@ -1,6 +1,5 @@
 using Wmtty.Api.Errors;
 using Wmtty.Api.Fhir;
-using Wmtty.Api.Logging;
 using Wmtty.Fhir.Resources;
 
 namespace Wmtty.Api.Access;
@@ -48,8 +47,7 @@ internal static class AccessFilter
                 record.AddPatient(id);
             }
 
-            var trail = services.GetRequiredService<AuditTrail>();
-            try
+            return await AuditedRequest.RunAsync(http, record, async () =>
             {
                 var needed = metadata!.GetOrderedMetadata<AccessRequirement>();
                 if (needed.Count == 0 && interaction is null)
@@ -72,30 +70,8 @@ internal static class AccessFilter
                     await services.GetRequiredService<AccessPolicy>().FindOwnPatientAsync(caller, http.RequestAborted);
                 }
 
-                var result = await next(context);
-                if (!record.Committed)
-                {
-                    await trail.AppendAsync(record.ToEntry(result is FhirResult fhir ? fhir.StatusCode : StatusCodes.Status200OK));
-                }
-
-                return result;
-            }
-            catch (FhirException refused)
-            {
-                if (refused.StatusCode is StatusCodes.Status403Forbidden or StatusCodes.Status404NotFound)
-                {
-                    services.GetRequiredService<ILoggerFactory>().CreateLogger("Wmtty.Access")
-                        .AccessRefused(refused.StatusCode, caller.KindName, http.Request.Method, (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "");
-                }
-
-                await trail.AppendAsync(record.ToEntry(refused.StatusCode));
-                throw;
-            }
-            catch (Exception) when (!record.Committed)
-            {
-                await trail.AppendAsync(record.ToEntry(StatusCodes.Status500InternalServerError));
-                throw;
-            }
+                return await next(context);
+            });
         });
         return group;
     }

@@ -34,14 +34,20 @@ internal sealed class AccessPolicy(IResourceStore store, IOptions<DefinitionOpti
             return;
         }
 
-        var query = new SearchQuery(ResourceTypes.Patient) { IncludeJson = false }.Where(new TokenCondition("identifier", NhsNumber.System, caller.NhsNumber));
+        caller.PatientId = await FindPatientIdAsync(caller.NhsNumber, cancellationToken);
+    }
+
+    /// <summary>The id of the one Patient with this NHS number; "" when there is none (or more than one).</summary>
+    public async Task<string> FindPatientIdAsync(string nhsNumber, CancellationToken cancellationToken)
+    {
+        var query = new SearchQuery(ResourceTypes.Patient) { IncludeJson = false }.Where(new TokenCondition("identifier", NhsNumber.System, nhsNumber));
         var matches = await store.SearchAsync(query, 2, cancellationToken);
         if (matches.Count > 1)
         {
             logger.PatientAmbiguous();
         }
 
-        caller.PatientId = matches.Count == 1 ? matches[0].Id : "";
+        return matches.Count == 1 ? matches[0].Id : "";
     }
 
     /// <summary>Limits a search to what the caller may see, in SQL, so pages and totals never count the rest.</summary>

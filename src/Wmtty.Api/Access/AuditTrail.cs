@@ -17,6 +17,9 @@ internal sealed class AccessRecord(Caller caller, string action, string interact
 
     public string Interaction { get; } = interaction;
 
+    /// <summary>The record acted on; set by a handler when it is only known once the request runs, such as a new invitation's id.</summary>
+    public string? ResourceId { get; set; } = resourceId;
+
     /// <summary>Set when a write committed this record in its own transaction.</summary>
     public bool Committed { get; set; }
 
@@ -36,7 +39,7 @@ internal sealed class AccessRecord(Caller caller, string action, string interact
         lock (patients)
         {
             return new AuditEntry(
-                clock.GetUtcNow(), action, Interaction, resourceType, resourceId, status,
+                clock.GetUtcNow(), action, Interaction, resourceType, ResourceId, status,
                 Caller.KindName, Caller.Subject, Caller.IsPatient ? null : Caller.Name, Caller.ClientId,
                 Caller.Roles.Count == 0 ? null : string.Join(' ', Caller.Roles), requestId, [.. patients]);
         }

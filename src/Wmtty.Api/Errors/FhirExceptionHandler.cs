@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.Logging;
+using Wmtty.Api.Portal;
+using Wmtty.Api.SignIn;
 using Wmtty.Data.Resources;
 using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
 
@@ -11,7 +13,7 @@ namespace Wmtty.Api.Errors;
 /// <summary>
 /// The one place exceptions become responses. Refusals carry their own status and OperationOutcome;
 /// anything unexpected is a 500 with a trace id and no internals. An outage is never dressed up as a
-/// missing resource.
+/// missing resource. On the portal's pages, patients get a page with the same status instead.
 /// </summary>
 internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger) : IExceptionHandler
 {
@@ -41,6 +43,12 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
             httpContext.Response.Headers.RetryAfter = "1";
+        }
+
+        if (httpContext.Request.Path.StartsWithSegments(InvitationSignIn.PortalPath))
+        {
+            await PortalPages.Problem(status).ExecuteAsync(httpContext); // patients get a page, never an OperationOutcome
+            return true;
         }
 
         await FhirResult.Of(status, outcome).ExecuteAsync(httpContext);

@@ -1,4 +1,7 @@
 using Wmtty.Api.Fhir;
+using Wmtty.Api.Invitations;
+using Wmtty.Api.Portal;
+using Wmtty.Api.SignIn;
 using Wmtty.Fhir.Resources;
 using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
 using Wmtty.Fhir.Serialization;
@@ -7,7 +10,8 @@ namespace Wmtty.Api.Errors;
 
 /// <summary>
 /// Gives the bodiless error responses the framework makes itself (no route, wrong method, no token,
-/// forbidden) an OperationOutcome when they are on <c>/fhir</c>.
+/// forbidden) an OperationOutcome when they are on <c>/fhir</c> or <c>/invitations</c>, and a page for
+/// patients on <c>/portal</c>.
 /// </summary>
 internal static class FhirStatusPages
 {
@@ -15,7 +19,19 @@ internal static class FhirStatusPages
         app.UseStatusCodePages(async context =>
         {
             var http = context.HttpContext;
-            if (!http.Request.Path.StartsWithSegments("/fhir") || http.Response.ContentLength > 0 || http.Response.ContentType is not null)
+            var path = http.Request.Path;
+            if (http.Response.ContentLength > 0 || http.Response.ContentType is not null)
+            {
+                return;
+            }
+
+            if (path.StartsWithSegments(InvitationSignIn.PortalPath))
+            {
+                await PortalPages.Problem(http.Response.StatusCode).ExecuteAsync(http);
+                return;
+            }
+
+            if (!path.StartsWithSegments("/fhir") && !path.StartsWithSegments(InvitationEndpoints.Path))
             {
                 return;
             }
@@ -46,7 +62,7 @@ internal static class FhirStatusPages
     private static string NotFoundText(PathString path)
     {
         var segments = path.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (segments.Length >= 2 && !ResourceTypes.IsSupported(segments[1]))
+        if (segments.Length >= 2 && segments[0] == "fhir" && !ResourceTypes.IsSupported(segments[1]))
         {
             var type = FhirText.Shorten(segments[1], 64);
             return $"'{type}' is not a resource type this service supports. It supports {string.Join(", ", ResourceTypes.Supported)}.";

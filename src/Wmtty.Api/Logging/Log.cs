@@ -65,4 +65,16 @@ internal static partial class Log
 
     [LoggerMessage(3004, LogLevel.Warning, "More than one Patient has the NHS number of a signed-in patient; they are given no records until that is resolved.")]
     public static partial void PatientAmbiguous(this ILogger logger);
+
+    [LoggerMessage(4000, LogLevel.Information, "Invitation {InvitationId} created, valid for {Hours} hours.")]
+    public static partial void InvitationCreated(this ILogger logger, string invitationId, int hours);
+
+    [LoggerMessage(4001, LogLevel.Information, "Invitation {InvitationId} revoked.")]
+    public static partial void InvitationRevoked(this ILogger logger, string invitationId);
+
+    [LoggerMessage(4002, LogLevel.Information, "Invitation {InvitationId} redeemed; an invitation session began.")]
+    public static partial void InvitationRedeemed(this ILogger logger, string invitationId);
+
+    [LoggerMessage(4003, LogLevel.Information, "An invitation link was refused as {Reason} (invitation {InvitationId}).")]
+    public static partial void InvitationRefused(this ILogger logger, string reason, string invitationId);
 }

@@ -24,7 +24,8 @@ internal sealed class FhirOperationFilter : IOperationFilter
         }
 
         var interaction = metadata.OfType<FhirInteraction>().FirstOrDefault();
-        if (interaction is null && !context.ApiDescription.RelativePath!.StartsWith("fhir", StringComparison.Ordinal))
+        var path = context.ApiDescription.RelativePath!;
+        if (interaction is null && !path.StartsWith("fhir", StringComparison.Ordinal) && !path.StartsWith("invitations", StringComparison.Ordinal))
         {
             return;
         }

@@ -43,6 +43,7 @@ internal static class SignInSetup
         authentication.AddPolicyScheme(PatientSignIn.SelectorScheme, "Entra ID or patient sign-in", options =>
             options.ForwardDefaultSelector = context => PatientSignIn.Select(context, patientIssuer));
         authentication.AddMicrosoftIdentityWebApi(azureAd);
+        authentication.AddInvitationCookie(); // the portal's invitation session; never the default, so never /fhir
         if (patient.IsConfigured)
         {
             authentication.AddJwtBearer(PatientSignIn.Scheme, options => PatientSignIn.Configure(options, patient));

@@ -19,6 +19,7 @@ internal static class StorageSetup
             builder.Configuration.GetConnectionString(ConnectionStringName)));
         builder.Services.AddSingleton<IResourceStore>(services => services.GetRequiredService<WmttyDatabase>().Resources);
         builder.Services.AddSingleton<Wmtty.Data.Audit.IAuditStore>(services => services.GetRequiredService<WmttyDatabase>().Audit);
+        builder.Services.AddSingleton<Wmtty.Data.Invitations.IInvitationStore>(services => services.GetRequiredService<WmttyDatabase>().Invitations);
         builder.Services.AddSingleton<IPreferenceStore>(services => services.GetRequiredService<WmttyDatabase>().Preferences);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
         return builder;

@@ -213,6 +213,32 @@ internal sealed class SqliteDialect(string connectionString) : ISqlDialect
         LIMIT {limitParameter}
         """;
 
+    private const string InvitationColumns = """
+        invitation_id AS Id, token_hash AS TokenHash, nhs_number AS NhsNumber, created_by AS CreatedBy,
+        created_at AS CreatedAt, expires_at AS ExpiresAt, used_at AS UsedAt, revoked_at AS RevokedAt
+        """;
+
+    public string InsertInvitationSql => """
+        INSERT INTO invitation (invitation_id, token_hash, nhs_number, created_by, created_at, expires_at)
+        VALUES (@Id, @TokenHash, @NhsNumber, @CreatedBy, @CreatedAt, @ExpiresAt)
+        """;
+
+    public string ReadInvitationSql => $"SELECT {InvitationColumns} FROM invitation WHERE invitation_id = @Id";
+
+    public string ReadInvitationByHashSql => $"SELECT {InvitationColumns} FROM invitation WHERE token_hash = @TokenHash";
+
+    // One statement, so of two redemptions of the same link only one can match the row.
+    public string RedeemInvitationSql => $"""
+        UPDATE invitation SET used_at = @Now
+        WHERE token_hash = @TokenHash AND used_at IS NULL AND revoked_at IS NULL AND expires_at > @Now
+        RETURNING {InvitationColumns}
+        """;
+
+    public string RevokeInvitationSql => """
+        UPDATE invitation SET revoked_at = @Now
+        WHERE invitation_id = @Id AND used_at IS NULL AND revoked_at IS NULL
+        """;
+
     public string ReadJsonSql => "SELECT json FROM resource WHERE resource_key = @Key";
 
     public string LimitClause(string limitParameter) => $"LIMIT {limitParameter}";

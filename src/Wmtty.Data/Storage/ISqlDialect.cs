@@ -67,6 +67,16 @@ internal interface ISqlDialect
     string InsertAuditPatientSql { get; }
     string AuditPageSql(bool byPatient, string limitParameter);
 
+    // Invitations.
+    string InsertInvitationSql { get; }
+    string ReadInvitationSql { get; }
+    string ReadInvitationByHashSql { get; }
+
+    /// <summary>Marks a usable invitation used and returns its row; returns nothing when it was not usable.</summary>
+    string RedeemInvitationSql { get; }
+
+    string RevokeInvitationSql { get; }
+
     // Search fragments.
     string LimitClause(string limitParameter);
     string StringStartsWith(string column, string valueParameter, string upperBoundParameter);

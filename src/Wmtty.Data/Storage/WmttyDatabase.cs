@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Wmtty.Data.Audit;
+using Wmtty.Data.Invitations;
 using Wmtty.Data.Preferences;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Sqlite;
@@ -19,6 +20,7 @@ public sealed class WmttyDatabase
         Resources = new ResourceStore(dialect);
         Preferences = new PreferenceStore(dialect);
         Audit = new AuditStore(dialect);
+        Invitations = new InvitationStore(dialect);
         Description = description;
     }
 
@@ -27,6 +29,8 @@ public sealed class WmttyDatabase
     public IPreferenceStore Preferences { get; }
 
     public IAuditStore Audit { get; }
+
+    public IInvitationStore Invitations { get; }
 
     /// <summary>Provider and location, without credentials, for start-up logs.</summary>
     public string Description { get; }

@@ -1,0 +1,50 @@
+using Wmtty.Api.Errors;
+using Wmtty.Api.Fhir;
+using Wmtty.Api.Logging;
+
+namespace Wmtty.Api.Access;
+
+/// <summary>
+/// Runs the rest of a request and appends its audit record, allowed or refused, before the answer is
+/// sent: the status it answered with, the refusal's status, or 500 when it failed.
+/// </summary>
+internal static class AuditedRequest
+{
+    public static async ValueTask<object?> RunAsync(HttpContext http, AccessRecord record, Func<ValueTask<object?>> run)
+    {
+        var trail = http.RequestServices.GetRequiredService<AuditTrail>();
+        try
+        {
+            var result = await run();
+            if (!record.Committed)
+            {
+                await trail.AppendAsync(record.ToEntry(StatusOf(result)));
+            }
+
+            return result;
+        }
+        catch (FhirException refused)
+        {
+            if (refused.StatusCode is StatusCodes.Status403Forbidden or StatusCodes.Status404NotFound)
+            {
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Wmtty.Access")
+                    .AccessRefused(refused.StatusCode, record.Caller.KindName, http.Request.Method, (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "");
+            }
+
+            await trail.AppendAsync(record.ToEntry(refused.StatusCode));
+            throw;
+        }
+        catch (Exception) when (!record.Committed)
+        {
+            await trail.AppendAsync(record.ToEntry(StatusCodes.Status500InternalServerError));
+            throw;
+        }
+    }
+
+    private static int StatusOf(object? result) => result switch
+    {
+        FhirResult fhir => fhir.StatusCode,
+        IStatusCodeHttpResult { StatusCode: { } status } => status,
+        _ => StatusCodes.Status200OK,
+    };
+}

@@ -1,0 +1,100 @@
+using System.Data.Common;
+using Dapper;
+using Wmtty.Data.Storage;
+
+namespace Wmtty.Data.Invitations;
+
+/// <summary>Invitation links, found by id or by the SHA-256 of their token; the token itself is never stored.</summary>
+public interface IInvitationStore
+{
+    Task CreateAsync(Invitation invitation, string tokenHash, CancellationToken cancellationToken);
+
+    Task<Invitation?> ReadAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Uses the link if it is usable at <paramref name="now"/>; of concurrent redemptions, exactly one wins.</summary>
+    Task<Redemption> RedeemAsync(string tokenHash, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Revokes an unused link; a revoked link stays revoked, and a used link cannot be.</summary>
+    Task<Revocation> RevokeAsync(string id, DateTimeOffset now, CancellationToken cancellationToken);
+}
+
+internal sealed class InvitationStore(ISqlDialect dialect) : IInvitationStore
+{
+    public async Task CreateAsync(Invitation invitation, string tokenHash, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.EnterWriteAsync(cancellationToken);
+        await using var connection = dialect.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(dialect.InsertInvitationSql, new
+        {
+            invitation.Id,
+            TokenHash = tokenHash,
+            invitation.NhsNumber,
+            invitation.CreatedBy,
+            CreatedAt = invitation.CreatedAt.ToUnixTimeMilliseconds(),
+            ExpiresAt = invitation.ExpiresAt.ToUnixTimeMilliseconds(),
+        }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<Invitation?> ReadAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = dialect.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<InvitationRow>(new CommandDefinition(dialect.ReadInvitationSql, new { Id = id }, cancellationToken: cancellationToken));
+        return row?.ToInvitation();
+    }
+
+    public async Task<Redemption> RedeemAsync(string tokenHash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var at = now.ToUnixTimeMilliseconds();
+        using var turn = await dialect.EnterWriteAsync(cancellationToken);
+        await using var connection = dialect.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = dialect.BeginWriteTransaction(connection);
+        var won = await connection.QuerySingleOrDefaultAsync<InvitationRow>(dialect.RedeemInvitationSql, new { TokenHash = tokenHash, Now = at }, transaction);
+        var redemption = won is not null
+            ? new Redemption(true, InvitationState.Pending, won.ToInvitation())
+            : await ExplainAsync(connection, transaction, tokenHash, now);
+        await transaction.CommitAsync(cancellationToken);
+        return redemption;
+    }
+
+    // Why a link could not be redeemed: it is unknown, or it was used, revoked or has expired.
+    private async Task<Redemption> ExplainAsync(DbConnection connection, DbTransaction transaction, string tokenHash, DateTimeOffset now)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<InvitationRow>(dialect.ReadInvitationByHashSql, new { TokenHash = tokenHash }, transaction);
+        var invitation = row?.ToInvitation();
+        return new Redemption(false, invitation?.StateAt(now) ?? InvitationState.Pending, invitation);
+    }
+
+    public async Task<Revocation> RevokeAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var turn = await dialect.EnterWriteAsync(cancellationToken);
+        await using var connection = dialect.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = dialect.BeginWriteTransaction(connection);
+        var changed = await connection.ExecuteAsync(dialect.RevokeInvitationSql, new { Id = id, Now = now.ToUnixTimeMilliseconds() }, transaction);
+        var row = await connection.QuerySingleOrDefaultAsync<InvitationRow>(dialect.ReadInvitationSql, new { Id = id }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        var invitation = row?.ToInvitation();
+        return new Revocation(changed == 1 ? InvitationState.Revoked : invitation?.StateAt(now) ?? InvitationState.Pending, invitation);
+    }
+
+    private sealed class InvitationRow
+    {
+        public string Id { get; set; } = "";
+        public string TokenHash { get; set; } = "";
+        public string NhsNumber { get; set; } = "";
+        public string CreatedBy { get; set; } = "";
+        public long CreatedAt { get; set; }
+        public long ExpiresAt { get; set; }
+        public long? UsedAt { get; set; }
+        public long? RevokedAt { get; set; }
+
+        public Invitation ToInvitation() => new(
+            Id, NhsNumber, CreatedBy, FromMs(CreatedAt), FromMs(ExpiresAt),
+            UsedAt is { } used ? FromMs(used) : null, RevokedAt is { } revoked ? FromMs(revoked) : null);
+
+        private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    }
+}
