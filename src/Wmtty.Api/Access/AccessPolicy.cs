@@ -51,7 +51,7 @@ internal sealed class AccessPolicy(IResourceStore store, IOptions<DefinitionOpti
     }
 
     /// <summary>Limits a search to what the caller may see, in SQL, so pages and totals never count the rest.</summary>
-    public static void Restrict(Caller? caller, SearchQuery query)
+    public void Restrict(Caller? caller, SearchQuery query)
     {
         if (caller is null || SmartScope.IsDefinition(query.ResourceType))
         {
@@ -65,6 +65,12 @@ internal sealed class AccessPolicy(IResourceStore store, IOptions<DefinitionOpti
         else if (query.ResourceType == ResourceTypes.Observation)
         {
             query.Withholding = new Withholding(CategoryParam, caller.Audiences);
+        }
+        else if (query.ResourceType == ResourceTypes.Patient
+            && query.Clauses.SelectMany(c => c).Any(c => c is TokenCondition { Param: "language" }))
+        {
+            // A redacted Patient still answers a search by language: leave out those who withhold it.
+            query.HideWhereWithheld = new SectionWithheld(SectionSystem, Redaction.LanguageSection, caller.Audiences);
         }
     }
 

@@ -94,7 +94,7 @@ internal static class AuditEventEndpoints
         }
 
         caller.Audit?.AddPatient(patient);
-        var entries = await audit.SearchAsync(new AuditQuery(patient, DateTimeOffset.FromUnixTimeMilliseconds(from), DateTimeOffset.FromUnixTimeMilliseconds(to), before, count + 1), cancellationToken);
+        var entries = await audit.SearchAsync(new AuditQuery(patient, Instant(from), Instant(to), before, count + 1), cancellationToken);
         var baseUrl = FhirRequest.BaseUrl(http);
         var kept = http.Request.Query.Where(p => p.Key != Cursor).SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))).ToList();
         var bundle = new Bundle
@@ -120,6 +120,9 @@ internal static class AuditEventEndpoints
 
         return FhirResult.Of(StatusCodes.Status200OK, bundle);
     }
+
+    private static DateTimeOffset Instant(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(
+        Math.Clamp(milliseconds, DateTimeOffset.MinValue.ToUnixTimeMilliseconds(), DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()));
 
     private static (long From, long To) Narrow(string value, long from, long to)
     {
@@ -202,7 +205,8 @@ internal static class AuditEventEndpoints
             });
         }
 
-        foreach (var patient in entry.Patients)
+        // A patient sees only themselves among the patients a record names, never who else was looked up or who looked them up.
+        foreach (var patient in reader.IsPatient ? entry.Patients.Where(p => p == reader.PatientId) : entry.Patients)
         {
             audit.Entity.Add(new AuditEvent.EntityComponent
             {
@@ -212,7 +216,7 @@ internal static class AuditEventEndpoints
             });
         }
 
-        if (entry.ResourceType is not null)
+        if (entry.ResourceType is not null && !hidden)
         {
             audit.Entity.Add(new AuditEvent.EntityComponent
             {

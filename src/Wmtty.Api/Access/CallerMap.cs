@@ -24,16 +24,17 @@ internal static class CallerMap
     {
         [AccessNames.ReadAllRole] = new(["system/*.rs"], Audiences.EhrSystems),
         [AccessNames.ReadWriteAllRole] = new(["system/*.cruds"], Audiences.EhrSystems),
-        [AccessNames.AdminRole] = new(["system/*.cruds", "system/AuditEvent.rs"], Audiences.Administration, CanInvite: true),
+        [AccessNames.AdminRole] = new(["system/*.cruds", "system/Consent.cruds", "system/AuditEvent.rs"], Audiences.Administration, CanInvite: true),
     };
 
     // Delegated permissions: what the signed-in user's role allows, limited by the scope the app was given.
     private static readonly Dictionary<string, Grant> UserRoles = new(StringComparer.Ordinal)
     {
-        [AccessNames.ClinicianRole] = new(["user/*.cruds"], Audiences.CareTeam, CanInvite: true),
+        // A clinician records a patient's Consent with them (audited); EHR systems and the other roles cannot change it.
+        [AccessNames.ClinicianRole] = new(["user/*.cruds", "user/Consent.cru"], Audiences.CareTeam, CanInvite: true),
         [AccessNames.ChaplainRole] = new(["user/Patient.rs", "user/Observation.rs", "user/QuestionnaireResponse.rs", .. Definitions("user")], Audiences.Chaplaincy),
         [AccessNames.ConnectorRole] = new([.. Definitions("user")], Audiences.Connectors, CanInvite: true),
-        [AccessNames.AdminRole] = new(["user/*.cruds", "user/AuditEvent.rs"], Audiences.Administration, CanInvite: true),
+        [AccessNames.AdminRole] = new(["user/*.cruds", "user/Consent.cruds", "user/AuditEvent.rs"], Audiences.Administration, CanInvite: true),
     };
 
     private static readonly Dictionary<string, Interactions> DelegatedScopes = new(StringComparer.Ordinal)

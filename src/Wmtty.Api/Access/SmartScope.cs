@@ -51,7 +51,14 @@ internal sealed partial record SmartScope(string Context, string ResourceType, I
     }
 
     public bool Grants(string resourceType, Interactions needed) =>
-        (ResourceType == resourceType || (ResourceType == "*" && resourceType != AuditEvent)) && (Interactions & needed) == needed;
+        (ResourceType == resourceType || (ResourceType == "*" && Wildcarded(resourceType, needed))) && (Interactions & needed) == needed;
+
+    private static bool Wildcarded(string resourceType, Interactions needed) => resourceType switch
+    {
+        AuditEvent => false,
+        Consent => (needed & (Interactions.Create | Interactions.Update | Interactions.Delete)) == 0,
+        _ => true,
+    };
 
     /// <summary>This scope cut down to <paramref name="allowed"/>; null when nothing is left.</summary>
     public SmartScope? Limit(Interactions allowed) =>

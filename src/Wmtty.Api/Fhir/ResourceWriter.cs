@@ -39,7 +39,7 @@ internal sealed record DeleteOutcome(string Type, string Id, int Version, bool A
 /// </remarks>
 internal sealed class ResourceWriter(
     IResourceStore store, ResponseProcessor responses, PreferenceWriter preferences, PublishedDefinitions published, VersionStamper stamper,
-    IOptions<DefinitionOptions> definitions, ILogger<ResourceWriter> logger)
+    IOptions<DefinitionOptions> definitions, AccessPolicy access, ILogger<ResourceWriter> logger)
 {
     private const int Attempts = 3;
 
@@ -53,7 +53,7 @@ internal sealed class ResourceWriter(
         {
             if (ifNoneExist is not null)
             {
-                AccessPolicy.Restrict(caller, ifNoneExist);
+                access.Restrict(caller, ifNoneExist);
                 var matches = await session.FindAsync(ifNoneExist, 2);
                 if (matches.Count > 1)
                 {
@@ -62,10 +62,13 @@ internal sealed class ResourceWriter(
 
                 if (matches.Count == 1)
                 {
+                    // The existing resource goes back as a read would give it: redacted where Consent withholds.
                     var match = matches[0];
+                    var shown = await access.DiscloseAsync(caller, type, match.Compartment, match.Json, CancellationToken.None)
+                        ?? throw FhirException.PreconditionFailed($"If-None-Exist matched a {type} you may not see; the create was not done.");
                     caller?.Audit?.AddPatient(match.Compartment);
                     await AuditAsync(session, caller, StatusCodes.Status200OK);
-                    return new WriteOutcome(WriteKind.Matched, type, match.Id, match.Version, match.LastUpdated, match.Json);
+                    return new WriteOutcome(WriteKind.Matched, type, match.Id, match.Version, match.LastUpdated, shown);
                 }
             }
 
@@ -117,7 +120,7 @@ internal sealed class ResourceWriter(
     {
         CheckRules(resource, localBase, caller);
         var type = resource.TypeName;
-        AccessPolicy.Restrict(caller, condition);
+        access.Restrict(caller, condition);
         return RetryingAsync(conditions, caller, async session =>
         {
             var matches = await session.FindAsync(condition, 2);
@@ -133,12 +136,17 @@ internal sealed class ResourceWriter(
 
             var id = matches.Count == 1 ? matches[0].Id : resource.Id ?? ResourceTypes.NewId();
             var current = await session.GetCurrentAsync(type, id);
+            if (matches.Count == 0 && caller is { IsPatient: true } && resource.Id is not null)
+            {
+                throw FhirException.NotFound($"{type}/{resource.Id} does not exist. A patient records new answers with POST."); // whether or not it does
+            }
+
             if (matches.Count == 0 && current is { IsDeleted: false })
             {
                 throw FhirException.Conflict($"{type}/{id} exists but does not match the criteria, so the conditional update did not overwrite it.");
             }
 
-            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing: false, caller);
+            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing: false, caller, serverChosenId: matches.Count == 0 && resource.Id is null);
         }, cancellationToken);
     }
 
@@ -190,11 +198,15 @@ internal sealed class ResourceWriter(
         return outcome;
     }
 
-    private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase, bool publishing, Caller? caller)
+    /// <param name="serverChosenId">The id was made here (a conditional update that creates), not given by the client.</param>
+    private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase, bool publishing, Caller? caller, bool serverChosenId = false)
     {
-        if (current is not null && !AccessPolicy.InReach(caller, current.Type, current.Compartment))
+        // Someone else's is answered as if it were not there. A patient does not choose ids (no create by
+        // update), so an unused id gets that same answer and nothing tells the two apart.
+        if ((current is not null && !current.IsDeleted && !AccessPolicy.InReach(caller, current.Type, current.Compartment))
+            || (caller is { IsPatient: true } && !serverChosenId && current is null or { IsDeleted: true }))
         {
-            throw FhirException.NotFound($"{current.Type}/{id} does not exist."); // someone else's: as if it were not there
+            throw FhirException.NotFound($"{resource.TypeName}/{id} does not exist. A patient records new answers with POST.");
         }
 
         caller?.Audit?.AddPatient(current?.Compartment);

@@ -95,7 +95,7 @@ internal static class PreferenceEndpoints
             matches.AddRange(current.Select(p => p.Match));
             if (max > 1)
             {
-                matches.AddRange(await EarlierAsync(patientId, current, max, filters, store, caller, cancellationToken));
+                matches.AddRange(await EarlierAsync(patientId, current, max, filters, store, caller, policy, cancellationToken));
             }
         }
 
@@ -192,7 +192,7 @@ internal static class PreferenceEndpoints
     };
 
     // max > 1: earlier values of each current code, newest effective time first, under the same filters, to make up max per code.
-    private static async Task<IEnumerable<SearchMatch>> EarlierAsync(string patientId, List<CurrentPreference> current, int max, List<IReadOnlyList<SearchCondition>> filters, IResourceStore store, Caller? caller, CancellationToken cancellationToken)
+    private static async Task<IEnumerable<SearchMatch>> EarlierAsync(string patientId, List<CurrentPreference> current, int max, List<IReadOnlyList<SearchCondition>> filters, IResourceStore store, Caller? caller, AccessPolicy policy, CancellationToken cancellationToken)
     {
         const int Candidates = 100;
         var earlier = new List<SearchMatch>();
@@ -209,7 +209,7 @@ internal static class PreferenceEndpoints
                 query.Where([.. new[] { "final", "amended", "corrected", "preliminary" }.Select(s => new TokenCondition("status", null, s))]);
             }
 
-            AccessPolicy.Restrict(caller, query);
+            policy.Restrict(caller, query);
             var older = await store.SearchAsync(query, Candidates, cancellationToken);
             earlier.AddRange(older.Where(m => !shown.Contains(m.Id)).OrderByDescending(m => Effective(m.Json)).Take(Math.Max(0, max - group.Count())));
         }

@@ -21,7 +21,10 @@ internal static class InvitationSignIn
         {
             options.Cookie.Name = CookieName;
             options.Cookie.HttpOnly = true;
-            options.Cookie.SameSite = SameSiteMode.Strict;
+            // Lax, not Strict: the link is opened from an email or text message, a cross-site navigation, and
+            // a Strict cookie set during it is not sent with the redirect to /portal. The cookie is limited to
+            // /portal, where every change is a form post that Lax does not carry cross-site.
+            options.Cookie.SameSite = SameSiteMode.Lax;
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             options.ExpireTimeSpan = Lifetime;
             options.SlidingExpiration = false;

@@ -26,6 +26,9 @@ public sealed class SearchQuery(string resourceType)
     /// <summary>Leaves out what patients' Consents withhold from these audiences.</summary>
     public Withholding? Withholding { get; set; }
 
+    /// <summary>Leaves out the resources of patients who withhold this section from these audiences, when searching by it would reveal it.</summary>
+    public SectionWithheld? HideWhereWithheld { get; set; }
+
     public SearchQuery Where(params SearchCondition[] anyOf)
     {
         Clauses.Add(anyOf);
@@ -38,6 +41,9 @@ public sealed class SearchQuery(string resourceType)
 /// patient withholds from one of <see cref="Audiences"/>, or from everyone, are left out.
 /// </summary>
 public sealed record Withholding(string Param, IReadOnlyList<string> Audiences);
+
+/// <summary>A section (system and code) a patient may withhold from any of <see cref="Audiences"/>, or from everyone.</summary>
+public sealed record SectionWithheld(string SectionSystem, string SectionCode, IReadOnlyList<string> Audiences);
 
 public enum SearchSort
 {

@@ -97,6 +97,12 @@ internal sealed class SearchSql(ISqlDialect dialect)
                 var audiences = withholding.Audiences.Append("*").Select(Parameter);
                 sql.Append($"\n  AND NOT EXISTS (SELECT 1 FROM consent_withheld w JOIN token_index t ON t.resource_key = r.resource_key AND t.param = {Parameter(withholding.Param)} AND t.system = w.section_system AND t.code = w.section_code WHERE w.patient_id = r.compartment AND w.audience IN ({string.Join(", ", audiences)}))");
             }
+
+            if (query.HideWhereWithheld is { } section)
+            {
+                var audiences = section.Audiences.Append("*").Select(Parameter);
+                sql.Append($"\n  AND NOT EXISTS (SELECT 1 FROM consent_withheld w WHERE w.patient_id = r.compartment AND w.section_system = {Parameter(section.SectionSystem)} AND w.section_code = {Parameter(section.SectionCode)} AND w.audience IN ({string.Join(", ", audiences)}))");
+            }
         }
 
         public void AppendClauses(IEnumerable<IReadOnlyList<SearchCondition>> clauses)

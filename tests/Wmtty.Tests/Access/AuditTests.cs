@@ -55,6 +55,12 @@ public sealed class AuditTests : AppTest
         using var one = await admin.GetAsync($"/fhir/AuditEvent/{lastn["id"]!.GetValue<string>()}");
         Assert.Equal(HttpStatusCode.OK, one.StatusCode);
         Assert.Empty(await AuditAsync(admin, $"patient={patientId}&date=lt2000-01-01"));
+        foreach (var edge in new[] { "lt0001-01-01", "gt9999-12-31T23:59:59Z", "lt0001-01-01T00:00:00%2B14:00", "ge9999-12-31" })
+        {
+            using var atTheEdge = await admin.GetAsync($"/fhir/AuditEvent?date={edge}");
+            Assert.Equal(HttpStatusCode.OK, atTheEdge.StatusCode);
+        }
+
         using var badDate = await admin.GetAsync("/fhir/AuditEvent?date=yesterday");
         await badDate.AssertOutcomeAsync(HttpStatusCode.BadRequest);
     }
@@ -72,9 +78,21 @@ public sealed class AuditTests : AppTest
         Assert.Equal("system", summary["agent"]![0]!["type"]!["text"]!.GetValue<string>());
         Assert.All(events, e => Assert.Contains($"Patient/{patientId}", e["entity"]!.ToJsonString()));
 
-        var (other, _) = await Responses.CreatePatientAsync(Client);
+        var (other, otherNhs) = await Responses.CreatePatientAsync(Client);
         using var others = await patient.GetAsync($"/fhir/AuditEvent?patient={other}");
         await others.AssertOutcomeAsync(HttpStatusCode.NotFound);
+
+        // A search that named both patients, and the other patient's refused attempt on this one, show
+        // in this patient's view without the other patient's id.
+        using var both = await Client.GetAsync($"/fhir/Observation?patient={patientId},{other}&_summary=count");
+        Assert.Equal(HttpStatusCode.OK, both.StatusCode);
+        using var prober = await App.ClientAsync("patient", otherNhs);
+        using var probe = await prober.GetAsync($"/fhir/QuestionnaireResponse?subject=Patient/{patientId}");
+        Assert.Equal(HttpStatusCode.NotFound, probe.StatusCode);
+        var view = await AuditAsync(patient, "_count=200");
+        Assert.Contains(view, e => e["agent"]![0]!["who"]!["display"]!.GetValue<string>() == "Someone else signed in as a patient");
+        Assert.Contains(view, e => e["subtype"]![0]!["code"]!.GetValue<string>() == "search-type" && e["agent"]![0]!["type"]!["text"]!.GetValue<string>() == "user");
+        Assert.All(view, e => Assert.DoesNotContain(other, e.ToJsonString()));
     }
 
     [Fact]

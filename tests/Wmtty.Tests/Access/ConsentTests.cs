@@ -120,6 +120,21 @@ public sealed class ConsentTests : AppTest
         using var extract = await ehr.PostAsync($"/fhir/QuestionnaireResponse/{response["id"]!.GetValue<string>()}/$extract", null);
         Assert.DoesNotContain(Religion, await extract.Content.ReadAsStringAsync());
 
+        // A conditional create that matches gives the existing response back as a read would: redacted.
+        using var writer = await App.ClientAsync("ehrwriter");
+        using var matched = await writer.SendAsync(HttpMethod.Post, "/fhir/QuestionnaireResponse",
+            Infrastructure.Fhir.Json(Responses.Build(patientId, Responses.TypicalAnswers())), ("If-None-Exist", $"subject=Patient/{patientId}"));
+        Assert.Equal(HttpStatusCode.OK, matched.StatusCode);
+        var matchedText = await matched.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("christian", matchedText);
+        Assert.Contains("REDACTED", matchedText);
+
+        // Nobody the section is withheld from can lift the restriction.
+        using var lift = await writer.DeleteAsync($"/fhir/Consent/{consent["id"]!.GetValue<string>()}");
+        await lift.AssertOutcomeAsync(HttpStatusCode.Forbidden);
+        using var clinicianLift = await Client.DeleteAsync($"/fhir/Consent/{consent["id"]!.GetValue<string>()}");
+        await clinicianLift.AssertOutcomeAsync(HttpStatusCode.Forbidden);
+
         // The chaplaincy team, the care team and the patient still see it.
         using var chaplain = await App.ClientAsync("chaplain");
         Assert.True(HasReligion(await Responses.LastNAsync(chaplain, $"patient={patientId}")));
@@ -140,6 +155,12 @@ public sealed class ConsentTests : AppTest
         Assert.Contains("REDACTED", patient.ToJsonString());
         Assert.DoesNotContain(await Responses.LastNAsync(Client, $"patient={patientId}"), o => o["code"]!["coding"]![0]!["code"]!.GetValue<string>() == "54899-0");
 
+        // Nor does a search by language give it away.
+        using var byLanguage = await ehr.GetAsync($"/fhir/Patient?_id={patientId}&language=urn:ietf:bcp:47|pl&_summary=count");
+        Assert.Equal(0, (await byLanguage.BodyAsync())["total"]!.GetValue<int>());
+        using var byOtherLanguage = await ehr.GetAsync($"/fhir/Patient?_id={patientId}&language=urn:ietf:bcp:47|ro&_summary=count");
+        Assert.Equal(0, (await byOtherLanguage.BodyAsync())["total"]!.GetValue<int>());
+
         // The patient changes their mind: the Consent becomes inactive, and the section is shared again.
         var inactive = Withhold(patientId, "language-communication", audience: null, status: "inactive");
         inactive["id"] = consent["id"]!.GetValue<string>();
@@ -148,6 +169,8 @@ public sealed class ConsentTests : AppTest
         using var again = await ehr.GetAsync($"/fhir/Patient/{patientId}");
         Assert.NotNull((await again.BodyAsync())["communication"]);
         Assert.Equal(12, (await Responses.LastNAsync(ehr, $"patient={patientId}")).Count);
+        using var byLanguageAgain = await ehr.GetAsync($"/fhir/Patient?_id={patientId}&language=urn:ietf:bcp:47|pl&_summary=count");
+        Assert.Equal(1, (await byLanguageAgain.BodyAsync())["total"]!.GetValue<int>());
     }
 
     [Fact]

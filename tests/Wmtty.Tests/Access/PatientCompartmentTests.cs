@@ -138,6 +138,15 @@ public sealed class PatientCompartmentTests : AppTest
         using var overwrite = await patientA.PutAsync($"/fhir/QuestionnaireResponse/{responseId}", Infrastructure.Fhir.Json(mine));
         await overwrite.AssertOutcomeAsync(HttpStatusCode.NotFound);
 
+        // Nor can they tell an id in use by someone else from an unused one: patients do not choose ids.
+        var unused = Responses.Build(a, Responses.TypicalAnswers());
+        unused["id"] = "00000000-0000-0000-0000-0000000000ab";
+        using var chosen = await patientA.PutAsync("/fhir/QuestionnaireResponse/00000000-0000-0000-0000-0000000000ab", Infrastructure.Fhir.Json(unused));
+        Assert.Equal(await overwrite.Content.ReadAsStringAsync().ContinueWith(t => t.Result.Replace(responseId, "X")),
+            (await chosen.Content.ReadAsStringAsync()).Replace("00000000-0000-0000-0000-0000000000ab", "X"));
+        using var conditional = await patientA.PutAsync($"/fhir/QuestionnaireResponse?_id={responseId}", Infrastructure.Fhir.Json(mine));
+        await conditional.AssertOutcomeAsync(HttpStatusCode.NotFound);
+
         // And their own answers they may record.
         await Responses.SubmitAsync(patientA, Responses.Build(a, Responses.TypicalAnswers()));
         using var bStill = await Client.GetAsync($"/fhir/QuestionnaireResponse/{responseId}");

@@ -21,7 +21,7 @@ public sealed class InvitationLinkTests : AppTest
         Assert.Contains("no-store", opened.Headers.CacheControl?.ToString() ?? "");
         var setCookie = Assert.Single(opened.Headers.GetValues("Set-Cookie"));
         Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("path=/portal", setCookie, StringComparison.OrdinalIgnoreCase);
         var cookie = Invitations.SessionCookie(opened)!;
 
