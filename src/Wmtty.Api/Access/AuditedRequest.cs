@@ -25,13 +25,17 @@ internal static class AuditedRequest
         }
         catch (FhirException refused)
         {
-            if (refused.StatusCode is StatusCodes.Status403Forbidden or StatusCodes.Status404NotFound)
+            if (refused.StatusCode == StatusCodes.Status403Forbidden)
             {
                 http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Wmtty.Access")
                     .AccessRefused(refused.StatusCode, record.Caller.KindName, http.Request.Method, (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "");
             }
 
-            await trail.AppendAsync(record.ToEntry(refused.StatusCode));
+            if (!record.Committed)
+            {
+                await trail.AppendAsync(record.ToEntry(refused.StatusCode));
+            }
+
             throw;
         }
         catch (Exception) when (!record.Committed)
