@@ -99,6 +99,7 @@ public sealed class PatientCompartmentTests : AppTest
 
         var text = await response.AssertOutcomeAsync(HttpStatusCode.NotFound);
         Assert.DoesNotContain(bNhs, text);
+        Assert.DoesNotContain(App.Logs.Lines, line => line.Contains(bNhs, StringComparison.Ordinal) || line.Contains(aNhs, StringComparison.Ordinal) || line.Contains("Kowalska", StringComparison.Ordinal));
     }
 
     [Fact]
