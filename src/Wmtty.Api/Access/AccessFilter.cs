@@ -34,14 +34,10 @@ internal static class AccessFilter
                 return await next(context); // the CapabilityStatement: no patient data
             }
 
-            var caller = CallerMap.From(http.User) ?? throw new FhirException(StatusCodes.Status401Unauthorized,
-                Wmtty.Fhir.Outcomes.Outcome.Error(IssueType.Login, "Sign in: send a bearer token."));
             var type = interaction?.ResourceType ?? operation!.ResourceType;
             var id = http.GetRouteValue("id") as string;
             var services = http.RequestServices;
-            var record = new AccessRecord(caller, Action(interaction), interaction?.Code ?? "$" + operation!.Name, type, id, http.TraceIdentifier, services.GetRequiredService<TimeProvider>());
-            caller.Audit = record;
-            Caller.Set(http, caller);
+            var (caller, record) = AuditedRequest.Start(http, Action(interaction), interaction?.Code ?? "$" + operation!.Name, type, id);
             if (type == ResourceTypes.Patient && id is not null)
             {
                 record.AddPatient(id);

@@ -84,6 +84,48 @@ internal sealed class AccessPolicy(IResourceStore store, IOptions<DefinitionOpti
         }
     }
 
+    /// <summary>
+    /// For a search or <c>$lastn</c>: every patient its criteria name goes into the audit record, and a
+    /// patient naming anyone but themselves (by reference, NHS number, or Patient id or identifier) gets
+    /// 404, decided from the criteria alone, before any lookup.
+    /// </summary>
+    public static void RequireOnlyOwnPatient(Caller? caller, SearchQuery query)
+    {
+        var isPatient = query.ResourceType == ResourceTypes.Patient;
+        foreach (var condition in query.Clauses.SelectMany(c => c))
+        {
+            var named = condition switch
+            {
+                ReferenceCondition reference when reference.TargetType == ResourceTypes.Patient || reference.Param is "patient" or "subject" => reference.TargetId,
+                IdCondition id when isPatient => id.Id,
+                _ => null,
+            };
+            if (named is not null && ResourceTypes.IsValidId(named))
+            {
+                caller?.Audit?.AddPatient(named); // audited against the patients it names, even if it counts only or is refused
+            }
+
+            if (caller is not { IsPatient: true })
+            {
+                continue;
+            }
+
+            bool? own = condition switch
+            {
+                ReferenceCondition reference when named is not null => reference.TargetType is null or ResourceTypes.Patient && reference.TargetId == caller.PatientId,
+                IdCondition id when isPatient => id.Id == caller.PatientId,
+                ReferenceIdentifierCondition identifier when identifier.Param is "patient" or "subject" =>
+                    identifier.Value == caller.NhsNumber && identifier.System is null or NhsNumber.System,
+                TokenCondition { Param: "identifier" } token when isPatient => token.Code == caller.NhsNumber,
+                _ => null, // names no patient
+            };
+            if (own == false || (own == true && string.IsNullOrEmpty(caller.PatientId)))
+            {
+                throw FhirException.NotFound("No patient of that reference or identifier exists.");
+            }
+        }
+    }
+
     /// <summary>Whether a reference names the signed-in patient themselves, by literal reference and/or NHS number; decided without any lookup.</summary>
     public static bool NamesOwnPatient(Caller caller, Hl7.Fhir.Model.ResourceReference? named, Uri localBase) =>
         !string.IsNullOrEmpty(caller.PatientId)

@@ -10,6 +10,17 @@ namespace Wmtty.Api.Access;
 /// </summary>
 internal static class AuditedRequest
 {
+    /// <summary>The signed-in caller (401 when there is none) and a new audit record of this request, both kept on the request.</summary>
+    public static (Caller Caller, AccessRecord Record) Start(HttpContext http, string action, string interaction, string? resourceType, string? resourceId)
+    {
+        var caller = CallerMap.From(http.User) ?? throw new FhirException(StatusCodes.Status401Unauthorized,
+            Wmtty.Fhir.Outcomes.Outcome.Error(IssueType.Login, "Sign in: send a bearer token."));
+        var record = new AccessRecord(caller, action, interaction, resourceType, resourceId, http.TraceIdentifier, http.RequestServices.GetRequiredService<TimeProvider>());
+        caller.Audit = record;
+        Caller.Set(http, caller);
+        return (caller, record);
+    }
+
     public static async ValueTask<object?> RunAsync(HttpContext http, AccessRecord record, Func<ValueTask<object?>> run)
     {
         var trail = http.RequestServices.GetRequiredService<AuditTrail>();

@@ -1,6 +1,5 @@
 using Wmtty.Api.Access;
 using Wmtty.Api.Errors;
-using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
 
 namespace Wmtty.Api.Invitations;
 
@@ -24,15 +23,9 @@ internal static class InvitationAccess
             var http = context.HttpContext;
             var interaction = http.GetEndpoint()?.Metadata.GetMetadata<InvitationInteraction>()
                 ?? throw FhirException.Forbidden("This endpoint has no audit rule, so it is refused."); // fail closed
-            var caller = CallerMap.From(http.User) ?? throw new FhirException(StatusCodes.Status401Unauthorized,
-                FhirOutcome.Error(IssueType.Login, "Sign in: send a bearer token."));
-
             // Only a well-formed id goes into the audit record: whatever else was in the URL might be a token or an NHS number.
             var id = http.GetRouteValue("id") as string;
-            var record = new AccessRecord(caller, interaction.Action, interaction.Name, null, InvitationTokens.IsWellFormedId(id) ? id : null,
-                http.TraceIdentifier, http.RequestServices.GetRequiredService<TimeProvider>());
-            caller.Audit = record;
-            Caller.Set(http, caller);
+            var (caller, record) = AuditedRequest.Start(http, interaction.Action, interaction.Name, null, InvitationTokens.IsWellFormedId(id) ? id : null);
             return await AuditedRequest.RunAsync(http, record, async () =>
             {
                 if (!caller.CanInvite)

@@ -71,19 +71,7 @@ internal static class PreferenceEndpoints
 
         var filters = request.Query.Clauses.Except(subjectClauses).ToList();
         var caller = Caller.Of(http);
-        if (caller is { IsPatient: true })
-        {
-            // A patient names themselves or gets 404, decided before any lookup.
-            foreach (var condition in subjectClauses.SelectMany(c => c))
-            {
-                AccessPolicy.RequireOwn(caller, condition switch
-                {
-                    ReferenceCondition reference => reference.TargetId,
-                    ReferenceIdentifierCondition identifier when identifier.Value == caller.NhsNumber && identifier.System is null or Wmtty.Fhir.Patients.NhsNumber.System => caller.PatientId,
-                    _ => null,
-                });
-            }
-        }
+        AccessPolicy.RequireOnlyOwnPatient(caller, request.Query);
 
         var matches = new List<SearchMatch>();
         foreach (var patientId in await PatientsAsync(subjectClauses, store, cancellationToken))

@@ -56,12 +56,7 @@ internal static class SearchEndpoints
         var request = SearchRequest.Parse(type, parameters, FhirRequest.StrictHandling(http), FhirRequest.BaseUri(http));
         var query = request.Query;
         var caller = Caller.Of(http);
-        foreach (var named in NamedPatients(query))
-        {
-            caller?.Audit?.AddPatient(named); // audited against the patients it names, even if it counts only or is refused
-        }
-
-        RefuseOtherPatients(caller, query);
+        AccessPolicy.RequireOnlyOwnPatient(caller, query);
         policy.Restrict(caller, query);
 
         int? total = request.IncludeTotal ? await store.CountAsync(query, cancellationToken) : null;
@@ -141,40 +136,6 @@ internal static class SearchEndpoints
         }
 
         return shown;
-    }
-
-    private static IEnumerable<string> NamedPatients(SearchQuery query) => query.Clauses.SelectMany(c => c).Select(condition => condition switch
-    {
-        ReferenceCondition reference when reference.TargetType == Wmtty.Fhir.Resources.ResourceTypes.Patient || (reference.TargetType is null && reference.Param is "patient" or "subject")
-            => Wmtty.Fhir.Resources.ResourceTypes.IsValidId(reference.TargetId) ? reference.TargetId : null,
-        IdCondition id when query.ResourceType == Wmtty.Fhir.Resources.ResourceTypes.Patient => Wmtty.Fhir.Resources.ResourceTypes.IsValidId(id.Id) ? id.Id : null,
-        _ => null,
-    }).OfType<string>();
-
-    // A patient's search that names another patient is answered 404, as for a patient that does not exist.
-    private static void RefuseOtherPatients(Caller? caller, SearchQuery query)
-    {
-        if (caller is not { IsPatient: true })
-        {
-            return;
-        }
-
-        foreach (var condition in query.Clauses.SelectMany(c => c))
-        {
-            var other = condition switch
-            {
-                ReferenceCondition reference when (reference.TargetType == Wmtty.Fhir.Resources.ResourceTypes.Patient || (reference.TargetType is null && reference.Param is "patient" or "subject"))
-                    && reference.TargetId != caller.PatientId => reference.TargetId,
-                ReferenceIdentifierCondition identifier when identifier.Param is "patient" or "subject" && identifier.Value != caller.NhsNumber => identifier.Value,
-                IdCondition id when query.ResourceType == Wmtty.Fhir.Resources.ResourceTypes.Patient && id.Id != caller.PatientId => id.Id,
-                TokenCondition { Param: "identifier" } token when query.ResourceType == Wmtty.Fhir.Resources.ResourceTypes.Patient && token.Code != caller.NhsNumber => token.Code,
-                _ => null,
-            };
-            if (other is not null)
-            {
-                throw FhirException.NotFound("No patient of that reference or identifier exists.");
-            }
-        }
     }
 
     private static string Link(string baseUrl, string type, SearchRequest request, string? cursor)

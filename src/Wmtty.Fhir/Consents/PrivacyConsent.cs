@@ -34,8 +34,6 @@ public static class PrivacyConsent
 {
     public const string ScopeSystem = "http://terminology.hl7.org/CodeSystem/consentscope";
     public const string ScopeCode = "patient-privacy";
-    public const string CategorySystem = PreferenceCodes.Loinc;
-    public const string CategoryCode = "59284-0";
 
     public static bool IsPrivacy(Consent consent) =>
         consent.Scope?.Coding.Any(c => c.System == ScopeSystem && c.Code == ScopeCode) == true;
@@ -93,7 +91,8 @@ public static class PrivacyConsent
 
             for (var c = 0; c < nested.Code.Count; c++)
             {
-                if (SectionsOf(nested.Code[c], canonicalBase).Count == 0 || nested.Code[c].Coding.Count != SectionsOf(nested.Code[c], canonicalBase).Count)
+                var sections = SectionsOf(nested.Code[c], canonicalBase).Count;
+                if (sections == 0 || sections != nested.Code[c].Coding.Count) // every coding a section
                 {
                     issues.Add(Issue(
                         $"A code must be a section of the questionnaire, from {PreferenceCodes.ServiceSystem(canonicalBase)}: {string.Join(", ", PreferenceCodes.Sections.Select(s => s.Code))}.",

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Wmtty.Fhir.Patients;
-using Wmtty.Fhir.Questionnaires;
 using Wmtty.Fhir.Resources;
 
 namespace Wmtty.Fhir.Consents;
@@ -23,14 +22,14 @@ public static class Redaction
     public const string LanguageSection = "language-communication";
 
     /// <summary>Whether an Observation's categories name a withheld section.</summary>
-    public static bool IsHidden(string type, ReadOnlySpan<byte> json, IReadOnlySet<string> withheldCodes, string sectionSystem)
+    public static bool IsHidden(string type, byte[] json, IReadOnlySet<string> withheldCodes, string sectionSystem)
     {
         if (type != ResourceTypes.Observation || withheldCodes.Count == 0)
         {
             return false;
         }
 
-        using var document = JsonDocument.Parse(json.ToArray());
+        using var document = JsonDocument.Parse(json);
         if (!document.RootElement.TryGetProperty("category", out var categories) || categories.ValueKind != JsonValueKind.Array)
         {
             return false;
@@ -135,7 +134,4 @@ public static class Redaction
 
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    /// <summary>The section codes of the questionnaire, for checking what a Consent names.</summary>
-    public static IEnumerable<string> SectionCodes => PreferenceCodes.Sections.Select(s => s.Code);
 }
