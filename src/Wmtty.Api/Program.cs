@@ -18,6 +18,7 @@ builder.AddFhirApi();        // FHIR R4 REST: formats, errors as OperationOutcom
 builder.AddWmttyDefinitions(); // the questionnaire and terminology; response checks and extraction
 builder.AddWmttyOpenApi();   // Swagger document and UI
 builder.AddClientLimits();   // CORS for named EHR origins; a rate limit per client (429)
+builder.Services.AddPortal(); // the patient portal's drafts and form protection
 
 var app = builder.Build();
 
@@ -34,7 +35,7 @@ app.UseAuthorization();
 
 app.MapFhir();               // /fhir
 app.MapInvitations();        // /invitations: single-use links to the portal, for staff who invite patients
-app.MapPortal();             // /portal: where an invitation link lands
+app.MapPortal();             // /portal: the patient portal, entered through an invitation link or sign-in
 app.MapDevelopmentSignIn();  // /dev/token, Development only
 app.MapWmttyOpenApi();       // /swagger
 app.MapHealth();             // /health/live, /health/ready

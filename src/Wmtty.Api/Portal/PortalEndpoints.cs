@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
 using Wmtty.Api.Access;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.Invitations;
@@ -15,13 +16,34 @@ namespace Wmtty.Api.Portal;
 /// </summary>
 internal static class PortalEndpoints
 {
+    public const string Path = InvitationSignIn.PortalPath;
+
     private const string InvitationPath = "/invitation";
+
+    // A section's answers are a few kilobytes; the largest free text (2,000 characters, four bytes each) fits many times over.
+    private const long MaxFormBytes = 256 * 1024;
+
+    public static IServiceCollection AddPortal(this IServiceCollection services)
+    {
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "wmtty-antiforgery";
+            options.Cookie.Path = Path;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.SuppressXFrameOptionsHeader = true; // the service's own headers already forbid framing
+        });
+        services.AddScoped<PortalDrafts>();
+        return services;
+    }
 
     public static WebApplication MapPortal(this WebApplication app)
     {
-        var portal = app.MapGroup(InvitationSignIn.PortalPath).AllowAnonymous().ExcludeFromDescription();
+        var portal = app.MapGroup(InvitationSignIn.PortalPath).AllowAnonymous().ExcludeFromDescription()
+            .WithMetadata(new RequestSizeLimitAttribute(MaxFormBytes));
         portal.MapGet($"{InvitationPath}/{{**token}}", Open); // every token string, even none, gets a page
-        portal.MapGet("", Home);
+        portal.MapQuestionnairePages();                        // the questionnaire, a section a page
+        portal.MapPortalSignIn();                              // Development's stand-in for NHS login
+        portal.MapGet($"{PortalLayout.AssetsPath}/{{name}}", (string name, HttpContext http) => PortalAssets.Serve(name, http));
         return app;
     }
 
@@ -55,7 +77,13 @@ internal static class PortalEndpoints
             }
 
             record.AddPatient(await policy.FindPatientIdAsync(invitation.NhsNumber, cancellationToken));
-            if (!redemption!.Redeemed)
+            if (!redemption!.Redeemed && redemption.State == InvitationState.Used && await IsSessionOfAsync(http, invitation.Id))
+            {
+                // The same link again in the browser it was opened in: carry on, rather than a page saying it was used.
+                return new SeeOther(InvitationSignIn.PortalPath);
+            }
+
+            if (!redemption.Redeemed)
             {
                 logger.InvitationRefused(InvitationView.StatusName(redemption.State), invitation.Id);
                 return redemption.State switch
@@ -68,33 +96,17 @@ internal static class PortalEndpoints
 
             await http.SignInAsync(InvitationSignIn.Scheme, InvitationSignIn.Principal(invitation.Id, invitation.NhsNumber));
             logger.InvitationRedeemed(invitation.Id);
-            return new SeeOther($"{http.Request.PathBase}{InvitationSignIn.PortalPath}");
+            return new SeeOther(InvitationSignIn.PortalPath);
         });
         return (IResult)result!;
     }
 
-    // No session is not an error here: the page says how to get one, and never sends anyone to a login page.
-    private static async Task Home(HttpContext http)
+    private static async Task<bool> IsSessionOfAsync(HttpContext http, string invitationId)
     {
         var session = await http.AuthenticateAsync(InvitationSignIn.Scheme);
-        var page = session.Succeeded && PatientSignIn.NhsNumberOf(session.Principal) is not null ? PortalPages.SignedIn : PortalPages.NotSignedIn;
-        await page.ExecuteAsync(http);
+        return session.Succeeded && session.Principal!.FindFirst("sub")?.Value == InvitationSignIn.Subject(invitationId);
     }
 
     private static bool IsPrefetch(HttpRequest request) =>
         request.Headers["Sec-Purpose"].Concat(request.Headers["Purpose"]).Any(v => v?.Contains("prefetch", StringComparison.OrdinalIgnoreCase) == true);
-
-    /// <summary>303 See Other: after the link is used, the browser fetches the portal with GET, and reloading does not reuse the link.</summary>
-    private sealed class SeeOther(string location) : IResult, IStatusCodeHttpResult
-    {
-        public int? StatusCode => StatusCodes.Status303SeeOther;
-
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            PortalPage.NoStore(httpContext.Response);
-            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
-            httpContext.Response.Headers.Location = location;
-            return Task.CompletedTask;
-        }
-    }
 }

@@ -21,6 +21,8 @@ internal sealed class PortalPage(int statusCode, string heading, params string[]
 
     public string Heading => heading;
 
+    public PortalPage WithStatus(int status) => new(status, heading, paragraphs);
+
     public Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
@@ -55,7 +57,7 @@ internal sealed class PortalPage(int statusCode, string heading, params string[]
         response.Headers.Pragma = "no-cache";
     }
 
-    private static string Encode(string text) => HtmlEncoder.Default.Encode(text);
+    private static string Encode(string text) => PortalLayout.Encode(text);
 }
 
 /// <summary>The pages a patient can meet on the way into the portal, in plain words that say what to do next.</summary>

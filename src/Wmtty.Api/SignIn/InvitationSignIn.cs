@@ -33,6 +33,11 @@ internal static class InvitationSignIn
                 context.CookieOptions.Path = context.Request.PathBase + PortalPath;
                 return Task.CompletedTask;
             };
+            options.Events.OnSigningOut = context =>
+            {
+                context.CookieOptions.Path = context.Request.PathBase + PortalPath; // the same path, or the browser keeps it
+                return Task.CompletedTask;
+            };
 
             // The portal says itself what to do when there is no session; never a redirect to a login page.
             options.Events.OnRedirectToLogin = context => Status(context, StatusCodes.Status401Unauthorized);
@@ -42,6 +47,10 @@ internal static class InvitationSignIn
     /// <summary>The invitation session's principal: the NHS number the link was for, and the invitation as its subject.</summary>
     public static ClaimsPrincipal Principal(string invitationId, string nhsNumber) =>
         new(new ClaimsIdentity([new Claim(PatientSignIn.NhsNumberType, nhsNumber), new Claim("sub", Subject(invitationId))], PatientSignIn.InvitationIdentity));
+
+    /// <summary>A portal session for a patient who signed in themselves (the patient identity provider, or Development's stand-in for it).</summary>
+    public static ClaimsPrincipal SignedInPatient(string nhsNumber, string subject) =>
+        new(new ClaimsIdentity([new Claim(PatientSignIn.NhsNumberType, nhsNumber), new Claim("sub", subject)], PatientSignIn.PatientIdentity));
 
     public static string Subject(string invitationId) => $"invitation:{invitationId}";
 

@@ -24,7 +24,8 @@ public sealed class EnableWhen
         return item.EnableBehavior == Questionnaire.EnableWhenBehavior.Any ? results.Any(r => r) : results.All(r => r);
     }
 
-    private bool Holds(Questionnaire.EnableWhenComponent condition)
+    /// <summary>Whether one condition holds, whatever the item's enableBehavior.</summary>
+    public bool Holds(Questionnaire.EnableWhenComponent condition)
     {
         var given = answers[condition.Question ?? ""].ToList();
         if (condition.Operator == Questionnaire.QuestionnaireItemOperator.Exists)

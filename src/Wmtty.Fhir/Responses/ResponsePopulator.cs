@@ -22,12 +22,17 @@ public static class ResponsePopulator
             Item = Items(questionnaire.Item, preferences),
         };
 
+        RemoveDisabled(questionnaire, response);
+        return response;
+    }
+
+    /// <summary>Removes the answers to every question the other answers switch off (and groups left empty).</summary>
+    public static void RemoveDisabled(Questionnaire questionnaire, QuestionnaireResponse response)
+    {
         // Dropping a switched-off answer can switch off another question, so repeat until nothing changes.
         while (RemoveDisabled(questionnaire.Item, response.Item, new EnableWhen(response)))
         {
         }
-
-        return response;
     }
 
     private static List<QuestionnaireResponse.ItemComponent> Items(List<Questionnaire.ItemComponent> definitions, IReadOnlyList<Observation> preferences)
@@ -101,7 +106,12 @@ public static class ResponsePopulator
         var removed = false;
         foreach (var item in items.ToList())
         {
-            var definition = definitions.First(d => d.LinkId == item.LinkId);
+            var definition = definitions.FirstOrDefault(d => d.LinkId == item.LinkId);
+            if (definition is null)
+            {
+                continue; // not in this questionnaire: the validator says so
+            }
+
             if (!enableWhen.IsEnabled(definition))
             {
                 items.Remove(item);
