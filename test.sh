@@ -15,12 +15,13 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# Browser tests drive Debian's Chromium through ChromeDriver. Install them when some test needs
-# them and this script may (root on Debian); otherwise those tests report themselves skipped.
-if grep -rqs --include='*.cs' 'RequiresBrowser' tests/ && ! command -v chromedriver >/dev/null 2>&1; then
+# Browser tests drive Debian's Chromium (through Playwright). Install it, its driver and fonts for every
+# portal language when some test needs them and this script may (root on Debian); otherwise those tests
+# report themselves skipped.
+if grep -rqs --include='*.cs' 'BrowserFixture' tests/ && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     log "installing chromium and chromium-driver"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >&2 \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-core) >&2 \
       || log "could not install chromium; browser tests will be skipped"
   else
     log "chromium-driver is missing and cannot be installed here; browser tests will be skipped"

@@ -21,8 +21,6 @@ internal sealed class PortalPage(int statusCode, string heading, params string[]
 
     public string Heading => heading;
 
-    public PortalPage WithStatus(int status) => new(status, heading, paragraphs);
-
     public Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
@@ -77,14 +75,6 @@ internal static class PortalPages
 
     public static PortalPage NotOpened { get; } = new(StatusCodes.Status404NotFound, "We could not open this link",
         "The link may not have been copied in full. Check that you used the whole link from your message.", AskAgain);
-
-    public static PortalPage SignedIn { get; } = new(StatusCodes.Status200OK, "You're signed in",
-        "Thank you for opening your invitation.",
-        "The questions about what matters to you will open on this page.");
-
-    public static PortalPage NotSignedIn { get; } = new(StatusCodes.Status200OK, "Open the link you were sent",
-        "To tell us what matters to you, open the link in the message from your GP practice, clinic or community connector.",
-        "If the link does not work, ask them for a new one. Nothing you have already told us is lost.");
 
     public static PortalPage NotFound { get; } = new(StatusCodes.Status404NotFound, "Page not found",
         "There is nothing at this address. If you were sent a link, check that you used the whole link from your message.");

@@ -26,6 +26,9 @@ internal sealed class PortalTexts
 
     public static PortalTexts Default => Embedded.Value;
 
+    /// <summary>Every language the portal's own words are in, for pages shown before the questionnaire is known.</summary>
+    public IReadOnlyList<string> Languages => [.. languageNames.Keys.OrderBy(k => k == "en" ? 0 : 1)];
+
     /// <summary><paramref name="english"/> in <paramref name="language"/>, with any {0}, {1} filled in.</summary>
     public string Get(string language, string english, params string[] values)
     {

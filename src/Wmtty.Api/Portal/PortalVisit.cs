@@ -39,6 +39,24 @@ internal sealed class PortalVisit
     public HtmlPage Page(int status, string title, string content, bool hasErrors = false) =>
         new(status, Layout.Render(title, content, hasErrors, signedIn: true, antiforgery: AntiforgeryField()));
 
+    /// <summary>How to get in, in the visitor's language: the link they were sent (or, in Development, the stand-in sign-in).</summary>
+    private static HtmlPage NotSignedIn(HttpContext http, string path)
+    {
+        var texts = PortalTexts.Default;
+        var languages = texts.Languages;
+        var layout = new PortalLayout(PortalLanguage.Choose(http, languages, null), languages, http.Request.PathBase + PortalEndpoints.Path + path);
+        var heading = layout.T("Open the link you were sent");
+        var html = $"<h1>{PortalLayout.Encode(heading)}</h1>\n" +
+            $"<p>{PortalLayout.Encode(layout.T("To tell us what matters to you, open the link in the message from your GP practice, clinic or community connector."))}</p>\n" +
+            $"<p>{PortalLayout.Encode(layout.T("If the link does not work, ask them for a new one. Nothing you have already told us is lost."))}</p>\n";
+        if (http.RequestServices.GetService<DevelopmentTokenIssuer>() is not null)
+        {
+            html += $"<p><a href=\"{PortalLayout.Attr(http.Request.PathBase + PortalEndpoints.Path + "/sign-in")}\" lang=\"en\">Sign in (Development)</a></p>\n";
+        }
+
+        return new HtmlPage(StatusCodes.Status401Unauthorized, layout.Render(heading, html, signedIn: false));
+    }
+
     /// <summary>
     /// Runs a page for the signed-in patient; without a session, the page that says how to get one. A
     /// form whose antiforgery token does not check out changes nothing.
@@ -48,7 +66,7 @@ internal sealed class PortalVisit
         var session = await http.AuthenticateAsync(InvitationSignIn.Scheme);
         if (!session.Succeeded || PatientSignIn.NhsNumberOf(session.Principal!) is null)
         {
-            return PortalPages.NotSignedIn.WithStatus(StatusCodes.Status401Unauthorized);
+            return NotSignedIn(http, path);
         }
 
         http.User = session.Principal!;

@@ -136,15 +136,20 @@ internal static class QuestionnairePages
             return Section(visit, number, notice: visit.Layout.T("Your answers could not be saved because the questions have changed. Please check this section again."));
         }
 
+        var later = form["action"] == "later";
         var answers = new SectionAnswers(sections, visit.Layout);
-        answers.Apply(visit.Draft.Response, number - 1, form);
+        answers.Apply(visit.Draft.Response, number - 1, form, requireAnswers: !later);
         if (answers.Errors.Count > 0)
         {
             return Section(visit, number, answers, form);
         }
 
-        visit.Draft = await visit.Drafts.SaveAsync(visit.Caller, visit.Draft, visit.Layout.Language, Math.Max(visit.Draft.SectionsDone, number), visit.LocalBase, visit.Http.RequestAborted);
-        if (form["action"] == "later")
+        // Stopping with a required question unanswered: the patient comes back to this section, not the next.
+        var unanswered = new SectionAnswers(sections, visit.Layout);
+        unanswered.CheckRequired(sections.Pages[number - 1], new ResponseAnswers(visit.Draft.Response));
+        var done = unanswered.Errors.Count == 0 ? number : number - 1;
+        visit.Draft = await visit.Drafts.SaveAsync(visit.Caller, visit.Draft, visit.Layout.Language, Math.Max(visit.Draft.SectionsDone, done), visit.LocalBase, visit.Http.RequestAborted);
+        if (later)
         {
             return new SeeOther(Path("/saved"));
         }

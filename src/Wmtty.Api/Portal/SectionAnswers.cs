@@ -17,7 +17,8 @@ internal sealed class SectionAnswers(QuestionnaireSections sections, PortalLayou
 
     public IReadOnlyDictionary<string, string> Errors => errors;
 
-    public void Apply(QuestionnaireResponse response, int page, IFormCollection form)
+    /// <param name="requireAnswers">False when the patient is stopping for now: required questions can wait, badly formed answers cannot.</param>
+    public void Apply(QuestionnaireResponse response, int page, IFormCollection form, bool requireAnswers = true)
     {
         var top = sections.Pages[page];
         var item = Read(top, form);
@@ -29,7 +30,10 @@ internal sealed class SectionAnswers(QuestionnaireSections sections, PortalLayou
         }
 
         ResponsePopulator.RemoveDisabled(sections.Questionnaire, response);
-        CheckRequired(top, new ResponseAnswers(response));
+        if (requireAnswers)
+        {
+            CheckRequired(top, new ResponseAnswers(response));
+        }
     }
 
     /// <summary>The required questions still unanswered on a page, for the review before sending.</summary>

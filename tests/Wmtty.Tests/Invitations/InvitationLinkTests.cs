@@ -26,10 +26,10 @@ public sealed class InvitationLinkTests : AppTest
         var cookie = Invitations.SessionCookie(opened)!;
 
         using var portal = await browser.SendAsync(HttpMethod.Get, "/portal", null, ("Cookie", cookie));
-        await Invitations.AssertPageAsync(portal, HttpStatusCode.OK, "You're signed in");
+        await Invitations.AssertPortalPageAsync(portal, HttpStatusCode.OK, "What matters to you");
 
         using var without = await browser.GetAsync("/portal");
-        await Invitations.AssertPageAsync(without, HttpStatusCode.OK, "Open the link you were sent");
+        await Invitations.AssertPortalPageAsync(without, HttpStatusCode.Unauthorized, "Open the link you were sent");
         Assert.Null(without.Headers.Location);
     }
 
@@ -78,14 +78,14 @@ public sealed class InvitationLinkTests : AppTest
         clock.Advance(TimeSpan.FromMinutes(110));
         using (var portal = await browser.SendAsync(HttpMethod.Get, "/portal", null, ("Cookie", cookie)))
         {
-            await Invitations.AssertPageAsync(portal, HttpStatusCode.OK, "You're signed in");
+            await Invitations.AssertPortalPageAsync(portal, HttpStatusCode.OK, "What matters to you");
             Assert.Null(Invitations.SessionCookie(portal)); // not renewed by use
         }
 
         clock.Advance(TimeSpan.FromMinutes(11));
         using (var portal = await browser.SendAsync(HttpMethod.Get, "/portal", null, ("Cookie", cookie)))
         {
-            await Invitations.AssertPageAsync(portal, HttpStatusCode.OK, "Open the link you were sent");
+            await Invitations.AssertPortalPageAsync(portal, HttpStatusCode.Unauthorized, "Open the link you were sent");
         }
     }
 

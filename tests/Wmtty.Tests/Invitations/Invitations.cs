@@ -65,4 +65,22 @@ internal static class Invitations
         Assert.DoesNotContain("   at ", html);
         return html;
     }
+
+    /// <summary>Asserts one of the questionnaire's pages: HTML in some language, never cached, only the service's own script and style; returns its text.</summary>
+    public static async Task<string> AssertPortalPageAsync(HttpResponseMessage response, HttpStatusCode status, string heading)
+    {
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"Expected {(int)status}, got {(int)response.StatusCode}: {html}");
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("no-store", response.Headers.CacheControl?.ToString() ?? "");
+        Assert.StartsWith("<!doctype html>", html);
+        Assert.Matches("<html lang=\"[a-z]{2,3}\" dir=\"(ltr|rtl)\">", html);
+        Assert.Equal(1, html.Split("<h1>").Length - 1);
+        Assert.Contains($"<h1>{heading}</h1>", html);
+        Assert.Matches("<script src=\"/portal/assets/portal.js\\?v=[0-9a-f]+\" defer></script>", html);
+        Assert.Single(html.Split("<script").Skip(1));
+        Assert.DoesNotContain("http", html.Replace("http-equiv", ""), StringComparison.OrdinalIgnoreCase); // nothing loaded from elsewhere
+        Assert.DoesNotContain("   at ", html);
+        return html;
+    }
 }
