@@ -17,8 +17,34 @@ internal static class PortalSignInPages
 
     public static void MapPortalSignIn(this RouteGroupBuilder portal)
     {
-        portal.MapGet("/sign-in", (HttpContext http) => Form(http, null));
+        portal.MapGet("/sign-in", (HttpContext http, CancellationToken _) => SignInPage(http));
+        portal.MapGet("/sign-in/{outcome:regex(^(failed|not-verified)$)}", (string outcome, HttpContext http) => NotSignedIn(http, outcome));
         portal.MapPost("/sign-in", (HttpContext http, CancellationToken _) => SignInAsync(http));
+    }
+
+    /// <summary>Whether patients can sign in with the patient identity provider here (NHS login).</summary>
+    public static async Task<bool> HasProviderAsync(HttpContext http) =>
+        await http.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>().GetSchemeAsync(PortalPatientSignIn.Scheme) is not null;
+
+    // To the patient identity provider when there is one; Development's stand-in otherwise.
+    private static async Task<IResult> SignInPage(HttpContext http)
+    {
+        if (await HasProviderAsync(http))
+        {
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = http.Request.PathBase + PortalEndpoints.Path }, [PortalPatientSignIn.Scheme]);
+        }
+
+        return Form(http, null);
+    }
+
+    private static IResult NotSignedIn(HttpContext http, string outcome)
+    {
+        var layout = new PortalLayout("en", ["en"], http.Request.PathBase + PortalEndpoints.Path + "/sign-in");
+        var why = outcome == "not-verified"
+            ? "Your NHS login does not yet show who you are to the level needed for health records. You can prove who you are in the NHS App, or use the link you were sent."
+            : "Something went wrong while signing you in. Please try again, or use the link you were sent.";
+        var html = $"<h1>We could not sign you in</h1>\n<p>{Encode(why)}</p>\n<p><a href=\"{Attr(http.Request.PathBase + PortalEndpoints.Path + "/sign-in")}\">Try again</a></p>\n";
+        return new HtmlPage(StatusCodes.Status401Unauthorized, layout.Render("We could not sign you in", html, signedIn: false));
     }
 
     private static IResult Form(HttpContext http, string? error)

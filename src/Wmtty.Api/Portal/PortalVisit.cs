@@ -40,7 +40,7 @@ internal sealed class PortalVisit
         new(status, Layout.Render(title, content, hasErrors, signedIn: true, antiforgery: AntiforgeryField()));
 
     /// <summary>How to get in, in the visitor's language: the link they were sent (or, in Development, the stand-in sign-in).</summary>
-    private static HtmlPage NotSignedIn(HttpContext http, string path)
+    private static async Task<HtmlPage> NotSignedIn(HttpContext http, string path)
     {
         var texts = PortalTexts.Default;
         var languages = texts.Languages;
@@ -49,7 +49,11 @@ internal sealed class PortalVisit
         var html = $"<h1>{PortalLayout.Encode(heading)}</h1>\n" +
             $"<p>{PortalLayout.Encode(layout.T("To tell us what matters to you, open the link in the message from your GP practice, clinic or community connector."))}</p>\n" +
             $"<p>{PortalLayout.Encode(layout.T("If the link does not work, ask them for a new one. Nothing you have already told us is lost."))}</p>\n";
-        if (http.RequestServices.GetService<DevelopmentTokenIssuer>() is not null)
+        if (await PortalSignInPages.HasProviderAsync(http))
+        {
+            html += $"<p><a class=\"button\" href=\"{PortalLayout.Attr(http.Request.PathBase + PortalEndpoints.Path + "/sign-in")}\">{PortalLayout.Encode(layout.T("Sign in with NHS login"))}</a></p>\n";
+        }
+        else if (http.RequestServices.GetService<DevelopmentTokenIssuer>() is not null)
         {
             html += $"<p><a href=\"{PortalLayout.Attr(http.Request.PathBase + PortalEndpoints.Path + "/sign-in")}\" lang=\"en\">Sign in (Development)</a></p>\n";
         }
@@ -66,7 +70,7 @@ internal sealed class PortalVisit
         var session = await http.AuthenticateAsync(InvitationSignIn.Scheme);
         if (!session.Succeeded || PatientSignIn.NhsNumberOf(session.Principal!) is null)
         {
-            return NotSignedIn(http, path);
+            return await NotSignedIn(http, path);
         }
 
         http.User = session.Principal!;

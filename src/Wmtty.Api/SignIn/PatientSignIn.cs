@@ -31,7 +31,25 @@ internal sealed class PatientSignInOptions
     /// </summary>
     public string? RequiredProofingLevel { get; set; } = "P9";
 
+    /// <summary>
+    /// For patients signing in to the portal in a browser: the PEM file of the private key this service
+    /// proves itself with at the token endpoint (private_key_jwt, as NHS login requires). Never in the repository.
+    /// </summary>
+    public string? PortalClientKeyPath { get; set; }
+
+    /// <summary>The key's id (kid) as registered with the provider.</summary>
+    public string? PortalClientKeyId { get; set; }
+
+    /// <summary>Instead of a key, a client secret, for providers that use one.</summary>
+    public string? PortalClientSecret { get; set; }
+
+    /// <summary>The scopes asked for at sign-in; NHS login gives the NHS number with <c>profile</c>.</summary>
+    public string PortalScopes { get; set; } = "openid profile";
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Authority);
+
+    /// <summary>Whether patients can sign in to the portal in a browser (OpenID Connect with a client key or secret).</summary>
+    public bool PortalSignInConfigured => IsConfigured && (!string.IsNullOrWhiteSpace(PortalClientKeyPath) || !string.IsNullOrWhiteSpace(PortalClientSecret));
 }
 
 /// <summary>

@@ -49,6 +49,11 @@ internal static class SignInSetup
             authentication.AddJwtBearer(PatientSignIn.Scheme, options => PatientSignIn.Configure(options, patient));
         }
 
+        if (patient.PortalSignInConfigured)
+        {
+            authentication.AddPortalPatientSignIn(patient); // patients signing in to the portal in a browser
+        }
+
         builder.Services.AddSingleton(patient);
         builder.Services.AddAuthorization();
 
