@@ -18,7 +18,7 @@ internal static class ClinicianLayout
         nav ul{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;margin:0;padding:0;list-style:none}
         a{color:#005eb8}
         a:focus{outline:3px solid #ffeb3b;background:#ffeb3b;color:#212b32}
-        main{max-width:60rem;margin:0 auto;padding:1rem}
+        main{max-width:76rem;margin:0 auto;padding:1rem}
         h1{margin:.5rem 0 .25rem;font-size:1.75rem;line-height:1.25}
         h2{margin:0 0 .25rem;font-size:1.25rem}
         h3{margin:.5rem 0 .25rem;font-size:1.0625rem}
@@ -44,6 +44,7 @@ internal static class ClinicianLayout
         fieldset{margin:0 0 1rem;border:0;padding:0}
         button{font:inherit;padding:.375rem 1rem;border:0;background:#007f3b;color:#fff;font-weight:bold}
         @media (max-width:40rem){dl{grid-template-columns:1fr}dd{margin-bottom:.5rem}}
+        @media screen and (min-width:64rem){.sections{display:grid;grid-template-columns:1fr 1fr;gap:0 2rem}.sections .own{grid-column:1/-1}}
         @page{size:A4;margin:12mm}
         @media print{
         body{font-size:9pt;line-height:1.3;color:#000;background:#fff}

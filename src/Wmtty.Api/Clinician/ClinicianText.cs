@@ -90,10 +90,10 @@ internal static class ClinicianText
     /// <summary>"Updated 20 Nov 2026 by the patient", from an Observation's effective time and performer.</summary>
     public static string Updated(Observation observation) => Updated(Stamp(observation));
 
-    public static string Updated((string? Date, AnsweredBy By) stamp)
+    public static string Updated((string? Date, AnsweredBy By) stamp, string updated = "Updated")
     {
         var by = stamp.By == AnsweredBy.Unknown ? "; who gave it is not recorded" : " by " + ResponseAuthors.Describe(stamp.By);
-        return stamp.Date is null ? $"Date not recorded{by}" : $"Updated {stamp.Date}{by}";
+        return stamp.Date is null ? $"{updated}: date not recorded{by}" : $"{updated} {stamp.Date}{by}";
     }
 
     /// <summary>When and by whom, as the page compares them: the date as written, and who.</summary>

@@ -27,11 +27,19 @@ internal static class SummaryPage
     public static string Render(DisclosedPreferences read, string sectionSystem)
     {
         var html = new StringBuilder(4096);
-        Interpreter(html, read, sectionSystem);
+
+        // Usually one response gave every answer: then say when, and by whom, once.
+        var stamps = read.Current.Select(ClinicianText.Stamp).Distinct().ToList();
+        var stampEach = stamps.Count > 1;
+        Interpreter(html, read, sectionSystem, stampEach);
         Identity(html, read.Patient, "h1");
         if (read.Current.Count == 0)
         {
             html.Append("<p>No preferences have been recorded for this patient yet.</p>\n");
+        }
+        else if (!stampEach)
+        {
+            html.Append("<p class=\"updated\">").Text(ClinicianText.Updated(stamps[0], "All answers updated")).Append("</p>\n");
         }
 
         html.Append("<div class=\"sections\">\n");
@@ -40,7 +48,7 @@ internal static class SummaryPage
             var shown = read.Current.Where(o => InSection(o, sectionSystem, code) && !InBanner(o, sectionSystem)).ToList();
             html.Append(code == "what-matters" ? "<section class=\"own\" aria-labelledby=\"" : "<section aria-labelledby=\"").Append(code).Append("\">\n")
                 .Append("<h2 id=\"").Append(code).Append("\">").Text(Headings[code]).Append("</h2>\n");
-            Section(html, shown, read.Withheld.Contains(code), sectionSystem);
+            Section(html, shown, read.Withheld.Contains(code), sectionSystem, stampEach);
             html.Append("</section>\n");
         }
 
@@ -62,7 +70,7 @@ internal static class SummaryPage
     }
 
     // Can we talk, and how: read before anything else.
-    private static void Interpreter(StringBuilder html, DisclosedPreferences read, string sectionSystem)
+    private static void Interpreter(StringBuilder html, DisclosedPreferences read, string sectionSystem, bool stampEach)
     {
         if (read.Withheld.Contains(LanguageSection))
         {
@@ -82,7 +90,7 @@ internal static class SummaryPage
         html.Append("<div class=\"").Append(style).Append("\">\n<p class=\"need\">").Text(text).Append("</p>\n<p class=\"detail\">");
         var preferred = read.Current.Where(o => Is(o, PreferenceCodes.Loinc, PreferenceCodes.PreferredLanguage)).Select(Value).ToList();
         html.Text(preferred.Count > 0 ? $"Preferred language: {string.Join(", ", preferred)}." : "Preferred language not recorded.");
-        if ((needed ?? read.Current.FirstOrDefault(o => Is(o, PreferenceCodes.Loinc, PreferenceCodes.PreferredLanguage))) is { } stamped)
+        if (stampEach && (needed ?? read.Current.FirstOrDefault(o => Is(o, PreferenceCodes.Loinc, PreferenceCodes.PreferredLanguage))) is { } stamped)
         {
             html.Append(" <span class=\"updated\">").Text(ClinicianText.Updated(stamped)).Append("</span>");
         }
@@ -90,7 +98,7 @@ internal static class SummaryPage
         html.Append("</p>\n</div>\n");
     }
 
-    private static void Section(StringBuilder html, List<Observation> shown, bool withheld, string sectionSystem)
+    private static void Section(StringBuilder html, List<Observation> shown, bool withheld, string sectionSystem, bool stampEach)
     {
         if (withheld)
         {
@@ -104,9 +112,9 @@ internal static class SummaryPage
             return;
         }
 
-        // Usually one response gave the whole section: say when, and by whom, once.
+        // When answers came at different times, each section (or, within one, each line) says its own.
         var stamps = shown.Select(ClinicianText.Stamp).Distinct().ToList();
-        if (stamps.Count == 1)
+        if (stampEach && stamps.Count == 1)
         {
             html.Append("<p class=\"updated\">").Text(ClinicianText.Updated(stamps[0])).Append("</p>\n");
         }
@@ -116,7 +124,7 @@ internal static class SummaryPage
         {
             html.Append("<dt>").Text(line.Key).Append("</dt>\n<dd>");
             Answers(html, [.. line]);
-            if (stamps.Count > 1)
+            if (stampEach && stamps.Count > 1)
             {
                 html.Append("<br><span class=\"updated\">").Text(ClinicianText.Updated(line.First())).Append("</span>");
             }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using Wmtty.Tests.Infrastructure;
 
 namespace Wmtty.Tests.Clinician;
@@ -20,30 +19,8 @@ public sealed class PageAccessTests : AppTest
     }
 
     // A privacy Consent that withholds one section from one audience, as README describes.
-    private static string Withhold(string patientId, string section, string audience) => new JsonObject
-    {
-        ["resourceType"] = "Consent",
-        ["status"] = "active",
-        ["scope"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/consentscope", ["code"] = "patient-privacy" }) },
-        ["category"] = new JsonArray(new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://loinc.org", ["code"] = "59284-0" }) }),
-        ["patient"] = new JsonObject { ["reference"] = $"Patient/{patientId}" },
-        ["dateTime"] = "2026-11-20T10:00:00Z",
-        ["policyRule"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/v3-ActCode", ["code"] = "OPTIN" }) },
-        ["provision"] = new JsonObject
-        {
-            ["type"] = "permit",
-            ["provision"] = new JsonArray(new JsonObject
-            {
-                ["type"] = "deny",
-                ["actor"] = new JsonArray(new JsonObject
-                {
-                    ["role"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", ["code"] = "IRCP" }) },
-                    ["reference"] = new JsonObject { ["identifier"] = new JsonObject { ["system"] = $"{Responses.CanonicalBase}/sid/audience", ["value"] = audience } },
-                }),
-                ["code"] = new JsonArray(new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = Responses.ServiceSystem, ["code"] = section }) }),
-            }),
-        },
-    }.ToJsonString();
+    private static string Withhold(string patientId, string section, string audience) =>
+        Access.ConsentTests.Withhold(patientId, section, audience).ToJsonString();
 
     [Fact]
     public async Task ASectionWithheldFromTheCareTeamIsHiddenOnThePagesAsInTheSummaryDocument()

@@ -121,16 +121,29 @@ public sealed class SummaryPageTests : AppTest
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task ThePageSaysWhenEachSectionWasUpdatedAndByWhom()
+    public async System.Threading.Tasks.Task ThePageSaysWhenTheAnswersWereUpdatedAndByWhom()
     {
-        await Responses.SubmitAsync(Client, Responses.Build(patientId, Responses.TypicalAnswers()).AuthoredBy(Pages.PatientAuthor(patientId)));
+        await Responses.SubmitAsync(Client, Responses.Build(patientId, Responses.TypicalAnswers(), authored: "2026-11-10T10:00:00Z").AuthoredBy(Pages.PatientAuthor(patientId)));
         var first = Pages.Text(await Client.PageAsync(Pages.SummaryPath(nhs)));
-        Assert.Contains("Updated 20 Nov 2026 by the patient", first);
+        Assert.Contains("All answers updated 10 Nov 2026 by the patient", first);
 
-        await Responses.SubmitAsync(Client, Responses.Build(patientId, Responses.TypicalAnswers(), authored: "2026-11-23T09:00:00Z").AuthoredBy(Pages.ConnectorAuthor()));
+        var response = Responses.Build(patientId, Responses.TypicalAnswers(), authored: "2026-11-18T09:00:00Z").AuthoredBy(Pages.ConnectorAuthor());
+        var stored = await Responses.SubmitAsync(Client, response);
         var second = Pages.Text(await Client.PageAsync(Pages.SummaryPath(nhs)));
-        Assert.Contains("Updated 23 Nov 2026 by a community connector, with the patient", second);
-        Assert.DoesNotContain("20 Nov 2026", second);
+        Assert.Contains("All answers updated 18 Nov 2026 by a community connector, with the patient", second);
+        Assert.DoesNotContain("10 Nov 2026", second);
+
+        // An amendment restates the whole set: the page follows it.
+        var id = stored["id"]!.GetValue<string>();
+        var answers = Responses.TypicalAnswers();
+        answers["diet"] = [Responses.Coded(PreferenceCodes.Diet, "vegan")];
+        var amended = Responses.Build(patientId, answers, status: "amended", authored: "2026-11-20T09:00:00Z").AuthoredBy(Pages.PatientAuthor(patientId));
+        amended["id"] = id;
+        using var put = await Client.PutAsync($"/fhir/QuestionnaireResponse/{id}", Infrastructure.Fhir.Json(amended));
+        Assert.Equal(System.Net.HttpStatusCode.OK, put.StatusCode);
+        var third = Pages.Text(await Client.PageAsync(Pages.SummaryPath(nhs)));
+        Assert.Contains("All answers updated 20 Nov 2026 by the patient", third);
+        Assert.Contains("Dietary requirements Vegan", third);
     }
 
     [Fact]
