@@ -30,7 +30,6 @@ internal static class ClinicianSession
         var services = authentication.Services;
         services.AddOptions<ClinicianOptions>().BindConfiguration(ClinicianOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClinicianOptions>, ClinicianOptionsValidation>();
-        services.AddAntiforgery(); // the Development sign-in form
         authentication.AddCookie(Scheme, options =>
         {
             options.Cookie.Name = CookieName;

@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.AspNetCore.Antiforgery;
 using Wmtty.Api.Errors;
 using Wmtty.Api.SignIn;
 
@@ -10,7 +9,7 @@ namespace Wmtty.Api.Clinician;
 /// <c>return</c> from an EHR's form post, so it carries no antiforgery token: the EHR cannot have one of
 /// ours, and the token itself is the proof. A forged post could at most sign a browser in as whoever
 /// holds the posted token, to pages that only read. In Development, <c>/clinician/sign-in</c> mints a
-/// token for a chosen role and starts the same session; that form is ours, so it is antiforgery-checked.
+/// token for a chosen role and starts the same session; only its own page may post that form.
 /// </summary>
 internal static class ClinicianSignIn
 {
@@ -44,15 +43,13 @@ internal static class ClinicianSignIn
         return SeeOther(http, back);
     }
 
-    private static ClinicianPage DevelopmentForm(HttpContext http, IAntiforgery antiforgery)
+    private static ClinicianPage DevelopmentForm(HttpContext http)
     {
         var back = Return(http.Request.Query["return"]);
-        var tokens = antiforgery.GetAndStoreTokens(http);
         var main = new StringBuilder()
             .Append("<h1>Sign in for Development</h1>\n")
             .Append("<p>Development only. Choose a role: the service mints a token for it and starts the same session an EHR's hand-over would.</p>\n")
             .Append("<form method=\"post\" action=\"").Text(ClinicianLayout.Href(http, DevelopmentPath)).Append("\">\n")
-            .Append("<input type=\"hidden\" name=\"").Text(tokens.FormFieldName).Append("\" value=\"").Text(tokens.RequestToken).Append("\">\n")
             .Append("<input type=\"hidden\" name=\"return\" value=\"").Text(back).Append("\">\n")
             .Append("<fieldset>\n<legend>Sign in as</legend>\n");
         foreach (var role in StaffRoles)
@@ -66,14 +63,16 @@ internal static class ClinicianSignIn
         return new ClinicianPage(StatusCodes.Status200OK, ClinicianLayout.Render(http, "Sign in for Development", main.ToString()));
     }
 
-    private static async Task<IResult> DevelopmentSignIn(HttpContext http, IAntiforgery antiforgery, DevelopmentTokenIssuer issuer, CancellationToken cancellationToken)
+    private static async Task<IResult> DevelopmentSignIn(HttpContext http, DevelopmentTokenIssuer issuer, CancellationToken cancellationToken)
     {
-        var form = await FormAsync(http, cancellationToken);
-        if (!await antiforgery.IsRequestValidAsync(http))
+        // Fetch Metadata rather than IAntiforgery, whose one cookie the portal keeps to /portal: every current
+        // browser says where a form post comes from, and only this form's own page may send it.
+        if (http.Request.Headers["Sec-Fetch-Site"] is { Count: > 0 } site && site != "same-origin")
         {
-            throw FhirException.BadRequest("This form has expired. Open the sign-in page again.");
+            throw FhirException.BadRequest("This form can only be sent from its own page. Open the sign-in page again.");
         }
 
+        var form = await FormAsync(http, cancellationToken);
         var back = Return(form["return"]);
         var role = StaffRoles.FirstOrDefault(r => string.Equals(r.ToString(), form["role"], StringComparison.OrdinalIgnoreCase));
         if (!StaffRoles.Contains(role) || form["role"].Count != 1)
