@@ -1,3 +1,4 @@
+using Wmtty.Api.Clinician;
 using Wmtty.Api.Definitions;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Fhir;
@@ -36,6 +37,7 @@ app.UseAuthorization();
 app.MapFhir();               // /fhir
 app.MapInvitations();        // /invitations: single-use links to the portal, for staff who invite patients
 app.MapPortal();             // /portal: the patient portal, entered through an invitation link or sign-in
+app.MapClinician();          // /clinician: one patient's preferences on one page, for clinicians
 app.MapDevelopmentSignIn();  // /dev/token, Development only
 app.MapWmttyOpenApi();       // /swagger
 app.MapHealth();             // /health/live, /health/ready

@@ -72,7 +72,7 @@ internal static class AccessFilter
         return group;
     }
 
-    private static string Scope(Caller caller, AccessRequirement requirement) =>
+    public static string Scope(Caller caller, AccessRequirement requirement) =>
         new SmartScope(caller.Kind switch { CallerKind.System => "system", CallerKind.User => "user", _ => "patient" }, requirement.ResourceType, requirement.Interactions).ToString();
 
     private static Interactions Needed(FhirInteraction interaction) => interaction.Code switch

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Data.Sqlite;
+using Wmtty.Api.Clinician;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.Logging;
 using Wmtty.Api.Portal;
@@ -13,7 +14,8 @@ namespace Wmtty.Api.Errors;
 /// <summary>
 /// The one place exceptions become responses. Refusals carry their own status and OperationOutcome;
 /// anything unexpected is a 500 with a trace id and no internals. An outage is never dressed up as a
-/// missing resource. On the portal's pages, patients get a page with the same status instead.
+/// missing resource. On the portal's pages, patients get a page with the same status instead, and so do
+/// clinicians on theirs.
 /// </summary>
 internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger) : IExceptionHandler
 {
@@ -48,6 +50,12 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
         if (httpContext.Request.Path.StartsWithSegments(InvitationSignIn.PortalPath))
         {
             await PortalPages.Problem(status).ExecuteAsync(httpContext); // patients get a page, never an OperationOutcome
+            return true;
+        }
+
+        if (httpContext.Request.Path.StartsWithSegments(ClinicianSession.Path))
+        {
+            await ClinicianPages.Problem(httpContext, status, exception as FhirException).ExecuteAsync(httpContext); // pages, as on /portal
             return true;
         }
 

@@ -1,3 +1,4 @@
+using Wmtty.Api.Clinician;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.Invitations;
 using Wmtty.Api.Portal;
@@ -10,8 +11,8 @@ namespace Wmtty.Api.Errors;
 
 /// <summary>
 /// Gives the bodiless error responses the framework makes itself (no route, wrong method, no token,
-/// forbidden) an OperationOutcome when they are on <c>/fhir</c> or <c>/invitations</c>, and a page for
-/// patients on <c>/portal</c>.
+/// forbidden) an OperationOutcome when they are on <c>/fhir</c> or <c>/invitations</c>, a page for
+/// patients on <c>/portal</c>, and one for clinicians on <c>/clinician</c>.
 /// </summary>
 internal static class FhirStatusPages
 {
@@ -28,6 +29,12 @@ internal static class FhirStatusPages
             if (path.StartsWithSegments(InvitationSignIn.PortalPath))
             {
                 await PortalPages.Problem(http.Response.StatusCode).ExecuteAsync(http);
+                return;
+            }
+
+            if (path.StartsWithSegments(ClinicianSession.Path))
+            {
+                await ClinicianPages.Problem(http, http.Response.StatusCode).ExecuteAsync(http);
                 return;
             }
 

@@ -95,23 +95,8 @@ internal static class PreferenceEndpoints
 
     private static async Task<IResult> Summary(string id, HttpContext http, IResourceStore store, IPreferenceStore preferences, IOptions<DefinitionOptions> definitions, TimeProvider clock, AccessPolicy policy, CancellationToken cancellationToken)
     {
-        var caller = Caller.Of(http);
-        AccessPolicy.RequireOwn(caller, id);
-        var patient = (Patient)FhirSerialization.ReadStored(await policy.DiscloseAsync(caller, ResourceTypes.Patient, id, await store.ReadLiveJsonAsync(ResourceTypes.Patient, id, cancellationToken), cancellationToken)
-            ?? throw FhirException.NotFound($"Patient/{id} does not exist."));
-        var withheld = await policy.WithheldAsync(caller, id, cancellationToken);
-        var current = (await preferences.CurrentAsync(id, cancellationToken))
-            .Where(p => !policy.IsWithheld(withheld, p.Tokens))
-            .Select(p => (Observation)FhirSerialization.ReadStored(p.Match.Json)).ToList();
-        QuestionnaireResponse? response = null;
-        if (await preferences.SourceAsync(id, cancellationToken) is { } source
-            && await store.ReadAsync(ResourceTypes.QuestionnaireResponse, source.ResponseId, cancellationToken) is { IsDeleted: false, Json: { } json }
-            && await policy.DiscloseAsync(caller, ResourceTypes.QuestionnaireResponse, id, json, cancellationToken) is { } shown)
-        {
-            response = (QuestionnaireResponse)FhirSerialization.ReadStored(shown);
-        }
-
-        var document = PreferenceSummary.Build(patient, current, response, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase), FhirRequest.BaseUrl(http), clock.GetUtcNow());
+        var read = await PreferenceReading.ReadAsync(Caller.Of(http), id, store, preferences, policy, cancellationToken);
+        var document = PreferenceSummary.Build(read.Patient, read.Current, read.Source, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase), FhirRequest.BaseUrl(http), clock.GetUtcNow());
         return FhirResult.Of(StatusCodes.Status200OK, document);
     }
 

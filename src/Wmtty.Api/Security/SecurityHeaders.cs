@@ -1,11 +1,14 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Wmtty.Api.Clinician;
 
 namespace Wmtty.Api.Security;
 
 /// <summary>
 /// Headers every response carries: a content security policy with no inline script, no MIME sniffing,
 /// no referrer, no framing; HSTS outside Development; and a request id, echoed when the caller sent a
-/// usable one, so a support call and the logs can meet.
+/// usable one, so a support call and the logs can meet. The clinician pages alone may be framed, and
+/// only by the EHR origins in <c>Clinician:FrameAncestors</c>.
 /// </summary>
 internal static partial class SecurityHeaders
 {
@@ -24,6 +27,10 @@ internal static partial class SecurityHeaders
         }
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Wmtty.Requests");
+        var clinician = app.Services.GetRequiredService<IOptions<ClinicianOptions>>().Value; // a bad origin stops start-up here
+        var framedPolicy = clinician.IsFramed
+            ? ContentSecurityPolicy.Replace("frame-ancestors 'none'", "frame-ancestors 'self' " + string.Join(' ', clinician.Origins()), StringComparison.Ordinal)
+            : null;
         app.Use(async (context, next) =>
         {
             var given = context.Request.Headers[RequestIdHeader].ToString();
@@ -33,9 +40,18 @@ internal static partial class SecurityHeaders
             {
                 var headers = context.Response.Headers;
                 headers[RequestIdHeader] = requestId;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
                 headers.XContentTypeOptions = "nosniff";
-                headers.XFrameOptions = "DENY";
+                if (framedPolicy is not null && context.Request.Path.StartsWithSegments(ClinicianSession.Path))
+                {
+                    // X-Frame-Options cannot name several origins, and would overrule the CSP in older browsers.
+                    headers.ContentSecurityPolicy = framedPolicy;
+                    headers.Remove(Microsoft.Net.Http.Headers.HeaderNames.XFrameOptions);
+                }
+                else
+                {
+                    headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                    headers.XFrameOptions = "DENY";
+                }
                 headers["Referrer-Policy"] = "no-referrer";
                 return Task.CompletedTask;
             });

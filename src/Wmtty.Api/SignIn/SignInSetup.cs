@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Identity.Web;
+using Wmtty.Api.Clinician;
 
 namespace Wmtty.Api.SignIn;
 
@@ -44,6 +45,7 @@ internal static class SignInSetup
             options.ForwardDefaultSelector = context => PatientSignIn.Select(context, patientIssuer));
         authentication.AddMicrosoftIdentityWebApi(azureAd);
         authentication.AddInvitationCookie(); // the portal's invitation session; never the default, so never /fhir
+        authentication.AddClinicianSession(); // the clinician page's staff session, from a token; never the default either
         if (patient.IsConfigured)
         {
             authentication.AddJwtBearer(PatientSignIn.Scheme, options => PatientSignIn.Configure(options, patient));

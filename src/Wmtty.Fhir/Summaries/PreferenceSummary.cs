@@ -154,11 +154,11 @@ public static class PreferenceSummary
         return item;
     }
 
-    // What a clinician reads: printable, and in the order it was written.
-    private static string Clean(string text) => FhirText.WithoutBidiControls(FhirText.ReplaceForbidden(text));
+    /// <summary>Text as a clinician reads it: printable, and in the order it was written (no direction overrides).</summary>
+    public static string Clean(string text) => FhirText.WithoutBidiControls(FhirText.ReplaceForbidden(text));
 
-    // By the text itself: someone using the Urdu portal may still write in English.
-    private static bool IsRightToLeft(string text) =>
+    /// <summary>Whether free text reads right to left, judged by the text itself: someone using the Urdu portal may still write in English.</summary>
+    public static bool IsRightToLeft(string text) =>
         text.FirstOrDefault(char.IsLetter) is >= '\u0590' and <= '\u08FF' or >= '\uFB1D' and <= '\uFDFF' or >= '\uFE70' and <= '\uFEFF';
 
     // Line breaks the patient wrote stay line breaks.

@@ -22,7 +22,7 @@ public sealed class ConsentTests : AppTest
         response = await Responses.SubmitAsync(Client, Responses.Build(patientId, Responses.TypicalAnswers()));
     }
 
-    private static JsonObject Withhold(string patientId, string section, string? audience, string status = "active")
+    internal static JsonObject Withhold(string patientId, string section, string? audience, string status = "active")
     {
         var consent = Consent(patientId, section, audience, status);
         if (audience is null)
