@@ -74,11 +74,11 @@ public abstract class BrowserTest(BrowserFixture fixture) : IAsyncLifetime
         return (Invitations.Invitations.PathOf(made.Link), nhsNumber);
     }
 
-    /// <summary>Saves a full-page screenshot as artifacts/screenshots/{name}.png.</summary>
-    protected static async Task ScreenshotAsync(IPage page, string name)
+    /// <summary>Saves a screenshot as artifacts/screenshots/{name}.png: the whole page, or what fits the window.</summary>
+    protected static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)
     {
         Directory.CreateDirectory(ScreenshotFolder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = fullPage });
     }
 
     /// <summary>Runs axe-core on the page for WCAG 2.0, 2.1 and 2.2 A and AA rules, and fails with every violation found.</summary>

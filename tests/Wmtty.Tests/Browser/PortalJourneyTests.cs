@@ -11,52 +11,80 @@ public sealed class PortalJourneyTests(BrowserFixture fixture) : BrowserTest(fix
     private const string InterpreterUrdu = "204211000000109";
 
     [SkippableFact]
-    public async Task APatientCompletesTheWholeQuestionnaireInPolish()
+    public async Task PatientsAnswerInPolishAndInUrduOnRightToLeftPagesAndTheClinicianPageShowsBothInEnglish()
     {
-        var (link, nhsNumber) = await InviteAsync();
-        var portal = new PortalSteps(await NewPageAsync(), ScanAndKeep("polish"));
+        // Polish, left to right.
+        var (polishLink, polishNhs) = await InviteAsync();
+        var polish = new PortalSteps(await NewPageAsync(), ScanAndKeep("polish"));
+        await polish.OpenAsync(polishLink, "start-en");
+        await polish.ChooseLanguageAsync("pl", "start");
+        Assert.Equal("pl", await polish.LanguageAsync());
+        Assert.Equal("ltr", await polish.DirectionAsync());
+        await CompleteAsync(polish, preferred: 1, interpreter: 0, "Chcę rozumieć, co lekarz mówi.");
+        Assert.Equal("Dziękujemy", (await polish.HeadingAsync()).Trim());
 
-        await portal.OpenAsync(link, "start-en");
-        await portal.ChooseLanguageAsync("pl", "start");
-        Assert.Equal("pl", await portal.LanguageAsync());
-        Assert.Equal("ltr", await portal.DirectionAsync());
-        await CompleteAsync(portal, preferred: 1, interpreter: 0, "Chcę rozumieć, co lekarz mówi.");
-        Assert.Equal("Dziękujemy", (await portal.HeadingAsync()).Trim());
-
-        var lastn = await LastNAsync(nhsNumber);
-        Assert.Contains(lastn, o => o.ToJsonString().Contains(InterpreterPolish, StringComparison.Ordinal));
-        Assert.Contains(lastn, o => o["valueString"]?.GetValue<string>() == "Chcę rozumieć, co lekarz mówi." && o["language"]?.GetValue<string>() == "pl");
-        Assert.All(lastn, o => Assert.Equal("Community connector", o["performer"]?[0]?["display"]?.GetValue<string>()));
-    }
-
-    [SkippableFact]
-    public async Task APatientCompletesTheWholeQuestionnaireInUrduOnRightToLeftPages()
-    {
-        var (link, nhsNumber) = await InviteAsync();
+        // Urdu, right to left on every page once chosen.
+        var (urduLink, urduNhs) = await InviteAsync();
         var directions = new List<string>();
-        var portal = new PortalSteps(await NewPageAsync(), async (page, name) =>
+        var urdu = new PortalSteps(await NewPageAsync(), async (page, name) =>
         {
             directions.Add(await page.Locator("html").GetAttributeAsync("dir") ?? "none");
             await ScanAndKeep("urdu")(page, name);
         });
+        await urdu.OpenAsync(urduLink, "start-en");
+        await urdu.ChooseLanguageAsync("ur", "start");
+        Assert.Equal("ur", await urdu.LanguageAsync());
+        await CompleteAsync(urdu, preferred: 3, interpreter: 2, "میں چاہتا ہوں کہ ڈاکٹر میری بات سنے۔");
+        Assert.Equal(["ltr", .. Enumerable.Repeat("rtl", directions.Count - 1)], directions);
 
-        await portal.OpenAsync(link, "start-en");
-        await portal.ChooseLanguageAsync("ur", "start");
-        Assert.Equal("ur", await portal.LanguageAsync());
-        await CompleteAsync(portal, preferred: 3, interpreter: 2, "میں چاہتا ہوں کہ ڈاکٹر میری بات سنے۔");
-
-        Assert.Equal("rtl", await portal.DirectionAsync());
-        Assert.Equal(["ltr", .. Enumerable.Repeat("rtl", directions.Count - 1)], directions); // every page after choosing Urdu
-
-        // Right to left for real: on a section page, a radio button sits to the right of its label.
-        await portal.Page.GotoAsync("/portal/section/1");
-        var radio = await portal.Page.Locator("#q-interpreter-needed-0").BoundingBoxAsync();
-        var label = await portal.Page.Locator("label[for='q-interpreter-needed-0']").BoundingBoxAsync();
+        // Right to left for real: a radio button sits to the right of its label.
+        await urdu.Page.GotoAsync("/portal/section/1");
+        await ScreenshotAsync(urdu.Page, "urdu-section-1-phone", fullPage: false); // as README shows it
+        var radio = await urdu.Page.Locator("#q-interpreter-needed-0").BoundingBoxAsync();
+        var label = await urdu.Page.Locator("label[for='q-interpreter-needed-0']").BoundingBoxAsync();
         Assert.True(radio!.X > label!.X, $"In Urdu the radio ({radio.X}) should be right of its label ({label.X}).");
 
-        var lastn = await LastNAsync(nhsNumber);
-        Assert.Contains(lastn, o => o.ToJsonString().Contains(InterpreterUrdu, StringComparison.Ordinal));
-        Assert.Contains(lastn, o => o["language"]?.GetValue<string>() == "ur");
+        // What the EHR reads.
+        var polishLastN = await LastNAsync(polishNhs);
+        Assert.Contains(polishLastN, o => o.ToJsonString().Contains(InterpreterPolish, StringComparison.Ordinal));
+        Assert.Contains(polishLastN, o => o["valueString"]?.GetValue<string>() == "Chcę rozumieć, co lekarz mówi." && o["language"]?.GetValue<string>() == "pl");
+        Assert.All(polishLastN, o => Assert.Equal("Community connector", o["performer"]?[0]?["display"]?.GetValue<string>()));
+        Assert.Contains(await LastNAsync(urduNhs), o => o.ToJsonString().Contains(InterpreterUrdu, StringComparison.Ordinal));
+
+        // What the clinician sees: both, in English, the patients' own words as written.
+        var clinician = await NewPageAsync(viewport: new ViewportSize { Width = 1280, Height = 900 },
+            headers: new() { ["Authorization"] = "Bearer " + await App.TokenAsync("clinician") });
+        foreach (var (nhs, language, words, name) in new[]
+        {
+            (polishNhs, "Polish", "Chcę rozumieć, co lekarz mówi.", "polish"),
+            (urduNhs, "Urdu", "میں چاہتا ہوں کہ ڈاکٹر میری بات سنے۔", "urdu"),
+        })
+        {
+            await clinician.GotoAsync($"/clinician/patients/{nhs}");
+            Assert.Equal("en", await clinician.Locator("html").GetAttributeAsync("lang"));
+            var banner = await clinician.Locator(".interpreter").InnerTextAsync();
+            Assert.Contains($"Interpreter needed: {language}", banner);
+            var text = await clinician.Locator("main").InnerTextAsync();
+            Assert.True(text.IndexOf("Interpreter needed", StringComparison.Ordinal) < text.IndexOf("Communication needs", StringComparison.Ordinal));
+            foreach (var english in new[] { "Halal", "A female clinician", "community connector" })
+            {
+                Assert.Contains(english, text, StringComparison.OrdinalIgnoreCase);
+            }
+
+            Assert.Contains(words, text);
+            Assert.Contains($"Written in {language}", text);
+            await AssertAccessibleAsync(clinician, $"clinician summary ({language})");
+            await ScreenshotAsync(clinician, $"clinician-summary-{name}", fullPage: false);
+
+            // One A4 page when printed.
+            var pdf = await clinician.PdfAsync(new PagePdfOptions { Format = "A4", PrintBackground = true });
+            var pages = System.Text.RegularExpressions.Regex.Matches(System.Text.Encoding.Latin1.GetString(pdf), @"/Type\s*/Page[^s]").Count;
+            Assert.True(pages == 1, $"The {language} patient's summary prints on {pages} A4 pages.");
+        }
+
+        await clinician.GotoAsync($"/clinician/patients/{urduNhs}/history");
+        await AssertAccessibleAsync(clinician, "clinician history");
+        await ScreenshotAsync(clinician, "clinician-history-urdu");
     }
 
     [SkippableFact]
