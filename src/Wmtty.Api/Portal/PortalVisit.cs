@@ -80,7 +80,7 @@ internal sealed class PortalVisit
             return PortalPages.Problem(StatusCodes.Status400BadRequest);
         }
 
-        var (caller, record) = AuditedRequest.Start(http, posting ? "U" : "R", "portal", Wmtty.Fhir.Resources.ResourceTypes.QuestionnaireResponse, null);
+        var (caller, record) = AuditedRequest.Start(http, posting ? "U" : "R", posting ? "portal-save" : "portal-view", Wmtty.Fhir.Resources.ResourceTypes.QuestionnaireResponse, null);
         var result = await AuditedRequest.RunAsync(http, record, async () =>
         {
             var cancellationToken = http.RequestAborted;
