@@ -33,11 +33,11 @@ internal static class SummaryPage
         var stampEach = stamps.Count > 1;
         Interpreter(html, read, sectionSystem, stampEach);
         Identity(html, read.Patient, "h1");
-        if (read.Current.Count == 0)
+        if (read.Current.Count == 0 && read.Withheld.Count == 0)
         {
             html.Append("<p>No preferences have been recorded for this patient yet.</p>\n");
         }
-        else if (!stampEach)
+        else if (!stampEach && stamps.Count > 0)
         {
             html.Append("<p class=\"updated\">").Text(ClinicianText.Updated(stamps[0], "All answers updated")).Append("</p>\n");
         }

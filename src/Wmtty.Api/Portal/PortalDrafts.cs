@@ -129,14 +129,26 @@ internal sealed class PortalDrafts(
     {
         if (draft.Id is null)
         {
+            // One draft per patient, even when a double click sends the first save twice: the second finds the first and updates it.
             response.Id = null;
-            return await writer.CreateAsync(response, null, localBase, cancellationToken, caller);
+            var inProgress = new SearchQuery(ResourceTypes.QuestionnaireResponse)
+                .Where(new ReferenceCondition("subject", ResourceTypes.Patient, PatientOf(response)))
+                .Where(new TokenCondition("status", null, "in-progress"));
+            var created = await writer.CreateAsync(response, inProgress, localBase, cancellationToken, caller);
+            if (created.Kind != WriteKind.Matched)
+            {
+                return created;
+            }
+
+            draft = draft with { Id = created.Id, Version = created.Version };
         }
 
         response.Id = draft.Id;
         var conditions = Unconditional with { IfMatch = new TagCondition(false, [draft.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)]) };
         return await writer.UpdateAsync(response, draft.Id, conditions, localBase, cancellationToken, caller);
     }
+
+    private static string PatientOf(QuestionnaireResponse response) => response.Subject!.Reference![(ResourceTypes.Patient.Length + 1)..];
 
     public static ResourceReference Subject(string patientId) => new($"{ResourceTypes.Patient}/{patientId}");
 }

@@ -20,8 +20,6 @@ internal static class PortalEndpoints
 
     private const string InvitationPath = "/invitation";
 
-    // A section's answers are a few kilobytes; the largest free text (2,000 characters, four bytes each) fits many times over.
-    private const long MaxFormBytes = 256 * 1024;
 
     public static IServiceCollection AddPortal(this IServiceCollection services)
     {
@@ -39,7 +37,7 @@ internal static class PortalEndpoints
     public static WebApplication MapPortal(this WebApplication app)
     {
         var portal = app.MapGroup(InvitationSignIn.PortalPath).AllowAnonymous().ExcludeFromDescription()
-            .WithMetadata(new RequestSizeLimitAttribute(MaxFormBytes));
+            .WithMetadata(new RequestSizeLimitAttribute(PortalForms.MaxBytes));
         portal.MapGet($"{InvitationPath}/{{**token}}", Open); // every token string, even none, gets a page
         portal.MapQuestionnairePages();                        // the questionnaire, a section a page
         portal.MapPortalSignIn();                              // Development's stand-in for NHS login

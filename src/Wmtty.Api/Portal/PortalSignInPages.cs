@@ -82,9 +82,9 @@ internal static class PortalSignInPages
             return PortalPages.NotFound;
         }
 
-        if (!await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http))
+        if (await PortalForms.RefuseAsync(http) is { } refused)
         {
-            return PortalPages.Problem(StatusCodes.Status400BadRequest);
+            return refused;
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);

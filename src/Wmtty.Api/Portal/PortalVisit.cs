@@ -75,9 +75,9 @@ internal sealed class PortalVisit
 
         http.User = session.Principal!;
         var posting = HttpMethods.IsPost(http.Request.Method);
-        if (posting && !await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http))
+        if (posting && await PortalForms.RefuseAsync(http) is { } refused)
         {
-            return PortalPages.Problem(StatusCodes.Status400BadRequest);
+            return refused;
         }
 
         var (caller, record) = AuditedRequest.Start(http, posting ? "U" : "R", posting ? "portal-save" : "portal-view", Wmtty.Fhir.Resources.ResourceTypes.QuestionnaireResponse, null);

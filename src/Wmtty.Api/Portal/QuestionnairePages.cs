@@ -38,7 +38,7 @@ internal static class QuestionnairePages
         portal.MapGet("/saved", Page("/saved", v => Task.FromResult(Message(v, "Your answers are saved",
             "You can close this page. To carry on later, open this page again on this device, or ask for a new link.", "Continue where you left off"))));
         portal.MapGet("/done", Page("/done", Done));
-        portal.MapPost("/sign-out", Page("/sign-out", SignOut));
+        portal.MapPost("/sign-out", Page("", SignOut)); // its language links go to the start page
     }
 
     // A handler the framework runs and whose IResult it writes (a lambda of HttpContext alone would be a bare RequestDelegate).
@@ -147,8 +147,8 @@ internal static class QuestionnairePages
         // Stopping with a required question unanswered: the patient comes back to this section, not the next.
         var unanswered = new SectionAnswers(sections, visit.Layout);
         unanswered.CheckRequired(sections.Pages[number - 1], new ResponseAnswers(visit.Draft.Response));
-        var done = unanswered.Errors.Count == 0 ? number : number - 1;
-        visit.Draft = await visit.Drafts.SaveAsync(visit.Caller, visit.Draft, visit.Layout.Language, Math.Max(visit.Draft.SectionsDone, done), visit.LocalBase, visit.Http.RequestAborted);
+        var done = unanswered.Errors.Count == 0 ? Math.Max(visit.Draft.SectionsDone, number) : Math.Min(visit.Draft.SectionsDone, number - 1);
+        visit.Draft = await visit.Drafts.SaveAsync(visit.Caller, visit.Draft, visit.Layout.Language, done, visit.LocalBase, visit.Http.RequestAborted);
         if (later)
         {
             return new SeeOther(Path("/saved"));
@@ -190,6 +190,12 @@ internal static class QuestionnairePages
 
     private static async Task<IResult> Send(PortalVisit visit)
     {
+        if (visit.Draft.Id is null)
+        {
+            // Nothing in progress (already sent, say by a second click): send nothing again.
+            return new SeeOther(Path(""));
+        }
+
         var missing = new SectionAnswers(visit.Sections, visit.Layout);
         var answers = new ResponseAnswers(visit.Draft.Response);
         foreach (var top in visit.Sections.Pages)

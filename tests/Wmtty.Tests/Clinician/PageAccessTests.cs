@@ -53,6 +53,21 @@ public sealed class PageAccessTests : AppTest
     }
 
     [Fact]
+    public async Task WhenEverySectionIsWithheldThePageDoesNotClaimNothingWasRecorded()
+    {
+        await Responses.SubmitAsync(Client, Responses.Build(patientId, Responses.TypicalAnswers()));
+        foreach (var section in new[] { "language-communication", "beliefs-culture", "care-preferences", "access-adjustments", "what-matters" })
+        {
+            await Client.CreateAsync(Withhold(patientId, section, "care-team"));
+        }
+
+        var text = Pages.Text(await Client.PageAsync(Pages.SummaryPath(nhs)));
+        Assert.DoesNotContain("No preferences have been recorded", text);
+        Assert.Contains("Not shared with you", text);
+        Assert.DoesNotContain("Rozmowa", text);
+    }
+
+    [Fact]
     public async Task WithholdingLanguageShowsThatTheInterpreterNeedIsNotSharedRatherThanThatThereIsNone()
     {
         await Client.CreateAsync(Withhold(patientId, "language-communication", "chaplaincy"));

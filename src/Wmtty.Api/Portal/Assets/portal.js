@@ -12,6 +12,7 @@
     for (var i = 0; i < fields.length; i++) {
       var field = fields[i];
       if (field.getAttribute("data-link-id") !== linkId) { continue; }
+      if (field.closest("[hidden]")) { continue; } // an answer to a hidden question does not count, as on the server
       if (field.type === "radio" || field.type === "checkbox") {
         if (field.checked) { chosen.push(field.value); }
       } else if (field.value.trim() !== "") {
@@ -30,16 +31,24 @@
   }
 
   function update() {
+    // Hiding one question can hide those that depend on it: repeat until nothing changes.
+    for (var pass = 0; pass < 5 && updateOnce(); pass++) { }
+  }
+
+  function updateOnce() {
+    var changed = false;
     var dependants = form.querySelectorAll("[data-enable-when]");
     for (var i = 0; i < dependants.length; i++) {
       var item = dependants[i];
       var conditions = JSON.parse(item.getAttribute("data-enable-when"));
       var any = item.getAttribute("data-enable-behavior") === "any";
       var enabled = any ? conditions.some(holds) : conditions.every(holds);
+      if (item.hidden === enabled) { changed = true; }
       item.hidden = !enabled;
       var hint = item.querySelector(".condition-hint");
       if (hint) { hint.hidden = true; } // with the script running, the question appears only when it applies
     }
+    return changed;
   }
 
   form.addEventListener("change", function (event) {
