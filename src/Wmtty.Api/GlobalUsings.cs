@@ -28,3 +28,4 @@ global using Integer = Hl7.Fhir.Model.Integer;
 global using Date = Hl7.Fhir.Model.Date;
 global using Code = Hl7.Fhir.Model.Code;
 global using Extension = Hl7.Fhir.Model.Extension;
+global using Wmtty.Api.Pages;

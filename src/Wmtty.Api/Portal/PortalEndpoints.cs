@@ -57,7 +57,7 @@ internal static class PortalEndpoints
         // Browsers and mail scanners fetch links ahead of a click; that must not use the link up.
         if (IsPrefetch(http.Request))
         {
-            PortalPage.NoStore(http.Response);
+            HtmlPage.NoStore(http.Response);
             return TypedResults.NoContent();
         }
 

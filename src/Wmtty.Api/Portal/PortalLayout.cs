@@ -1,6 +1,4 @@
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Unicode;
 
 namespace Wmtty.Api.Portal;
 
@@ -67,10 +65,7 @@ internal sealed class PortalLayout(string language, IReadOnlyList<string> langua
     // Versioned by the build, so a new release is fetched and an old one can be cached for long.
     private static string Asset(string name) => $"{PortalEndpoints.Path}{AssetsPath}/{name}?v={PortalAssets.Version}";
 
-    // Every script as itself (an Urdu page stays small); markup characters, quotes and controls are still encoded.
-    private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
+    public static string Encode(string? text) => Html.Encode(text);
 
-    public static string Encode(string? text) => Encoder.Encode(text ?? "");
-
-    public static string Attr(string? text) => Encoder.Encode(text ?? "");
+    public static string Attr(string? text) => Html.Encode(text);
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Encodings.Web;
 
 namespace Wmtty.Api.Portal;
 
@@ -21,16 +20,7 @@ internal sealed class PortalPage(int statusCode, string heading, params string[]
 
     public string Heading => heading;
 
-    public Task ExecuteAsync(HttpContext httpContext)
-    {
-        var response = httpContext.Response;
-        response.StatusCode = statusCode;
-        NoStore(response);
-        var body = Encoding.UTF8.GetBytes(Render());
-        response.ContentType = "text/html; charset=utf-8";
-        response.ContentLength = body.Length;
-        return response.Body.WriteAsync(body, httpContext.RequestAborted).AsTask();
-    }
+    public Task ExecuteAsync(HttpContext httpContext) => new HtmlPage(statusCode, Render()).ExecuteAsync(httpContext);
 
     public string Render()
     {
@@ -49,13 +39,7 @@ internal sealed class PortalPage(int statusCode, string heading, params string[]
         return html.Append("</main>\n</body>\n</html>\n").ToString();
     }
 
-    public static void NoStore(HttpResponse response)
-    {
-        response.Headers.CacheControl = "no-store";
-        response.Headers.Pragma = "no-cache";
-    }
-
-    private static string Encode(string text) => PortalLayout.Encode(text);
+    private static string Encode(string text) => Html.Encode(text);
 }
 
 /// <summary>The pages a patient can meet on the way into the portal, in plain words that say what to do next.</summary>
