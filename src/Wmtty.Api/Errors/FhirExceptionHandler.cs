@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.Data.Sqlite;
 using Wmtty.Api.Clinician;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.Logging;
 using Wmtty.Api.Portal;
 using Wmtty.Api.SignIn;
 using Wmtty.Data.Resources;
+using Wmtty.Data.Storage;
 using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
 
 namespace Wmtty.Api.Errors;
@@ -19,9 +19,6 @@ namespace Wmtty.Api.Errors;
 /// </summary>
 internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger) : IExceptionHandler
 {
-    private const int SqliteBusy = 5;
-    private const int SqliteLocked = 6;
-
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var (status, outcome) = exception switch
@@ -32,7 +29,7 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
                 bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.")),
             ConcurrencyConflictException => (StatusCodes.Status409Conflict, FhirOutcome.Error(IssueType.Conflict,
                 "Another change to the same resource was saved first. Read it again and retry.")),
-            SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked } => Busy(httpContext),
+            StoreUnavailableException => Busy(httpContext), // transient database failures, after the store's retries
             _ => Unexpected(httpContext, exception),
         };
 

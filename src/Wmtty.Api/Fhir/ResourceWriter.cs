@@ -9,6 +9,7 @@ using Wmtty.Data.Search;
 using Wmtty.Fhir.Consents;
 using Wmtty.Fhir.Questionnaires;
 using Wmtty.Fhir.Resources;
+using Wmtty.Fhir.Search;
 using Wmtty.Fhir.Serialization;
 using Wmtty.Fhir.Validation;
 using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
@@ -54,6 +55,7 @@ internal sealed class ResourceWriter(
             if (ifNoneExist is not null)
             {
                 access.Restrict(caller, ifNoneExist);
+                await LockMatchesAsync(session, ifNoneExist);
                 var matches = await session.FindAsync(ifNoneExist, 2);
                 if (matches.Count > 1)
                 {
@@ -123,6 +125,7 @@ internal sealed class ResourceWriter(
         access.Restrict(caller, condition);
         return RetryingAsync(conditions, caller, async session =>
         {
+            await LockMatchesAsync(session, condition);
             var matches = await session.FindAsync(condition, 2);
             if (matches.Count > 1)
             {
@@ -159,6 +162,8 @@ internal sealed class ResourceWriter(
             {
                 throw FhirException.NotFound($"{type}/{id} does not exist.");
             }
+
+            await LockPatientAsync(session, current.Compartment);
 
             caller?.Audit?.AddPatient(current.Compartment);
             conditions.Check(type, id, Live(current));
@@ -209,6 +214,7 @@ internal sealed class ResourceWriter(
             throw FhirException.NotFound($"{resource.TypeName}/{id} does not exist. A patient records new answers with POST.");
         }
 
+        await LockPatientAsync(session, current?.Compartment);
         caller?.Audit?.AddPatient(current?.Compartment);
         conditions.Check(resource.TypeName, id, Live(current));
         if (!publishing && current is { IsDeleted: false })
@@ -244,10 +250,48 @@ internal sealed class ResourceWriter(
         }
 
         caller?.Audit?.AddPatient(version.Compartment);
+        await LockPatientAsync(session, version.Compartment);
         await session.WriteAsync(version, current);
         if (version.Type == ResourceTypes.Consent)
         {
             await RefreshConsentAsync(session, version.Compartment);
+        }
+    }
+
+    /// <summary>
+    /// One patient's writes take turns across service instances: what a write reads of the patient's other
+    /// records (their current preference set, their Consents) stays true until it commits. Where the
+    /// database has one writer at a time, this costs nothing.
+    /// </summary>
+    private static Task LockPatientAsync(IWriteSession session, string? patientId) =>
+        patientId is null ? Task.CompletedTask : session.LockAsync("patient:" + patientId);
+
+    /// <summary>
+    /// Conditional writes that could match the same resource take turns, so that of two concurrent
+    /// If-None-Exist creates only one creates: one lock for each value the criteria name (an identifier
+    /// found with or without its system is the same lock), taken in order; one for the type when they
+    /// name no value.
+    /// </summary>
+    private static async Task LockMatchesAsync(IWriteSession session, SearchQuery criteria)
+    {
+        var values = criteria.Clauses.SelectMany(anyOf => anyOf).Select(condition => condition switch
+        {
+            IdCondition id => id.Id,
+            TokenCondition token => token.Code,
+            ReferenceCondition reference => reference.TargetId,
+            ReferenceIdentifierCondition identifier => identifier.Value,
+            StringCondition text => SearchText.Normalize(text.Value),
+            _ => null,
+        }).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (values.Count == 0)
+        {
+            await session.LockAsync($"match:{criteria.ResourceType}");
+            return;
+        }
+
+        foreach (var value in values)
+        {
+            await session.LockAsync($"match:{criteria.ResourceType}:{value}");
         }
     }
 

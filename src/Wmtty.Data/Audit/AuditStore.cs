@@ -15,39 +15,41 @@ public interface IAuditStore
     Task<AuditEntry?> ReadAsync(long key, CancellationToken cancellationToken);
 }
 
-internal sealed class AuditStore(ISqlDialect dialect) : IAuditStore
+internal sealed class AuditStore(SqlDialect dialect, StoreRetry retry) : IAuditStore
 {
-    public async Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
-    {
-        using var turn = await dialect.EnterWriteAsync(cancellationToken);
-        await using var connection = dialect.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var transaction = dialect.BeginWriteTransaction(connection);
-        foreach (var entry in entries)
+    public Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
+        retry.RunAsync(async token =>
         {
-            await AuditWrites.AppendAsync(dialect, connection, transaction, entry);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<AuditEntry>> SearchAsync(AuditQuery query, CancellationToken cancellationToken)
-    {
-        await using var connection = dialect.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
-            dialect.AuditPageSql(query.PatientId is not null, "@Limit"),
-            new
+            using var turn = await dialect.EnterWriteAsync(token);
+            await using var connection = dialect.CreateConnection();
+            await connection.OpenAsync(token);
+            await using var transaction = dialect.BeginWriteTransaction(connection);
+            foreach (var entry in entries)
             {
-                query.PatientId,
-                From = query.From.ToUnixTimeMilliseconds(),
-                To = query.To.ToUnixTimeMilliseconds(),
-                Before = query.BeforeKey,
-                query.Limit,
-            },
-            cancellationToken: cancellationToken));
-        return rows.Select(r => r.ToEntry()).ToList();
-    }
+                await AuditWrites.AppendAsync(dialect, connection, transaction, entry);
+            }
+
+            await transaction.CommitAsync(token);
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<AuditEntry>> SearchAsync(AuditQuery query, CancellationToken cancellationToken) =>
+        retry.RunAsync<IReadOnlyList<AuditEntry>>(async token =>
+        {
+            await using var connection = dialect.CreateConnection();
+            await connection.OpenAsync(token);
+            var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
+                dialect.AuditPageSql(query.PatientId is not null, "@Limit"),
+                new
+                {
+                    query.PatientId,
+                    From = query.From.ToUnixTimeMilliseconds(),
+                    To = query.To.ToUnixTimeMilliseconds(),
+                    Before = query.BeforeKey,
+                    query.Limit,
+                },
+                cancellationToken: token));
+            return rows.Select(r => r.ToEntry()).ToList();
+        }, cancellationToken);
 
     public async Task<AuditEntry?> ReadAsync(long key, CancellationToken cancellationToken)
     {
@@ -57,7 +59,7 @@ internal sealed class AuditStore(ISqlDialect dialect) : IAuditStore
 
     private sealed class AuditRow
     {
-        public long Key { get; set; }
+        public long AuditKey { get; set; }
         public long Recorded { get; set; }
         public string Action { get; set; } = "";
         public string Interaction { get; set; } = "";
@@ -76,14 +78,14 @@ internal sealed class AuditStore(ISqlDialect dialect) : IAuditStore
             DateTimeOffset.FromUnixTimeMilliseconds(Recorded), Action, Interaction, ResourceType, ResourceId, checked((int)Status),
             CallerKind, Subject, SubjectName, ClientId, Roles, RequestId,
             (Patients ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList())
-        { Key = Key };
+        { Key = AuditKey };
     }
 }
 
 /// <summary>The insert of one audit entry and its patients, inside a caller's transaction.</summary>
 internal static class AuditWrites
 {
-    public static async Task AppendAsync(ISqlDialect dialect, DbConnection connection, DbTransaction transaction, AuditEntry entry)
+    public static async Task AppendAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, AuditEntry entry)
     {
         var key = await connection.ExecuteScalarAsync<long>(dialect.InsertAuditSql, new
         {
@@ -100,9 +102,6 @@ internal static class AuditWrites
             entry.Roles,
             entry.RequestId,
         }, transaction);
-        if (entry.Patients.Count > 0)
-        {
-            await connection.ExecuteAsync(dialect.InsertAuditPatientSql, entry.Patients.Distinct().Select(p => new { PatientId = p, Key = key }), transaction);
-        }
+        await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.AuditPatients, entry.Patients.Distinct().ToList(), p => [p, key]);
     }
 }

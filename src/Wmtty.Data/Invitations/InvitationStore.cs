@@ -18,46 +18,49 @@ public interface IInvitationStore
     Task<Revocation> RevokeAsync(string id, DateTimeOffset now, CancellationToken cancellationToken);
 }
 
-internal sealed class InvitationStore(ISqlDialect dialect) : IInvitationStore
+internal sealed class InvitationStore(SqlDialect dialect, StoreRetry retry) : IInvitationStore
 {
-    public async Task CreateAsync(Invitation invitation, string tokenHash, CancellationToken cancellationToken)
-    {
-        using var turn = await dialect.EnterWriteAsync(cancellationToken);
-        await using var connection = dialect.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(dialect.InsertInvitationSql, new
+    public Task CreateAsync(Invitation invitation, string tokenHash, CancellationToken cancellationToken) =>
+        retry.RunAsync(async token =>
         {
-            invitation.Id,
-            TokenHash = tokenHash,
-            invitation.NhsNumber,
-            invitation.CreatedBy,
-            CreatedAt = invitation.CreatedAt.ToUnixTimeMilliseconds(),
-            ExpiresAt = invitation.ExpiresAt.ToUnixTimeMilliseconds(),
-        }, cancellationToken: cancellationToken));
-    }
+            using var turn = await dialect.EnterWriteAsync(token);
+            await using var connection = dialect.CreateConnection();
+            await connection.OpenAsync(token);
+            await connection.ExecuteAsync(new CommandDefinition(dialect.InsertInvitationSql, new
+            {
+                invitation.Id,
+                TokenHash = tokenHash,
+                invitation.NhsNumber,
+                invitation.CreatedBy,
+                CreatedAt = invitation.CreatedAt.ToUnixTimeMilliseconds(),
+                ExpiresAt = invitation.ExpiresAt.ToUnixTimeMilliseconds(),
+            }, cancellationToken: token));
+        }, cancellationToken);
 
-    public async Task<Invitation?> ReadAsync(string id, CancellationToken cancellationToken)
-    {
-        await using var connection = dialect.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<InvitationRow>(new CommandDefinition(dialect.ReadInvitationSql, new { Id = id }, cancellationToken: cancellationToken));
-        return row?.ToInvitation();
-    }
+    public Task<Invitation?> ReadAsync(string id, CancellationToken cancellationToken) =>
+        retry.RunAsync(async token =>
+        {
+            await using var connection = dialect.CreateConnection();
+            await connection.OpenAsync(token);
+            var row = await connection.QuerySingleOrDefaultAsync<InvitationRow>(new CommandDefinition(dialect.ReadInvitationSql, new { Id = id }, cancellationToken: token));
+            return row?.ToInvitation();
+        }, cancellationToken);
 
-    public async Task<Redemption> RedeemAsync(string tokenHash, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var at = now.ToUnixTimeMilliseconds();
-        using var turn = await dialect.EnterWriteAsync(cancellationToken);
-        await using var connection = dialect.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var transaction = dialect.BeginWriteTransaction(connection);
-        var won = await connection.QuerySingleOrDefaultAsync<InvitationRow>(dialect.RedeemInvitationSql, new { TokenHash = tokenHash, Now = at }, transaction);
-        var redemption = won is not null
-            ? new Redemption(true, InvitationState.Pending, won.ToInvitation())
-            : await ExplainAsync(connection, transaction, tokenHash, now);
-        await transaction.CommitAsync(cancellationToken);
-        return redemption;
-    }
+    public Task<Redemption> RedeemAsync(string tokenHash, DateTimeOffset now, CancellationToken cancellationToken) =>
+        retry.RunAsync(async token =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            using var turn = await dialect.EnterWriteAsync(token);
+            await using var connection = dialect.CreateConnection();
+            await connection.OpenAsync(token);
+            await using var transaction = dialect.BeginWriteTransaction(connection);
+            var won = await connection.QuerySingleOrDefaultAsync<InvitationRow>(dialect.RedeemInvitationSql, new { TokenHash = tokenHash, Now = at }, transaction);
+            var redemption = won is not null
+                ? new Redemption(true, InvitationState.Pending, won.ToInvitation())
+                : await ExplainAsync(connection, transaction, tokenHash, now);
+            await transaction.CommitAsync(token);
+            return redemption;
+        }, cancellationToken);
 
     // Why a link could not be redeemed: it is unknown, or it was used, revoked or has expired.
     private async Task<Redemption> ExplainAsync(DbConnection connection, DbTransaction transaction, string tokenHash, DateTimeOffset now)
@@ -67,18 +70,19 @@ internal sealed class InvitationStore(ISqlDialect dialect) : IInvitationStore
         return new Redemption(false, invitation?.StateAt(now) ?? InvitationState.Pending, invitation);
     }
 
-    public async Task<Revocation> RevokeAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        using var turn = await dialect.EnterWriteAsync(cancellationToken);
-        await using var connection = dialect.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var transaction = dialect.BeginWriteTransaction(connection);
-        var changed = await connection.ExecuteAsync(dialect.RevokeInvitationSql, new { Id = id, Now = now.ToUnixTimeMilliseconds() }, transaction);
-        var row = await connection.QuerySingleOrDefaultAsync<InvitationRow>(dialect.ReadInvitationSql, new { Id = id }, transaction);
-        await transaction.CommitAsync(cancellationToken);
-        var invitation = row?.ToInvitation();
-        return new Revocation(changed == 1 ? InvitationState.Revoked : invitation?.StateAt(now) ?? InvitationState.Pending, invitation);
-    }
+    public Task<Revocation> RevokeAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        retry.RunAsync(async token =>
+        {
+            using var turn = await dialect.EnterWriteAsync(token);
+            await using var connection = dialect.CreateConnection();
+            await connection.OpenAsync(token);
+            await using var transaction = dialect.BeginWriteTransaction(connection);
+            var changed = await connection.ExecuteAsync(dialect.RevokeInvitationSql, new { Id = id, Now = now.ToUnixTimeMilliseconds() }, transaction);
+            var row = await connection.QuerySingleOrDefaultAsync<InvitationRow>(dialect.ReadInvitationSql, new { Id = id }, transaction);
+            await transaction.CommitAsync(token);
+            var invitation = row?.ToInvitation();
+            return new Revocation(changed == 1 ? InvitationState.Revoked : invitation?.StateAt(now) ?? InvitationState.Pending, invitation);
+        }, cancellationToken);
 
     private sealed class InvitationRow
     {

@@ -24,40 +24,48 @@ public interface IPreferenceStore
     Task<PreferenceSource?> SourceAsync(string patientId, CancellationToken cancellationToken);
 }
 
-internal sealed class PreferenceStore(ISqlDialect dialect) : IPreferenceStore
+internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IPreferenceStore
 {
-    public async Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, CancellationToken cancellationToken)
-    {
-        await using var connection = dialect.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<PreferenceRow>(new CommandDefinition(
-            dialect.CurrentPreferencesSql, new { PatientId = patientId }, cancellationToken: cancellationToken))).ToList();
-        if (rows.Count == 0)
+    public Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, CancellationToken cancellationToken) =>
+        retry.RunAsync<IReadOnlyList<CurrentPreference>>(async token =>
         {
-            return [];
-        }
+            await using var connection = dialect.CreateConnection();
+            await connection.OpenAsync(token);
+            var rows = (await connection.QueryAsync<PreferenceRow>(new CommandDefinition(
+                dialect.CurrentPreferencesSql, new { PatientId = patientId }, cancellationToken: token))).ToList();
+            if (rows.Count == 0)
+            {
+                return [];
+            }
 
-        var tokens = (await connection.QueryAsync<TokenResultRow>(new CommandDefinition(
-                dialect.PreferenceTokensSql, new { Keys = rows.Select(r => r.ResourceKey).ToArray() }, cancellationToken: cancellationToken)))
-            .ToLookup(t => t.ResourceKey, t => new TokenRow(t.Param, t.System, t.Code));
-        return rows.Select(r => new CurrentPreference(
-            new SearchMatch(r.Key, r.Id, checked((int)r.Version), DateTimeOffset.FromUnixTimeMilliseconds(r.LastUpdated), r.Json),
-            r.CodeSystem.Length == 0 ? null : r.CodeSystem, r.Code, checked((int)r.Position), tokens[r.ResourceKey].ToList())).ToList();
-    }
+            var keys = new DynamicParameters();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                keys.Add("k" + i, rows[i].ResourceKey);
+            }
 
-    public async Task<PreferenceSource?> SourceAsync(string patientId, CancellationToken cancellationToken)
-    {
-        await using var connection = dialect.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<SourceRow>(new CommandDefinition(
-            dialect.CurrentSourceSql, new { PatientId = patientId }, cancellationToken: cancellationToken));
-        return row?.ToSource();
-    }
+            var tokens = (await connection.QueryAsync<TokenResultRow>(new CommandDefinition(
+                    dialect.PreferenceTokensSql(rows.Count), keys, cancellationToken: token)))
+                .ToLookup(t => t.ResourceKey, t => new TokenRow(t.Param, t.System, t.Code));
+            return rows.Select(r => new CurrentPreference(
+                new SearchMatch(r.OriginKey, r.Id, checked((int)r.Version), DateTimeOffset.FromUnixTimeMilliseconds(r.LastUpdated), r.Json),
+                r.CodeSystem.Length == 0 ? null : r.CodeSystem, r.Code, checked((int)r.Position), tokens[r.ResourceKey].ToList())).ToList();
+        }, cancellationToken);
+
+    public Task<PreferenceSource?> SourceAsync(string patientId, CancellationToken cancellationToken) =>
+        retry.RunAsync(async token =>
+        {
+            await using var connection = dialect.CreateConnection();
+            await connection.OpenAsync(token);
+            var row = await connection.QuerySingleOrDefaultAsync<SourceRow>(new CommandDefinition(
+                dialect.CurrentSourceSql, new { PatientId = patientId }, cancellationToken: token));
+            return row?.ToSource();
+        }, cancellationToken);
 
     private sealed class PreferenceRow
     {
         public long ResourceKey { get; set; }
-        public long Key { get; set; }
+        public long OriginKey { get; set; }
         public string Id { get; set; } = "";
         public long Version { get; set; }
         public long LastUpdated { get; set; }

@@ -28,7 +28,7 @@ public interface IPreferenceWrites
     Task<bool> IsInASetAsync(string observationId);
 }
 
-internal sealed class PreferenceWrites(ISqlDialect dialect, DbConnection connection, DbTransaction transaction) : IPreferenceWrites
+internal sealed class PreferenceWrites(SqlDialect dialect, DbConnection connection, DbTransaction transaction) : IPreferenceWrites
 {
     public async Task SetAsync(ResponsePreferences set)
     {
@@ -40,15 +40,10 @@ internal sealed class PreferenceWrites(ISqlDialect dialect, DbConnection connect
             return;
         }
 
-        await connection.ExecuteAsync(dialect.InsertPreferenceObservationSql, set.Entries.Select(e => new
-        {
-            SetKey = setKey,
-            e.ObservationId,
-            CodeSystem = e.CodeSystem ?? "",
-            e.Code,
-            e.Position,
-        }), transaction);
-        await connection.ExecuteAsync(dialect.InsertExtractedSql, set.Entries.Select(e => new { set.ResponseId, e.ObservationId }), transaction);
+        await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.PreferenceObservations, set.Entries,
+            e => [setKey, e.ObservationId, e.CodeSystem ?? "", e.Code, e.Position]);
+        await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Extracted, set.Entries.Select(e => e.ObservationId).Distinct().ToList(),
+            id => [set.ResponseId, id]);
     }
 
     public async Task<ResponsePreferences?> ForResponseAsync(string responseId)

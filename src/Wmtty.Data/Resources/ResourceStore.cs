@@ -35,7 +35,11 @@ public interface IResourceStore
     /// <summary>What the patient's active privacy Consents withhold, and from whom.</summary>
     Task<IReadOnlyList<WithheldSection>> WithheldAsync(string patientId, CancellationToken cancellationToken);
 
-    /// <summary>Runs <paramref name="work"/> in one transaction that holds the write lock, and commits if it returns.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction, and commits if it returns. Work that fails for
+    /// a transient reason is run again from the start, so it must do nothing outside the session that it
+    /// cannot do twice.
+    /// </summary>
     Task<T> WriteAsync<T>(Func<IWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken);
 }
 
@@ -61,77 +65,95 @@ public interface IWriteSession
 
     /// <summary>Appends an audit record in this transaction, so the write and its record commit together.</summary>
     Task AppendAuditAsync(AuditEntry entry);
+
+    /// <summary>
+    /// Holds an exclusive lock on <paramref name="name"/> until the transaction ends, so that writers in
+    /// other service instances that take the same lock wait for this one. Take locks before reading
+    /// what they protect, and several in ordinal order.
+    /// </summary>
+    Task LockAsync(string name);
 }
 
-internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
+internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSpan lockTimeout) : IResourceStore
 {
     private readonly SearchSql searchSql = new(dialect);
 
-    public async Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
-            dialect.ReadCurrentSql, new { Type = type, Id = id }, cancellationToken: cancellationToken));
-        return row?.ToStored();
-    }
+    public Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken cancellationToken) =>
+        retry.RunAsync(async token =>
+        {
+            await using var connection = await OpenAsync(token);
+            var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
+                dialect.ReadCurrentSql, new { Type = type, Id = id }, cancellationToken: token));
+            return row?.ToStored();
+        }, cancellationToken);
 
-    public async Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
-            dialect.ReadVersionSql, new { Type = type, Id = id, Version = version }, cancellationToken: cancellationToken));
-        return row?.ToStored();
-    }
+    public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken cancellationToken) =>
+        retry.RunAsync(async token =>
+        {
+            await using var connection = await OpenAsync(token);
+            var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
+                dialect.ReadVersionSql, new { Type = type, Id = id, Version = version }, cancellationToken: token));
+            return row?.ToStored();
+        }, cancellationToken);
 
-    public async Task<IReadOnlyList<StoredVersion>> HistoryAsync(string type, string id, int beforeVersion, DateTimeOffset since, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<VersionRow>(new CommandDefinition(
-            dialect.HistorySql,
-            new { Type = type, Id = id, BeforeVersion = beforeVersion, Since = since.ToUnixTimeMilliseconds(), Limit = limit },
-            cancellationToken: cancellationToken));
-        return rows.Select(r => r.ToStored()).ToList();
-    }
+    public Task<IReadOnlyList<StoredVersion>> HistoryAsync(string type, string id, int beforeVersion, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
+        retry.RunAsync<IReadOnlyList<StoredVersion>>(async token =>
+        {
+            await using var connection = await OpenAsync(token);
+            var rows = await connection.QueryAsync<VersionRow>(new CommandDefinition(
+                dialect.HistorySql,
+                new { Type = type, Id = id, BeforeVersion = beforeVersion, Since = since.ToUnixTimeMilliseconds(), Limit = limit },
+                cancellationToken: token));
+            return rows.Select(r => r.ToStored()).ToList();
+        }, cancellationToken);
 
-    public async Task<IReadOnlyList<SearchMatch>> SearchAsync(SearchQuery query, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<SearchMatch>> SearchAsync(SearchQuery query, int limit, CancellationToken cancellationToken)
     {
         var (sql, parameters) = searchSql.Page(query, limit);
-        await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<MatchRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
-        return rows.Select(r => r.ToMatch()).ToList();
+        return retry.RunAsync<IReadOnlyList<SearchMatch>>(async token =>
+        {
+            await using var connection = await OpenAsync(token);
+            var rows = await connection.QueryAsync<MatchRow>(new CommandDefinition(sql, parameters, cancellationToken: token));
+            return rows.Select(r => r.ToMatch()).ToList();
+        }, cancellationToken);
     }
 
-    public async Task<int> CountAsync(SearchQuery query, CancellationToken cancellationToken)
+    public Task<int> CountAsync(SearchQuery query, CancellationToken cancellationToken)
     {
         var (sql, parameters) = searchSql.Count(query);
-        await using var connection = await OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        return retry.RunAsync(async token =>
+        {
+            await using var connection = await OpenAsync(token);
+            return await connection.ExecuteScalarAsync<int>(new CommandDefinition(sql, parameters, cancellationToken: token));
+        }, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<WithheldSection>> WithheldAsync(string patientId, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Audience, string SectionSystem, string SectionCode)>(new CommandDefinition(
-            dialect.WithheldSql, new { PatientId = patientId }, cancellationToken: cancellationToken));
-        return rows.Select(r => new WithheldSection(r.Audience, r.SectionSystem, r.SectionCode)).ToList();
-    }
+    public Task<IReadOnlyList<WithheldSection>> WithheldAsync(string patientId, CancellationToken cancellationToken) =>
+        retry.RunAsync<IReadOnlyList<WithheldSection>>(async token =>
+        {
+            await using var connection = await OpenAsync(token);
+            var rows = await connection.QueryAsync<(string Audience, string SectionSystem, string SectionCode)>(new CommandDefinition(
+                dialect.WithheldSql, new { PatientId = patientId }, cancellationToken: token));
+            return rows.Select(r => new WithheldSection(r.Audience, r.SectionSystem, r.SectionCode)).ToList();
+        }, cancellationToken);
 
-    public async Task<T> WriteAsync<T>(Func<IWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
-    {
-        using var turn = await dialect.EnterWriteAsync(cancellationToken);
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = dialect.BeginWriteTransaction(connection);
-        try
+    public Task<T> WriteAsync<T>(Func<IWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        retry.RunAsync(async token =>
         {
-            var result = await work(new WriteSession(dialect, searchSql, connection, transaction), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
-        }
-        catch (DbException exception) when (dialect.IsUniqueViolation(exception))
-        {
-            throw new ConcurrencyConflictException("Another write to the same resource committed first.", exception);
-        }
-    }
+            using var turn = await dialect.EnterWriteAsync(token);
+            await using var connection = await OpenAsync(token);
+            await using var transaction = dialect.BeginWriteTransaction(connection);
+            try
+            {
+                var result = await work(new WriteSession(dialect, searchSql, connection, transaction, lockTimeout), token);
+                await transaction.CommitAsync(token);
+                return result;
+            }
+            catch (DbException exception) when (dialect.IsUniqueViolation(exception))
+            {
+                throw new ConcurrencyConflictException("Another write to the same resource committed first.", exception);
+            }
+        }, cancellationToken);
 
     private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -140,7 +162,7 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         return connection;
     }
 
-    private sealed class WriteSession(ISqlDialect dialect, SearchSql searchSql, DbConnection connection, DbTransaction transaction) : IWriteSession
+    private sealed class WriteSession(SqlDialect dialect, SearchSql searchSql, DbConnection connection, DbTransaction transaction, TimeSpan lockTimeout) : IWriteSession
     {
         public async Task<CurrentVersion?> GetCurrentAsync(string type, string id)
         {
@@ -163,13 +185,24 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         public async Task ReplaceWithheldAsync(string patientId, IReadOnlyCollection<WithheldSection> withheld)
         {
             await connection.ExecuteAsync(dialect.DeleteWithheldSql, new { PatientId = patientId }, transaction);
-            if (withheld.Count > 0)
-            {
-                await connection.ExecuteAsync(dialect.InsertWithheldSql, withheld.Distinct().Select(w => new { PatientId = patientId, w.Audience, w.SectionSystem, w.SectionCode }), transaction);
-            }
+            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Withheld, withheld.Distinct().ToList(),
+                w => [patientId, w.Audience, w.SectionSystem, w.SectionCode]);
         }
 
         public Task AppendAuditAsync(AuditEntry entry) => AuditWrites.AppendAsync(dialect, connection, transaction, entry);
+
+        public async Task LockAsync(string name)
+        {
+            if (dialect.LockSql is { } sql)
+            {
+                await connection.ExecuteAsync(sql, new { Resource = LockName(name), TimeoutMilliseconds = (int)lockTimeout.TotalMilliseconds }, transaction,
+                    commandTimeout: (int)lockTimeout.TotalSeconds + 30);
+            }
+        }
+
+        // Lock names are at most 255 characters; a longer one is shortened to a hash of itself.
+        private static string LockName(string name) =>
+            name.Length <= 200 ? "wmtty:" + name : "wmtty:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)));
 
         public async Task WriteAsync(NewVersion version, CurrentVersion? replacing)
         {
@@ -208,25 +241,11 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
 
             var index = version.Index;
             var type = version.Type;
-            if (index.Tokens.Count > 0)
-            {
-                await connection.ExecuteAsync(dialect.InsertTokenSql, index.Tokens.Select(t => new { Key = key, Type = type, t.Param, t.System, t.Code }), transaction);
-            }
-
-            if (index.References.Count > 0)
-            {
-                await connection.ExecuteAsync(dialect.InsertReferenceSql, index.References.Select(r => new { Key = key, Type = type, r.Param, r.TargetType, r.TargetId, r.IdentifierSystem, r.IdentifierValue }), transaction);
-            }
-
-            if (index.Dates.Count > 0)
-            {
-                await connection.ExecuteAsync(dialect.InsertDateSql, index.Dates.Select(d => new { Key = key, Type = type, d.Param, d.Low, d.High }), transaction);
-            }
-
-            if (index.Strings.Count > 0)
-            {
-                await connection.ExecuteAsync(dialect.InsertStringSql, index.Strings.Select(s => new { Key = key, Type = type, s.Param, s.Value, s.ExactValue }), transaction);
-            }
+            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Tokens, index.Tokens, t => [key, type, t.Param, t.System, t.Code]);
+            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.References, index.References,
+                r => [key, type, r.Param, r.TargetType, r.TargetId, r.IdentifierSystem, r.IdentifierValue]);
+            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Dates, index.Dates, d => [key, type, d.Param, d.Low, d.High]);
+            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Strings, index.Strings, s => [key, type, s.Param, s.Value, s.ExactValue]);
         }
     }
 
@@ -250,7 +269,7 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
 
     private sealed class CurrentRow
     {
-        public long Key { get; set; }
+        public long ResourceKey { get; set; }
         public long OriginKey { get; set; }
         public string Type { get; set; } = "";
         public string Id { get; set; } = "";
@@ -258,12 +277,12 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         public bool IsDeleted { get; set; }
         public string? Compartment { get; set; }
 
-        public CurrentVersion ToCurrent() => new(Key, OriginKey, Type, Id, checked((int)Version), IsDeleted) { Compartment = Compartment };
+        public CurrentVersion ToCurrent() => new(ResourceKey, OriginKey, Type, Id, checked((int)Version), IsDeleted) { Compartment = Compartment };
     }
 
     private sealed class MatchRow
     {
-        public long Key { get; set; }
+        public long SortKey { get; set; }
         public string Id { get; set; } = "";
         public long Version { get; set; }
         public long LastUpdated { get; set; }
@@ -271,6 +290,6 @@ internal sealed class ResourceStore(ISqlDialect dialect) : IResourceStore
         public string? Compartment { get; set; }
 
         public SearchMatch ToMatch() =>
-            new(Key, Id, checked((int)Version), DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated), Json ?? []) { Compartment = Compartment }; // Json empty when not asked for
+            new(SortKey, Id, checked((int)Version), DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated), Json ?? []) { Compartment = Compartment }; // Json empty when not asked for
     }
 }

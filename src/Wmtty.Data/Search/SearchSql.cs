@@ -8,15 +8,15 @@ namespace Wmtty.Data.Search;
 /// Turns a <see cref="SearchQuery"/> into SQL. The text is assembled only from the fixed fragments
 /// below and the dialect's; every value goes in as a parameter.
 /// </summary>
-internal sealed class SearchSql(ISqlDialect dialect)
+internal sealed class SearchSql(SqlDialect dialect)
 {
     private const string Columns = """
-        SELECT r.origin_key AS Key, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, r.json AS Json, r.compartment AS Compartment
+        r.origin_key AS SortKey, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, r.json AS Json, r.compartment AS Compartment
         FROM resource r
         """;
 
     private const string ColumnsWithoutJson = """
-        SELECT r.origin_key AS Key, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, NULL AS Json, r.compartment AS Compartment
+        r.origin_key AS SortKey, r.resource_id AS Id, r.version AS Version, r.last_updated AS LastUpdated, NULL AS Json, r.compartment AS Compartment
         FROM resource r
         """;
 
@@ -27,7 +27,8 @@ internal sealed class SearchSql(ISqlDialect dialect)
     public (string Sql, DynamicParameters Parameters) Page(SearchQuery query, int limit)
     {
         var builder = new Builder(dialect, query.ResourceType);
-        builder.Append(query.IncludeJson ? Columns : ColumnsWithoutJson).AppendLine().Append(LiveOfType);
+        var limitParameter = builder.Parameter(limit);
+        builder.Append("SELECT ").Append(dialect.Top(limitParameter)).Append(query.IncludeJson ? Columns : ColumnsWithoutJson).AppendLine().Append(LiveOfType);
         builder.AppendAccess(query);
         builder.AppendClauses(query.Clauses);
         builder.AppendKeyset(query.Sort, query.After);
@@ -37,7 +38,7 @@ internal sealed class SearchSql(ISqlDialect dialect)
             SearchSort.LastUpdatedDescending => "ORDER BY r.last_updated DESC, r.origin_key DESC",
             _ => "ORDER BY r.origin_key",
         });
-        builder.AppendLine().Append(dialect.LimitClause(builder.Parameter(limit)));
+        builder.Append(dialect.Limit(limitParameter));
         return builder.Build();
     }
 
@@ -52,12 +53,12 @@ internal sealed class SearchSql(ISqlDialect dialect)
 
     private sealed class Builder
     {
-        private readonly ISqlDialect dialect;
+        private readonly SqlDialect dialect;
         private readonly StringBuilder sql = new();
         private readonly DynamicParameters parameters = new();
         private int next;
 
-        public Builder(ISqlDialect dialect, string resourceType)
+        public Builder(SqlDialect dialect, string resourceType)
         {
             this.dialect = dialect;
             parameters.Add("Type", resourceType);
@@ -139,9 +140,7 @@ internal sealed class SearchSql(ISqlDialect dialect)
             }
 
             var updated = Parameter(cursor.LastUpdated);
-            sql.Append(sort == SearchSort.LastUpdatedAscending
-                ? $"\n  AND (r.last_updated > {updated} OR (r.last_updated = {updated} AND r.origin_key > {key}))"
-                : $"\n  AND (r.last_updated < {updated} OR (r.last_updated = {updated} AND r.origin_key < {key}))");
+            sql.Append("\n  AND ").Append(dialect.KeysetAfter(sort == SearchSort.LastUpdatedDescending, "r.last_updated", "r.origin_key", updated, key));
         }
 
         private void AppendCondition(SearchCondition condition)
@@ -184,7 +183,7 @@ internal sealed class SearchSql(ISqlDialect dialect)
                     {
                         StringMatch.Exact => $"s.exact_value = {Parameter(text.Value)}",
                         StringMatch.Contains => dialect.StringContains("s.value", Parameter(text.Value)),
-                        _ => dialect.StringStartsWith("s.value", Parameter(text.Value), Parameter(dialect.StringUpperBound(text.Value))),
+                        _ => dialect.StringStartsWith("s.value", text.Value, Parameter),
                     });
                     sql.Append(')');
                     break;

@@ -18,9 +18,16 @@ public sealed class SchemaTooNewException(int databaseVersion, int codeVersion) 
 /// <summary>One embedded, versioned SQL script.</summary>
 public sealed record Migration(int Version, string Description, string Sql);
 
-/// <summary>Applies the embedded migrations for a dialect in order, recording each in <c>schema_version</c>.</summary>
-internal sealed class Migrator(ISqlDialect dialect)
+/// <summary>
+/// Applies the embedded migrations for a dialect in order, recording each in <c>schema_version</c>, all in
+/// one transaction: a failed migration leaves the schema as it was. Instances that start together take
+/// turns (the dialect's migration lock), so each migration runs once.
+/// </summary>
+internal sealed class Migrator(SqlDialect dialect)
 {
+    // Longer than the two minutes the migration lock waits, and than a slow index build.
+    private const int MigrationCommandTimeoutSeconds = 600;
+
     public IReadOnlyList<Migration> Migrations { get; } = Load(dialect.MigrationResourceFolder);
 
     public int LatestVersion => Migrations.Count == 0 ? 0 : Migrations[^1].Version;
@@ -33,6 +40,11 @@ internal sealed class Migrator(ISqlDialect dialect)
         dialect.PrepareDatabase(connection);
 
         using var transaction = dialect.BeginWriteTransaction(connection);
+        if (dialect.MigrationLockSql is { } takeLock)
+        {
+            connection.Execute(takeLock, transaction: transaction, commandTimeout: MigrationCommandTimeoutSeconds);
+        }
+
         connection.Execute(dialect.EnsureSchemaVersionTableSql, transaction: transaction);
         var current = connection.ExecuteScalar<int>(dialect.ReadSchemaVersionSql, transaction: transaction);
         if (current > LatestVersion)
@@ -43,7 +55,11 @@ internal sealed class Migrator(ISqlDialect dialect)
         var applied = new List<int>();
         foreach (var migration in Migrations.Where(m => m.Version > current))
         {
-            connection.Execute(migration.Sql, transaction: transaction);
+            foreach (var batch in dialect.Batches(migration.Sql))
+            {
+                connection.Execute(batch, transaction: transaction, commandTimeout: MigrationCommandTimeoutSeconds);
+            }
+
             connection.Execute(dialect.RecordMigrationSql, new
             {
                 migration.Version,

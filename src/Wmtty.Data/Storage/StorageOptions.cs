@@ -9,6 +9,21 @@ public sealed class StorageOptions
 
     /// <summary>Folder for the embedded SQLite file when no connection string is given; relative paths are resolved against the working directory.</summary>
     public string DataDirectory { get; set; } = "data";
+
+    /// <summary>How often work that failed for a transient reason (deadlock, busy, failover) is tried again before the answer is 503.</summary>
+    public int Retries { get; set; } = 4;
+
+    /// <summary>The wait before the first retry; each later one doubles it, up to two seconds, with jitter.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>SQL Server: the most pooled connections an instance holds. Null keeps the connection string's (or SqlClient's 100).</summary>
+    public int? MaxPoolSize { get; set; }
+
+    /// <summary>SQL Server: connections kept open while idle. Null keeps the connection string's (or 0).</summary>
+    public int? MinPoolSize { get; set; }
+
+    /// <summary>SQL Server: how long a write waits for another instance's lock on the same patient or criteria.</summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 public enum StorageProvider

@@ -1,26 +1,29 @@
+using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Wmtty.Data.Audit;
 using Wmtty.Data.Invitations;
 using Wmtty.Data.Preferences;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Sqlite;
+using Wmtty.Data.SqlServer;
 
 namespace Wmtty.Data.Storage;
 
 /// <summary>The configured database: its store, its migrations and a readiness probe.</summary>
 public sealed class WmttyDatabase
 {
-    private readonly ISqlDialect dialect;
+    private readonly SqlDialect dialect;
     private readonly Migrator migrator;
 
-    private WmttyDatabase(ISqlDialect dialect, string description)
+    private WmttyDatabase(SqlDialect dialect, StorageOptions options, string description)
     {
         this.dialect = dialect;
         migrator = new Migrator(dialect);
-        Resources = new ResourceStore(dialect);
-        Preferences = new PreferenceStore(dialect);
-        Audit = new AuditStore(dialect);
-        Invitations = new InvitationStore(dialect);
+        var retry = new StoreRetry(dialect, options.Retries, options.RetryDelay);
+        Resources = new ResourceStore(dialect, retry, options.LockTimeout);
+        Preferences = new PreferenceStore(dialect, retry);
+        Audit = new AuditStore(dialect, retry);
+        Invitations = new InvitationStore(dialect, retry);
         Description = description;
     }
 
@@ -47,14 +50,63 @@ public sealed class WmttyDatabase
     /// <summary>The schema version recorded in the database; throws if it cannot be reached.</summary>
     public int ReadSchemaVersion() => migrator.CurrentVersion();
 
+    /// <summary>The dialect, for tests that check the SQL it sends.</summary>
+    internal SqlDialect Dialect => dialect;
+
     public static WmttyDatabase Create(StorageOptions options, string? connectionString)
     {
+        if (options.Retries is < 0 or > 20 || options.RetryDelay < TimeSpan.Zero || options.RetryDelay > TimeSpan.FromSeconds(10))
+        {
+            throw new InvalidOperationException("Storage:Retries must be 0 to 20, and Storage:RetryDelay at most 10 seconds.");
+        }
+
         return options.Provider switch
         {
             StorageProvider.Sqlite => CreateSqlite(options, connectionString),
-            _ => throw new NotSupportedException(
-                $"Storage:Provider '{options.Provider}' is not available in this build. Use 'Sqlite'."),
+            StorageProvider.SqlServer => CreateSqlServer(options, connectionString),
+            _ => throw new NotSupportedException($"Storage:Provider '{options.Provider}' is not known. Use 'Sqlite' or 'SqlServer'."),
         };
+    }
+
+    private static WmttyDatabase CreateSqlServer(StorageOptions options, string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException("Storage:Provider is SqlServer, but ConnectionStrings:Wmtty is not set.");
+        }
+
+        var builder = new SqlConnectionStringBuilder(connectionString)
+        {
+            Pooling = true,
+            ApplicationName = "Wmtty",
+        };
+        if (options.MaxPoolSize is { } max)
+        {
+            builder.MaxPoolSize = max;
+        }
+
+        if (options.MinPoolSize is { } min)
+        {
+            builder.MinPoolSize = min;
+        }
+
+        if (builder.MinPoolSize > builder.MaxPoolSize || builder.MaxPoolSize < 1)
+        {
+            throw new InvalidOperationException($"The SQL Server pool must allow at least one connection and at least its minimum ({builder.MinPoolSize}); Max Pool Size is {builder.MaxPoolSize}.");
+        }
+
+        // SqlClient's own retry logic reopens a connection that failed for a transient reason (its
+        // default list: Azure SQL failover, throttling and the like). Whole transactions are retried
+        // above it, by StoreRetry, because a command inside a transaction cannot be retried alone.
+        var retry = SqlConfigurableRetryFactory.CreateExponentialRetryProvider(new SqlRetryLogicOption
+        {
+            NumberOfTries = options.Retries + 1,
+            DeltaTime = options.RetryDelay <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : options.RetryDelay,
+            MaxTimeInterval = TimeSpan.FromSeconds(20),
+        });
+
+        var where = string.IsNullOrEmpty(builder.InitialCatalog) ? builder.DataSource : $"{builder.DataSource}, database {builder.InitialCatalog}";
+        return new WmttyDatabase(new SqlServerDialect(builder.ConnectionString, retry), options, $"SQL Server {where} (pool {builder.MinPoolSize}-{builder.MaxPoolSize})");
     }
 
     private static WmttyDatabase CreateSqlite(StorageOptions options, string? connectionString)
@@ -72,6 +124,6 @@ public sealed class WmttyDatabase
             Directory.CreateDirectory(folder);
         }
 
-        return new WmttyDatabase(new SqliteDialect(builder.ToString()), $"SQLite file {Path.GetFullPath(builder.DataSource)}");
+        return new WmttyDatabase(new SqliteDialect(builder.ToString()), options, $"SQLite file {Path.GetFullPath(builder.DataSource)}");
     }
 }

@@ -7,8 +7,12 @@ namespace Wmtty.Fhir.Search;
 /// <summary>String search values are matched without regard to case or accents: "Zoë" finds "zoe".</summary>
 public static class SearchText
 {
-    /// <summary>Search values are cut here; the index refuses longer values (see <see cref="SearchIndexer.MaxValueLength"/>).</summary>
-    public const int MaxLength = 1000;
+    /// <summary>
+    /// Search values are cut here; the index refuses longer values (see <see cref="SearchIndexer.MaxValueLength"/>).
+    /// 256 UTF-16 code units: two values of a row fit one SQL Server index key (1,700 bytes), so both
+    /// databases index, and refuse, exactly the same values.
+    /// </summary>
+    public const int MaxLength = 256;
 
     /// <summary>The value as written, cut to <see cref="MaxLength"/>, for <c>:exact</c>.</summary>
     public static string Exact(string value) => value.Length <= MaxLength ? value : value[..MaxLength];

@@ -92,11 +92,18 @@ public sealed class HostileInputMoreTests : AppTest
     [InlineData("family", """{"resourceType":"Patient","name":[{"family":"VALUE"}]}""")]
     public async Task AValueTooLongToSearchByIs422NotSilentlyUnsearchable(string param, string template)
     {
-        var body = template.Replace("VALUE", new string('x', 1001));
+        var tooLong = Wmtty.Fhir.Search.SearchIndexer.MaxValueLength + 1;
+        var body = template.Replace("VALUE", new string('x', tooLong));
         using var response = await Client.PostAsync("/fhir/Patient", F.Json(body));
         await response.AssertOutcomeAsync(HttpStatusCode.UnprocessableEntity);
-        Assert.Contains($"'{param}' value is 1001 characters", await response.Content.ReadAsStringAsync());
+        Assert.Contains($"'{param}' value is {tooLong} characters", await response.Content.ReadAsStringAsync());
         Assert.Equal(0, await CountAsync("Patient"));
+
+        // The longest value the index keeps is stored and found by, in full.
+        var longest = new string('x', tooLong - 1);
+        await Client.CreateAsync(template.Replace("VALUE", longest));
+        using var found = await Client.GetAsync($"/fhir/Patient?{param}={longest}");
+        Assert.Single((await found.BodyAsync())["entry"]!.AsArray());
     }
 
     [Theory]

@@ -35,7 +35,7 @@ public sealed class QueryPlanTests : IDisposable
         Assert.DoesNotContain(plan, d => d.StartsWith("SCAN", StringComparison.Ordinal) && d != "SCAN s"); // s: the one row of the latest set
 
         var tokens = connection.Query<(long Id, long Parent, long NotUsed, string Detail)>(
-            "EXPLAIN QUERY PLAN " + dialect.PreferenceTokensSql.Replace("@Keys", "(1, 2, 3)", StringComparison.Ordinal)).Select(r => r.Detail).ToList();
+            "EXPLAIN QUERY PLAN " + dialect.PreferenceTokensSql(3), new { k0 = 1L, k1 = 2L, k2 = 3L }).Select(r => r.Detail).ToList();
         Assert.All(tokens, d => Assert.StartsWith("SEARCH token_index USING INDEX ix_token_resource", d, StringComparison.Ordinal));
     }
 }

@@ -1,0 +1,173 @@
+using System.Data;
+using System.Data.Common;
+using System.Text.RegularExpressions;
+using Microsoft.Data.SqlClient;
+using Wmtty.Data.Storage;
+
+namespace Wmtty.Data.SqlServer;
+
+/// <summary>
+/// SQL Server and Azure SQL (compatibility level 130 or later): many writers at once, several service
+/// instances on one database. Text columns use a binary collation, so ids, codes and strings compare
+/// exactly as they do in SQLite.
+/// </summary>
+internal sealed partial class SqlServerDialect(string connectionString, SqlRetryLogicBaseProvider retry) : SqlDialect
+{
+    // SQL Server takes at most 2,100 parameters a request and 1,000 rows in a VALUES list.
+    private const int MaxParameters = 2000;
+    private const int MaxValueRows = 1000;
+
+    // Errors that say the database was briefly unable, not that the request was wrong: deadlock victim
+    // (1205), lock timeout (1222), our lock not granted in time (51002), Azure SQL throttling, failover and
+    // reconfiguration (40501, 40613, 40197, 49918-49920, 10928, 10929, 4221), lost connections (233, 64,
+    // 10053, 10054, 10060, 20), and a command that timed out (-2).
+    private static readonly HashSet<int> TransientNumbers =
+        [1205, 1222, 51002, 40501, 40613, 40197, 40540, 40143, 49918, 49919, 49920, 10928, 10929, 4221, 4060, 233, 64, 121, 10053, 10054, 10060, 20, -2];
+
+    public override string Name => "SqlServer";
+
+    public override DbConnection CreateConnection() => new SqlConnection(connectionString) { RetryLogicProvider = retry };
+
+    // Read committed, as SQL Server defaults to. Version races are settled by the retire UPDATE (which
+    // waits for a concurrent writer of the same row, then finds it no longer current) and by the unique
+    // (type, id, version) constraint; what spans resources takes an application lock (LockSql).
+    public override DbTransaction BeginWriteTransaction(DbConnection connection) => connection.BeginTransaction(IsolationLevel.ReadCommitted);
+
+    public override bool IsUniqueViolation(DbException exception) =>
+        exception is SqlException { Number: 2627 or 2601 };
+
+    public override bool IsTransient(DbException exception) =>
+        exception is SqlException sql && (TransientNumbers.Contains(sql.Number) || sql.Errors.Cast<SqlError>().Any(e => TransientNumbers.Contains(e.Number)));
+
+    public override string LockSql => """
+        DECLARE @granted INT;
+        EXEC @granted = sp_getapplock @Resource = @Resource, @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = @TimeoutMilliseconds;
+        IF @granted < 0
+            THROW 51002, N'A write lock was not granted in time.', 1;
+        """;
+
+    // UPDLOCK: a second writer of the same resource waits here for the first to commit, instead of
+    // reading a version that is about to stop being current.
+    public override string CurrentForWriteSql => """
+        SELECT resource_key AS ResourceKey, origin_key AS OriginKey, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted, compartment AS Compartment
+        FROM resource WITH (UPDLOCK, ROWLOCK)
+        WHERE resource_type = @Type AND resource_id = @Id AND is_current = 1
+        """;
+
+    public override string InsertVersionSql => """
+        INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, origin_key, compartment, request_method, response_status, json)
+        OUTPUT INSERTED.resource_key
+        VALUES (@Type, @Id, @Version, 1, @IsDeleted, @LastUpdated, @OriginKey, @Compartment, @Method, @Status, @Json)
+        """;
+
+    public override string InsertResponsePreferencesSql => """
+        INSERT INTO preference_response (response_id, patient_id, authored)
+        OUTPUT INSERTED.set_key
+        VALUES (@ResponseId, @PatientId, @Authored)
+        """;
+
+    public override string CurrentPreferencesSql => """
+        SELECT r.resource_key AS ResourceKey, r.origin_key AS OriginKey, r.resource_id AS Id, r.version AS Version,
+               r.last_updated AS LastUpdated, r.json AS Json, o.code_system AS CodeSystem, o.code AS Code, o.position AS Position
+        FROM (SELECT TOP (1) set_key FROM preference_response WHERE patient_id = @PatientId ORDER BY authored DESC, set_key DESC) s
+        INNER JOIN preference_observation o ON o.set_key = s.set_key
+        INNER JOIN resource r ON r.resource_type = N'Observation' AND r.resource_id = o.observation_id AND r.is_current = 1
+        WHERE r.is_deleted = 0
+        ORDER BY o.position, o.observation_id
+        """;
+
+    // The audit table's triggers fire on UPDATE and DELETE only, so OUTPUT without INTO is allowed here.
+    public override string InsertAuditSql => """
+        INSERT INTO audit_record (recorded, action, interaction, resource_type, resource_id, status, caller_kind, subject, subject_name, client_id, roles, request_id)
+        OUTPUT INSERTED.audit_key
+        VALUES (@Recorded, @Action, @Interaction, @ResourceType, @ResourceId, @Status, @CallerKind, @Subject, @SubjectName, @ClientId, @Roles, @RequestId)
+        """;
+
+    public override string AuditPageSql(bool byPatient, string limitParameter) => $"""
+        SELECT TOP ({limitParameter}) a.audit_key AS AuditKey, a.recorded AS Recorded, a.action AS Action, a.interaction AS Interaction,
+               a.resource_type AS ResourceType, a.resource_id AS ResourceId, a.status AS Status, a.caller_kind AS CallerKind,
+               a.subject AS Subject, a.subject_name AS SubjectName, a.client_id AS ClientId, a.roles AS Roles, a.request_id AS RequestId,
+               (SELECT STRING_AGG(p.patient_id, N' ') FROM audit_patient p WHERE p.audit_key = a.audit_key) AS Patients
+        FROM {(byPatient ? "audit_patient f INNER JOIN audit_record a ON a.audit_key = f.audit_key" : "audit_record a")}
+        WHERE {(byPatient ? "f.patient_id = @PatientId AND f.audit_key < @Before" : "a.audit_key < @Before")}
+          AND a.recorded >= @From AND a.recorded <= @To
+        ORDER BY a.audit_key DESC
+        """;
+
+    public override string RedeemInvitationSql => """
+        UPDATE invitation SET used_at = @Now
+        OUTPUT INSERTED.invitation_id AS Id, INSERTED.token_hash AS TokenHash, INSERTED.nhs_number AS NhsNumber, INSERTED.created_by AS CreatedBy,
+               INSERTED.created_at AS CreatedAt, INSERTED.expires_at AS ExpiresAt, INSERTED.used_at AS UsedAt, INSERTED.revoked_at AS RevokedAt
+        WHERE token_hash = @TokenHash AND used_at IS NULL AND revoked_at IS NULL AND expires_at > @Now
+        """;
+
+    public override int RowsPerInsert(int columns) => Math.Min(MaxValueRows, MaxParameters / columns);
+
+    // Skipping duplicates is a MERGE that only inserts; HOLDLOCK keeps a concurrent MERGE of the same key
+    // from inserting between the check and the insert.
+    public override string InsertRowsSql(RowTable table, int rows)
+    {
+        var columns = string.Join(", ", table.Columns);
+        if (!table.IgnoreDuplicates)
+        {
+            return $"""
+                INSERT INTO {table.Name} ({columns})
+                VALUES {ValueRows(table, rows)}
+                """;
+        }
+
+        return $"""
+            MERGE INTO {table.Name} WITH (HOLDLOCK) AS target
+            USING (VALUES {ValueRows(table, rows)}) AS source ({columns})
+            ON {string.Join(" AND ", table.Columns.Select(c => $"target.{c} = source.{c}"))}
+            WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({string.Join(", ", table.Columns.Select(c => $"source.{c}"))});
+            """;
+    }
+
+    public override string Top(string limitParameter) => $"TOP ({limitParameter}) ";
+
+    public override string Limit(string limitParameter) => "";
+
+    // T-SQL has no row-value comparison.
+    public override string KeysetAfter(bool descending, string updatedColumn, string keyColumn, string updated, string key)
+    {
+        var op = descending ? "<" : ">";
+        return $"({updatedColumn} {op} {updated} OR ({updatedColumn} = {updated} AND {keyColumn} {op} {key}))";
+    }
+
+    // LIKE with the prefix's wildcards escaped: under a binary collation it is exact and case-sensitive,
+    // and SQL Server turns a LIKE 'prefix%' into an index range seek.
+    public override string StringStartsWith(string column, string prefix, Func<object?, string> parameter) =>
+        $"{column} LIKE {parameter(LikeWildcard().Replace(prefix, "\\$0") + "%")} ESCAPE N'\\'";
+
+    public override string StringContains(string column, string valueParameter) => $"CHARINDEX({valueParameter}, {column}) > 0";
+
+    public override string MigrationResourceFolder => "SqlServer";
+
+    // Scripts are split into batches at lines that hold only GO, as sqlcmd and SSMS do.
+    public override IReadOnlyList<string> Batches(string script) =>
+        [.. BatchSeparator().Split(script).Where(batch => !string.IsNullOrWhiteSpace(batch))];
+
+    // Several instances starting at once: the first migrates, the others wait here and then find nothing to do.
+    public override string MigrationLockSql => """
+        DECLARE @granted INT;
+        EXEC @granted = sp_getapplock @Resource = N'wmtty:migrations', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 120000;
+        IF @granted < 0
+            THROW 51001, N'Another Wmtty instance has been migrating the database for two minutes; this one stopped waiting.', 1;
+        """;
+
+    public override string EnsureSchemaVersionTableSql => """
+        IF OBJECT_ID(N'schema_version', N'U') IS NULL
+            CREATE TABLE schema_version (
+                version      INT           NOT NULL CONSTRAINT pk_schema_version PRIMARY KEY,
+                description  NVARCHAR(200) NOT NULL,
+                applied_utc  NVARCHAR(40)  NOT NULL
+            );
+        """;
+
+    [GeneratedRegex(@"[\\%_\[]")]
+    private static partial Regex LikeWildcard();
+
+    [GeneratedRegex(@"^[ \t]*GO[ \t]*;?[ \t]*\r?$", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
+    private static partial Regex BatchSeparator();
+}

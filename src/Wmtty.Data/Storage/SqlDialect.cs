@@ -1,0 +1,263 @@
+using System.Data.Common;
+using System.Text;
+
+namespace Wmtty.Data.Storage;
+
+/// <summary>
+/// The SQL Wmtty sends. Statements that both databases accept as written are here, once. Everything
+/// that differs is abstract and written out in full by one small dialect per database: upserts (INSERT
+/// OR IGNORE or MERGE), LIMIT or TOP, RETURNING or OUTPUT, keyset comparisons, string matching, batched
+/// inserts, locks, transient errors and migrations (whose scripts carry the types). No statement is
+/// patched by string replacement; values are always parameters.
+/// </summary>
+internal abstract class SqlDialect
+{
+    public abstract string Name { get; }
+
+    public abstract DbConnection CreateConnection();
+
+    /// <summary>
+    /// Waits for this process's turn to write, where the database takes one writer at a time; null where it
+    /// takes many. Queuing here is cheaper than letting writers collide in the database and back off.
+    /// </summary>
+    public virtual ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable?>(null);
+
+    /// <summary>Starts a transaction for a write, so reads inside it see what it will overwrite.</summary>
+    public abstract DbTransaction BeginWriteTransaction(DbConnection connection);
+
+    public abstract bool IsUniqueViolation(DbException exception);
+
+    /// <summary>A failure that says nothing about the request: a deadlock, a busy database, a failover. Worth retrying.</summary>
+    public abstract bool IsTransient(DbException exception);
+
+    /// <summary>
+    /// Takes an exclusive lock named <c>@Resource</c> until the transaction ends, waiting up to
+    /// <c>@TimeoutMilliseconds</c>; null where a write transaction already excludes every other writer.
+    /// </summary>
+    public abstract string? LockSql { get; }
+
+    // Reads.
+    private const string VersionColumns = """
+        resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
+               last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json, compartment AS Compartment
+        """;
+
+    public string ReadCurrentSql => $"""
+        SELECT {VersionColumns}
+        FROM resource
+        WHERE resource_type = @Type AND resource_id = @Id AND is_current = 1
+        """;
+
+    public string ReadVersionSql => $"""
+        SELECT {VersionColumns}
+        FROM resource
+        WHERE resource_type = @Type AND resource_id = @Id AND version = @Version
+        """;
+
+    public string HistorySql => $"""
+        SELECT {Top("@Limit")}{VersionColumns}
+        FROM resource
+        WHERE resource_type = @Type AND resource_id = @Id AND version < @BeforeVersion AND last_updated >= @Since
+        ORDER BY version DESC{Limit("@Limit")}
+        """;
+
+    public string ReadJsonSql => "SELECT json FROM resource WHERE resource_key = @Key";
+
+    // Writes, inside a write transaction.
+
+    /// <summary>The current version, read so that a concurrent writer of the same resource waits or conflicts.</summary>
+    public abstract string CurrentForWriteSql { get; }
+
+    public string RetireCurrentSql => "UPDATE resource SET is_current = 0 WHERE resource_key = @Key AND is_current = 1";
+
+    /// <summary>Inserts a version and returns its resource_key.</summary>
+    public abstract string InsertVersionSql { get; }
+
+    public string SetOriginSql => "UPDATE resource SET origin_key = resource_key WHERE resource_key = @Key";
+
+    public string DeleteTokensSql => "DELETE FROM token_index WHERE resource_key = @Key";
+
+    public string DeleteReferencesSql => "DELETE FROM reference_index WHERE resource_key = @Key";
+
+    public string DeleteDatesSql => "DELETE FROM date_index WHERE resource_key = @Key";
+
+    public string DeleteStringsSql => "DELETE FROM string_index WHERE resource_key = @Key";
+
+    // Preference sets (the $lastn projection).
+
+    /// <summary>Inserts a set and returns its set_key.</summary>
+    public abstract string InsertResponsePreferencesSql { get; }
+
+    public string DeleteResponseObservationsSql => """
+        DELETE FROM preference_observation WHERE set_key IN (SELECT set_key FROM preference_response WHERE response_id = @ResponseId)
+        """;
+
+    public string DeleteResponsePreferencesSql => "DELETE FROM preference_response WHERE response_id = @ResponseId";
+
+    public string DeletePatientObservationsSql => """
+        DELETE FROM preference_observation WHERE set_key IN (SELECT set_key FROM preference_response WHERE patient_id = @PatientId)
+        """;
+
+    public string DeletePatientPreferencesSql => "DELETE FROM preference_response WHERE patient_id = @PatientId";
+
+    public string ResponsePreferencesSql => """
+        SELECT p.patient_id AS PatientId, p.authored AS Authored, o.observation_id AS ObservationId,
+               o.code_system AS CodeSystem, o.code AS Code, o.position AS Position
+        FROM preference_response p
+        LEFT JOIN preference_observation o ON o.set_key = p.set_key
+        WHERE p.response_id = @ResponseId
+        ORDER BY o.position
+        """;
+
+    public string ExtractedSql => "SELECT observation_id FROM extracted_observation WHERE response_id = @ResponseId";
+
+    public string IsCurrentPreferenceSql => "SELECT COUNT(*) FROM preference_observation WHERE observation_id = @ObservationId";
+
+    public string CurrentSourceSql => $"""
+        SELECT {Top("1")}response_id AS ResponseId, authored AS Authored
+        FROM preference_response
+        WHERE patient_id = @PatientId
+        ORDER BY authored DESC, set_key DESC{Limit("1")}
+        """;
+
+    /// <summary>The Observations of the patient's latest-authored set, current versions only, in questionnaire order.</summary>
+    public abstract string CurrentPreferencesSql { get; }
+
+    /// <summary>The code, category and status tokens of <paramref name="keys"/> resource keys, named @k0, @k1, …</summary>
+    public string PreferenceTokensSql(int keys)
+    {
+        var list = new StringBuilder();
+        for (var i = 0; i < keys; i++)
+        {
+            list.Append(i == 0 ? "" : ", ").Append("@k").Append(i);
+        }
+
+        return $"""
+            SELECT resource_key AS ResourceKey, param AS Param, system AS System, code AS Code
+            FROM token_index
+            WHERE resource_key IN ({list}) AND param IN ('code', 'category', 'status')
+            """;
+    }
+
+    // Access: Consent projection and the audit trail.
+    public string WithheldSql => """
+        SELECT audience AS Audience, section_system AS SectionSystem, section_code AS SectionCode
+        FROM consent_withheld WHERE patient_id = @PatientId
+        """;
+
+    public string DeleteWithheldSql => "DELETE FROM consent_withheld WHERE patient_id = @PatientId";
+
+    /// <summary>Inserts an audit record and returns its audit_key.</summary>
+    public abstract string InsertAuditSql { get; }
+
+    public abstract string AuditPageSql(bool byPatient, string limitParameter);
+
+    // Invitations.
+    protected const string InvitationColumns = """
+        invitation_id AS Id, token_hash AS TokenHash, nhs_number AS NhsNumber, created_by AS CreatedBy,
+        created_at AS CreatedAt, expires_at AS ExpiresAt, used_at AS UsedAt, revoked_at AS RevokedAt
+        """;
+
+    public string InsertInvitationSql => """
+        INSERT INTO invitation (invitation_id, token_hash, nhs_number, created_by, created_at, expires_at)
+        VALUES (@Id, @TokenHash, @NhsNumber, @CreatedBy, @CreatedAt, @ExpiresAt)
+        """;
+
+    public string ReadInvitationSql => $"SELECT {InvitationColumns} FROM invitation WHERE invitation_id = @Id";
+
+    public string ReadInvitationByHashSql => $"SELECT {InvitationColumns} FROM invitation WHERE token_hash = @TokenHash";
+
+    /// <summary>
+    /// Marks a usable invitation used and returns its row; returns nothing when it was not usable. One
+    /// statement, so of two redemptions of the same link only one can match the row.
+    /// </summary>
+    public abstract string RedeemInvitationSql { get; }
+
+    public string RevokeInvitationSql => """
+        UPDATE invitation SET revoked_at = @Now
+        WHERE invitation_id = @Id AND used_at IS NULL AND revoked_at IS NULL
+        """;
+
+    // Batched inserts of index and projection rows.
+
+    /// <summary>How many rows one insert statement may carry with <paramref name="columns"/> columns each.</summary>
+    public abstract int RowsPerInsert(int columns);
+
+    /// <summary>Inserts <paramref name="rows"/> rows, with parameters @r{row}_{column}; duplicates of the key are skipped where the table says so.</summary>
+    public abstract string InsertRowsSql(RowTable table, int rows);
+
+    /// <summary>The VALUES rows of a batched insert: (@r0_0, @r0_1), (@r1_0, @r1_1), …</summary>
+    protected static string ValueRows(RowTable table, int rows)
+    {
+        var text = new StringBuilder();
+        for (var row = 0; row < rows; row++)
+        {
+            text.Append(row == 0 ? "(" : ",\n(");
+            for (var column = 0; column < table.Columns.Count; column++)
+            {
+                text.Append(column == 0 ? "" : ", ").Append(RowParameter(row, column));
+            }
+
+            text.Append(')');
+        }
+
+        return text.ToString();
+    }
+
+    public static string RowParameter(int row, int column) => $"@r{row}_{column}";
+
+    // Search fragments.
+
+    /// <summary>What goes straight after SELECT to cap the rows; empty where the cap comes last.</summary>
+    public abstract string Top(string limitParameter);
+
+    /// <summary>What goes at the end to cap the rows; empty where the cap comes after SELECT.</summary>
+    public abstract string Limit(string limitParameter);
+
+    /// <summary>Rows after (or, descending, before) the keyset position (<paramref name="updated"/>, <paramref name="key"/>).</summary>
+    public abstract string KeysetAfter(bool descending, string updatedColumn, string keyColumn, string updated, string key);
+
+    /// <summary>Values of <paramref name="column"/> starting with <paramref name="prefix"/>, case and all; <paramref name="parameter"/> adds a parameter and returns its name.</summary>
+    public abstract string StringStartsWith(string column, string prefix, Func<object?, string> parameter);
+
+    public abstract string StringContains(string column, string valueParameter);
+
+    // Migrations.
+    public abstract string MigrationResourceFolder { get; }
+
+    /// <summary>Settings made once per database, outside any transaction, before migrating.</summary>
+    public virtual void PrepareDatabase(DbConnection connection)
+    {
+    }
+
+    /// <summary>The batches a migration script is sent in.</summary>
+    public virtual IReadOnlyList<string> Batches(string script) => [script];
+
+    /// <summary>Run first in the migration transaction, so that instances starting together migrate one at a time; null where the transaction already does that.</summary>
+    public abstract string? MigrationLockSql { get; }
+
+    public abstract string EnsureSchemaVersionTableSql { get; }
+
+    public string ReadSchemaVersionSql => "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+
+    public string RecordMigrationSql => """
+        INSERT INTO schema_version (version, description, applied_utc) VALUES (@Version, @Description, @AppliedUtc)
+        """;
+
+    public string HealthCheckSql => ReadSchemaVersionSql;
+}
+
+/// <summary>A table filled by batched inserts; <see cref="IgnoreDuplicates"/> skips rows whose whole key is already there.</summary>
+internal sealed record RowTable(string Name, IReadOnlyList<string> Columns, bool IgnoreDuplicates = false)
+{
+    public static readonly RowTable Tokens = new("token_index", ["resource_key", "resource_type", "param", "system", "code"]);
+    public static readonly RowTable References = new("reference_index", ["resource_key", "resource_type", "param", "target_type", "target_id", "identifier_system", "identifier_value"]);
+    public static readonly RowTable Dates = new("date_index", ["resource_key", "resource_type", "param", "low", "high"]);
+    public static readonly RowTable Strings = new("string_index", ["resource_key", "resource_type", "param", "value", "exact_value"]);
+    public static readonly RowTable PreferenceObservations = new("preference_observation", ["set_key", "observation_id", "code_system", "code", "position"]);
+    public static readonly RowTable Extracted = new("extracted_observation", ["response_id", "observation_id"], IgnoreDuplicates: true);
+    public static readonly RowTable Withheld = new("consent_withheld", ["patient_id", "audience", "section_system", "section_code"]);
+    public static readonly RowTable AuditPatients = new("audit_patient", ["patient_id", "audit_key"], IgnoreDuplicates: true);
+
+    public static IReadOnlyList<RowTable> All { get; } = [Tokens, References, Dates, Strings, PreferenceObservations, Extracted, Withheld, AuditPatients];
+}
