@@ -42,16 +42,12 @@ public sealed class TSqlSyntaxTests
         Assert.NotEmpty(Parse("SELECT resource_key AS Key FROM resource"));
     }
 
-    public static TheoryData<string> StatementProperties()
-    {
-        var data = new TheoryData<string>();
-        foreach (var property in typeof(SqlDialect).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.PropertyType == typeof(string) && p.Name != nameof(SqlDialect.Name) && p.Name != nameof(SqlDialect.MigrationResourceFolder)))
-        {
-            data.Add(property.Name);
-        }
+    private static IEnumerable<string> StatementPropertyNames() =>
+        typeof(SqlDialect).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.PropertyType == typeof(string) && p.Name != nameof(SqlDialect.Name) && p.Name != nameof(SqlDialect.MigrationResourceFolder))
+            .Select(p => p.Name);
 
-        return data;
-    }
+    public static TheoryData<string> StatementProperties() => new(StatementPropertyNames());
 
     [Theory]
     [MemberData(nameof(StatementProperties))]
@@ -180,4 +176,129 @@ public sealed class TSqlSyntaxTests
 
     private static string WithoutComments(string batch) =>
         string.Join("\n", batch.Split('\n').Where(line => !line.TrimStart().StartsWith("--", StringComparison.Ordinal))).Trim();
+
+    /// <summary>Every statement text the provider sends, besides migrations.</summary>
+    private static IEnumerable<(string What, string Sql)> AllStatements()
+    {
+        foreach (var name in StatementPropertyNames())
+        {
+            yield return (name, (string)typeof(SqlDialect).GetProperty(name)!.GetValue(Dialect)!);
+        }
+
+        yield return ("PreferenceTokensSql(3)", Dialect.PreferenceTokensSql(3));
+        yield return ("AuditPageSql(byPatient)", Dialect.AuditPageSql(true, "@Limit"));
+        yield return ("AuditPageSql(all)", Dialect.AuditPageSql(false, "@Limit"));
+        foreach (var table in RowTable.All)
+        {
+            yield return ($"InsertRowsSql({table.Name})", Dialect.InsertRowsSql(table, 2));
+        }
+
+        foreach (var (name, query) in SearchShapes())
+        {
+            yield return ($"search '{name}'", new SearchSql(Dialect).Page(query, 20).Sql);
+            yield return ($"count '{name}'", new SearchSql(Dialect).Count(query).Sql);
+        }
+    }
+
+    /// <summary>
+    /// ScriptDom checks syntax, not names. So the schema is read from the T-SQL migrations themselves,
+    /// and every table and column a statement names must be in it: a statement and a migration that
+    /// disagree fail here, not on the first production server.
+    /// </summary>
+    [Fact]
+    public void EveryTableAndColumnNamedIsInTheMigratedSchema()
+    {
+        var schema = new SchemaReader();
+        foreach (var migration in new Migrator(Dialect).Migrations)
+        {
+            foreach (var batch in Dialect.Batches(migration.Sql))
+            {
+                Fragment(batch).Accept(schema);
+            }
+        }
+
+        Fragment(Dialect.EnsureSchemaVersionTableSql).Accept(schema);
+        Assert.Contains("resource", schema.Tables.Keys);
+        Assert.Contains("compartment", schema.Tables["resource"]); // added by ALTER TABLE in migration 3
+
+        var problems = new List<string>();
+        foreach (var (what, sql) in AllStatements())
+        {
+            var names = new NameCollector();
+            Fragment(sql).Accept(names);
+            problems.AddRange(names.Tables.Where(t => !schema.Tables.ContainsKey(t)).Select(t => $"{what}: no table '{t}'"));
+            var columns = schema.Tables.Values.SelectMany(c => c).ToHashSet(StringComparer.Ordinal);
+            problems.AddRange(names.Columns.Where(c => !columns.Contains(c)).Select(c => $"{what}: no column '{c}'"));
+            problems.AddRange(names.Tables.Where(schema.Tables.ContainsKey).SelectMany(t => names.QualifiedColumns(t).Where(c => !schema.Tables[t].Contains(c)).Select(c => $"{what}: '{t}' has no column '{c}'")));
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems.Distinct()));
+
+        // And the check can fail.
+        var wrong = new NameCollector();
+        Fragment("SELECT r.resource_kee FROM resourse r").Accept(wrong);
+        Assert.Contains("resourse", wrong.Tables);
+        Assert.Contains("resource_kee", wrong.Columns);
+    }
+
+    private static TSqlFragment Fragment(string sql)
+    {
+        var parser = new TSql160Parser(initialQuotedIdentifiers: true);
+        using var reader = new StringReader(sql);
+        var fragment = parser.Parse(reader, out var errors);
+        Assert.Empty(errors);
+        return fragment;
+    }
+
+    private sealed class SchemaReader : TSqlFragmentVisitor
+    {
+        public Dictionary<string, HashSet<string>> Tables { get; } = new(StringComparer.Ordinal);
+
+        public override void Visit(CreateTableStatement node) =>
+            Tables[node.SchemaObjectName.BaseIdentifier.Value] = [.. node.Definition.ColumnDefinitions.Select(c => c.ColumnIdentifier.Value)];
+
+        public override void Visit(AlterTableAddTableElementStatement node) =>
+            Tables[node.SchemaObjectName.BaseIdentifier.Value].UnionWith(node.Definition.ColumnDefinitions.Select(c => c.ColumnIdentifier.Value));
+    }
+
+    // The tables a statement names (with their aliases), and the columns, by the alias or table they are qualified with.
+    private sealed class NameCollector : TSqlFragmentVisitor
+    {
+        private readonly Dictionary<string, string> aliases = new(StringComparer.Ordinal);
+        private readonly List<(string? Qualifier, string Column)> references = [];
+
+        public HashSet<string> Tables { get; } = new(StringComparer.Ordinal);
+
+        public IEnumerable<string> Columns => references.Select(r => r.Column);
+
+        public IEnumerable<string> QualifiedColumns(string table) =>
+            references.Where(r => r.Qualifier is { } q && (q == table || (aliases.TryGetValue(q, out var aliased) && aliased == table))).Select(r => r.Column);
+
+        public override void Visit(NamedTableReference node)
+        {
+            var name = node.SchemaObject.BaseIdentifier.Value;
+            Tables.Add(name);
+            if (node.Alias is { } alias)
+            {
+                aliases[alias.Value] = name;
+            }
+        }
+
+        public override void Visit(MergeSpecification node)
+        {
+            if (node.TableAlias is { } alias && node.Target is NamedTableReference target)
+            {
+                aliases[alias.Value] = target.SchemaObject.BaseIdentifier.Value;
+            }
+        }
+
+        public override void Visit(ColumnReferenceExpression node)
+        {
+            if (node.ColumnType == ColumnType.Regular && node.MultiPartIdentifier is { Count: > 0 } parts)
+            {
+                var qualifier = parts.Count > 1 ? parts[^2].Value : null;
+                references.Add((qualifier is "INSERTED" or "inserted" ? null : qualifier, parts[^1].Value));
+            }
+        }
+    }
 }
