@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(1011, LogLevel.Information, "Database schema is up to date at version {SchemaVersion}.")]
     public static partial void SchemaUpToDate(this ILogger logger, int schemaVersion);
 
+    [LoggerMessage(1013, LogLevel.Warning, "Database setting: {Advice}")]
+    public static partial void DatabaseAdvice(this ILogger logger, string advice);
+
     [LoggerMessage(1012, LogLevel.Critical, "The database cannot be used: {Reason}")]
     public static partial void DatabaseUnusable(this ILogger logger, string reason);
 

@@ -41,6 +41,11 @@ internal static class StorageSetup
             {
                 logger.SchemaUpToDate(database.LatestSchemaVersion);
             }
+
+            foreach (var advice in database.SettingsAdvice())
+            {
+                logger.DatabaseAdvice(advice);
+            }
         }
         catch (SchemaTooNewException exception)
         {

@@ -29,7 +29,7 @@ internal sealed class AuditStore(SqlDialect dialect, StoreRetry retry) : IAuditS
                 await AuditWrites.AppendAsync(dialect, connection, transaction, entry);
             }
 
-            await transaction.CommitAsync(token);
+            await StoreRetry.CommitAsync(transaction, token);
         }, cancellationToken);
 
     public Task<IReadOnlyList<AuditEntry>> SearchAsync(AuditQuery query, CancellationToken cancellationToken) =>

@@ -58,7 +58,7 @@ internal sealed class InvitationStore(SqlDialect dialect, StoreRetry retry) : II
             var redemption = won is not null
                 ? new Redemption(true, InvitationState.Pending, won.ToInvitation())
                 : await ExplainAsync(connection, transaction, tokenHash, now);
-            await transaction.CommitAsync(token);
+            await StoreRetry.CommitAsync(transaction, token);
             return redemption;
         }, cancellationToken);
 
@@ -79,7 +79,7 @@ internal sealed class InvitationStore(SqlDialect dialect, StoreRetry retry) : II
             await using var transaction = dialect.BeginWriteTransaction(connection);
             var changed = await connection.ExecuteAsync(dialect.RevokeInvitationSql, new { Id = id, Now = now.ToUnixTimeMilliseconds() }, transaction);
             var row = await connection.QuerySingleOrDefaultAsync<InvitationRow>(dialect.ReadInvitationSql, new { Id = id }, transaction);
-            await transaction.CommitAsync(token);
+            await StoreRetry.CommitAsync(transaction, token);
             var invitation = row?.ToInvitation();
             return new Revocation(changed == 1 ? InvitationState.Revoked : invitation?.StateAt(now) ?? InvitationState.Pending, invitation);
         }, cancellationToken);

@@ -146,7 +146,7 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
             try
             {
                 var result = await work(new WriteSession(dialect, searchSql, connection, transaction, lockTimeout), token);
-                await transaction.CommitAsync(token);
+                await StoreRetry.CommitAsync(transaction, token);
                 return result;
             }
             catch (DbException exception) when (dialect.IsUniqueViolation(exception))
@@ -234,9 +234,9 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
                 version.Change.Status,
                 version.Json,
             }, transaction);
-            if (replacing is null)
+            if (key <= 0 || (replacing is null && await connection.ExecuteAsync(dialect.SetOriginSql, new { Key = key }, transaction) != 1))
             {
-                await connection.ExecuteAsync(dialect.SetOriginSql, new { Key = key }, transaction);
+                throw new InvalidOperationException($"The new version of {version.Type}/{version.Id} was not stored as expected; the write is abandoned.");
             }
 
             var index = version.Index;

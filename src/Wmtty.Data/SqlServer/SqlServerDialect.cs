@@ -17,12 +17,17 @@ internal sealed partial class SqlServerDialect(string connectionString, SqlRetry
     private const int MaxParameters = 2000;
     private const int MaxValueRows = 1000;
 
-    // Errors that say the database was briefly unable, not that the request was wrong: deadlock victim
-    // (1205), lock timeout (1222), our lock not granted in time (51002), Azure SQL throttling, failover and
-    // reconfiguration (40501, 40613, 40197, 49918-49920, 10928, 10929, 4221), lost connections (233, 64,
-    // 10053, 10054, 10060, 20), and a command that timed out (-2).
+    // Errors that say the database was briefly unable, not that the request was wrong, and that a second
+    // try soon may get past: deadlock victim (1205, and 51003 when our application lock was the victim),
+    // Azure SQL throttling, failover and reconfiguration (40501, 40613, 40197, 40540, 40143, 49918-49920,
+    // 10928, 10929, 4221, 4060), and lost connections (233, 64, 121, 10053, 10054, 10060, 20).
     private static readonly HashSet<int> TransientNumbers =
-        [1205, 1222, 51002, 40501, 40613, 40197, 40540, 40143, 49918, 49919, 49920, 10928, 10929, 4221, 4060, 233, 64, 121, 10053, 10054, 10060, 20, -2];
+        [1205, 51003, 40501, 40613, 40197, 40540, 40143, 49918, 49919, 49920, 10928, 10929, 4221, 4060, 233, 64, 121, 10053, 10054, 10060, 20];
+
+    // Errors that already waited as long as a caller should: a command timeout (-2), a lock timeout (1222),
+    // and our application lock not granted within Storage:LockTimeout (51002). Retrying would multiply
+    // the wait, so they are answered 503 at once.
+    private static readonly HashSet<int> TimeoutNumbers = [-2, 1222, 51002];
 
     public override string Name => "SqlServer";
 
@@ -30,28 +35,30 @@ internal sealed partial class SqlServerDialect(string connectionString, SqlRetry
 
     // Read committed, as SQL Server defaults to. Version races are settled by the retire UPDATE (which
     // waits for a concurrent writer of the same row, then finds it no longer current) and by the unique
-    // (type, id, version) constraint; what spans resources takes an application lock (LockSql).
+    // (type, id, version) constraint; what spans resources takes an application lock (LockSql) before any
+    // row lock, so locks are always taken in that order. The current version is read without a lock for
+    // the same reason: a stale read is caught by the retire UPDATE.
     public override DbTransaction BeginWriteTransaction(DbConnection connection) => connection.BeginTransaction(IsolationLevel.ReadCommitted);
 
     public override bool IsUniqueViolation(DbException exception) =>
         exception is SqlException { Number: 2627 or 2601 };
 
-    public override bool IsTransient(DbException exception) =>
-        exception is SqlException sql && (TransientNumbers.Contains(sql.Number) || sql.Errors.Cast<SqlError>().Any(e => TransientNumbers.Contains(e.Number)));
+    public override bool IsTransient(DbException exception) => Any(exception, TransientNumbers);
 
+    public override bool IsTimeout(DbException exception) => Any(exception, TimeoutNumbers);
+
+    private static bool Any(DbException exception, HashSet<int> numbers) =>
+        exception is SqlException sql && (numbers.Contains(sql.Number) || sql.Errors.Cast<SqlError>().Any(e => numbers.Contains(e.Number)));
+
+    // sp_getapplock answers -1 when the wait ran out, -3 when this transaction was chosen as a deadlock
+    // victim (and rolled back), -2 or -999 otherwise.
     public override string LockSql => """
         DECLARE @granted INT;
         EXEC @granted = sp_getapplock @Resource = @Resource, @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = @TimeoutMilliseconds;
+        IF @granted = -3
+            THROW 51003, N'A write lock was refused to break a deadlock.', 1;
         IF @granted < 0
             THROW 51002, N'A write lock was not granted in time.', 1;
-        """;
-
-    // UPDLOCK: a second writer of the same resource waits here for the first to commit, instead of
-    // reading a version that is about to stop being current.
-    public override string CurrentForWriteSql => """
-        SELECT resource_key AS ResourceKey, origin_key AS OriginKey, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted, compartment AS Compartment
-        FROM resource WITH (UPDLOCK, ROWLOCK)
-        WHERE resource_type = @Type AND resource_id = @Id AND is_current = 1
         """;
 
     public override string InsertVersionSql => """
@@ -87,7 +94,7 @@ internal sealed partial class SqlServerDialect(string connectionString, SqlRetry
         SELECT TOP ({limitParameter}) a.audit_key AS AuditKey, a.recorded AS Recorded, a.action AS Action, a.interaction AS Interaction,
                a.resource_type AS ResourceType, a.resource_id AS ResourceId, a.status AS Status, a.caller_kind AS CallerKind,
                a.subject AS Subject, a.subject_name AS SubjectName, a.client_id AS ClientId, a.roles AS Roles, a.request_id AS RequestId,
-               (SELECT STRING_AGG(p.patient_id, N' ') FROM audit_patient p WHERE p.audit_key = a.audit_key) AS Patients
+               (SELECT STRING_AGG(CAST(p.patient_id AS NVARCHAR(MAX)), N' ') FROM audit_patient p WHERE p.audit_key = a.audit_key) AS Patients
         FROM {(byPatient ? "audit_patient f INNER JOIN audit_record a ON a.audit_key = f.audit_key" : "audit_record a")}
         WHERE {(byPatient ? "f.patient_id = @PatientId AND f.audit_key < @Before" : "a.audit_key < @Before")}
           AND a.recorded >= @From AND a.recorded <= @To
@@ -163,6 +170,12 @@ internal sealed partial class SqlServerDialect(string connectionString, SqlRetry
                 description  NVARCHAR(200) NOT NULL,
                 applied_utc  NVARCHAR(40)  NOT NULL
             );
+        """;
+
+    // Without read committed snapshot, readers wait for writers, and a search can deadlock with a write.
+    public override string SettingsAdviceSql => """
+        SELECT N'READ_COMMITTED_SNAPSHOT is off for this database, so reads wait for writes and can deadlock with them. Turn it on: ALTER DATABASE CURRENT SET READ_COMMITTED_SNAPSHOT ON (see README, SQL Server and Azure SQL).'
+        WHERE NOT EXISTS (SELECT 1 FROM sys.databases WHERE database_id = DB_ID() AND is_read_committed_snapshot_on = 1);
         """;
 
     [GeneratedRegex(@"[\\%_\[]")]

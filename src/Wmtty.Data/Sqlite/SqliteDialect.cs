@@ -59,12 +59,6 @@ internal sealed class SqliteDialect(string connectionString) : SqlDialect
     // A write transaction holds the only write lock on the file, so it needs no finer lock.
     public override string? LockSql => null;
 
-    public override string CurrentForWriteSql => """
-        SELECT resource_key AS ResourceKey, origin_key AS OriginKey, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted, compartment AS Compartment
-        FROM resource
-        WHERE resource_type = @Type AND resource_id = @Id AND is_current = 1
-        """;
-
     public override string InsertVersionSql => """
         INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, origin_key, compartment, request_method, response_status, json)
         VALUES (@Type, @Id, @Version, 1, @IsDeleted, @LastUpdated, @OriginKey, @Compartment, @Method, @Status, @Json)

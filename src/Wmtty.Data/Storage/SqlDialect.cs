@@ -30,6 +30,9 @@ internal abstract class SqlDialect
     /// <summary>A failure that says nothing about the request: a deadlock, a busy database, a failover. Worth retrying.</summary>
     public abstract bool IsTransient(DbException exception);
 
+    /// <summary>A wait that already ran out (a command or lock timeout): the database is too busy now, and retrying would only wait longer.</summary>
+    public virtual bool IsTimeout(DbException exception) => false;
+
     /// <summary>
     /// Takes an exclusive lock named <c>@Resource</c> until the transaction ends, waiting up to
     /// <c>@TimeoutMilliseconds</c>; null where a write transaction already excludes every other writer.
@@ -65,8 +68,12 @@ internal abstract class SqlDialect
 
     // Writes, inside a write transaction.
 
-    /// <summary>The current version, read so that a concurrent writer of the same resource waits or conflicts.</summary>
-    public abstract string CurrentForWriteSql { get; }
+    /// <summary>The current version, as a write sees it; if it changes before the write commits, retiring it fails.</summary>
+    public string CurrentForWriteSql => """
+        SELECT resource_key AS ResourceKey, origin_key AS OriginKey, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted, compartment AS Compartment
+        FROM resource
+        WHERE resource_type = @Type AND resource_id = @Id AND is_current = 1
+        """;
 
     public string RetireCurrentSql => "UPDATE resource SET is_current = 0 WHERE resource_key = @Key AND is_current = 1";
 
@@ -245,6 +252,9 @@ internal abstract class SqlDialect
         """;
 
     public string HealthCheckSql => ReadSchemaVersionSql;
+
+    /// <summary>Rows of advice about the database's settings, one text each; null where there is nothing to check.</summary>
+    public virtual string? SettingsAdviceSql => null;
 }
 
 /// <summary>A table filled by batched inserts; <see cref="IgnoreDuplicates"/> skips rows whose whole key is already there.</summary>
@@ -257,7 +267,7 @@ internal sealed record RowTable(string Name, IReadOnlyList<string> Columns, bool
     public static readonly RowTable PreferenceObservations = new("preference_observation", ["set_key", "observation_id", "code_system", "code", "position"]);
     public static readonly RowTable Extracted = new("extracted_observation", ["response_id", "observation_id"], IgnoreDuplicates: true);
     public static readonly RowTable Withheld = new("consent_withheld", ["patient_id", "audience", "section_system", "section_code"]);
-    public static readonly RowTable AuditPatients = new("audit_patient", ["patient_id", "audit_key"], IgnoreDuplicates: true);
+    public static readonly RowTable AuditPatients = new("audit_patient", ["patient_id", "audit_key"]);
 
     public static IReadOnlyList<RowTable> All { get; } = [Tokens, References, Dates, Strings, PreferenceObservations, Extracted, Withheld, AuditPatients];
 }

@@ -16,6 +16,9 @@ public sealed class StorageOptions
     /// <summary>The wait before the first retry; each later one doubles it, up to two seconds, with jitter.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>SQL Server: how often SqlClient's own retry logic tries again to open a connection that failed for a transient reason (a failover, throttling).</summary>
+    public int ConnectRetries { get; set; } = 2;
+
     /// <summary>SQL Server: the most pooled connections an instance holds. Null keeps the connection string's (or SqlClient's 100).</summary>
     public int? MaxPoolSize { get; set; }
 

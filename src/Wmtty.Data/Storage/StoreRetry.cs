@@ -23,7 +23,11 @@ internal sealed class StoreRetry(SqlDialect dialect, int retries, TimeSpan first
             {
                 return await work(cancellationToken);
             }
-            catch (DbException exception) when (dialect.IsTransient(exception))
+            catch (Exception exception) when (DatabaseError(exception) is { } error && dialect.IsTimeout(error))
+            {
+                throw new StoreUnavailableException($"The {dialect.Name} database did not answer in time.", exception);
+            }
+            catch (Exception exception) when (DatabaseError(exception) is { } error && dialect.IsTransient(error))
             {
                 if (attempt >= retries)
                 {
@@ -35,6 +39,30 @@ internal sealed class StoreRetry(SqlDialect dialect, int retries, TimeSpan first
             }
         }
     }
+
+    /// <summary>
+    /// Commits, or says the outcome is unknown: a commit that failed may have been applied, so it is never
+    /// retried (a retry could store a create twice); the caller gets 503 and decides.
+    /// </summary>
+    public static async Task CommitAsync(DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbException exception)
+        {
+            throw new StoreUnavailableException("The database did not confirm the commit, so the change may or may not have been stored.", exception);
+        }
+    }
+
+    // SqlClient's own retry logic, once it gives up, throws an AggregateException of the errors it met.
+    private static DbException? DatabaseError(Exception exception) => exception switch
+    {
+        DbException error => error,
+        AggregateException many => many.Flatten().InnerExceptions.OfType<DbException>().LastOrDefault(),
+        _ => null,
+    };
 
     public async Task RunAsync(Func<CancellationToken, Task> work, CancellationToken cancellationToken) =>
         await RunAsync(async token =>

@@ -47,6 +47,19 @@ public sealed class WmttyDatabase
     /// <summary>Applies pending migrations; throws <see cref="SchemaTooNewException"/> for a database from a newer build.</summary>
     public IReadOnlyList<int> Migrate() => migrator.Migrate();
 
+    /// <summary>What the database's own settings should be and are not, for start-up warnings; empty when all is well.</summary>
+    public IReadOnlyList<string> SettingsAdvice()
+    {
+        if (dialect.SettingsAdviceSql is not { } sql)
+        {
+            return [];
+        }
+
+        using var connection = dialect.CreateConnection();
+        connection.Open();
+        return [.. Dapper.SqlMapper.Query<string>(connection, sql)];
+    }
+
     /// <summary>The schema version recorded in the database; throws if it cannot be reached.</summary>
     public int ReadSchemaVersion() => migrator.CurrentVersion();
 
@@ -55,9 +68,10 @@ public sealed class WmttyDatabase
 
     public static WmttyDatabase Create(StorageOptions options, string? connectionString)
     {
-        if (options.Retries is < 0 or > 20 || options.RetryDelay < TimeSpan.Zero || options.RetryDelay > TimeSpan.FromSeconds(10))
+        if (options.Retries is < 0 or > 20 || options.ConnectRetries is < 0 or > 20 || options.RetryDelay < TimeSpan.Zero || options.RetryDelay > TimeSpan.FromSeconds(10)
+            || options.LockTimeout <= TimeSpan.Zero || options.LockTimeout > TimeSpan.FromMinutes(5))
         {
-            throw new InvalidOperationException("Storage:Retries must be 0 to 20, and Storage:RetryDelay at most 10 seconds.");
+            throw new InvalidOperationException("Storage:Retries and Storage:ConnectRetries must be 0 to 20, Storage:RetryDelay at most 10 seconds, and Storage:LockTimeout more than 0 and at most 5 minutes.");
         }
 
         return options.Provider switch
@@ -100,9 +114,9 @@ public sealed class WmttyDatabase
         // above it, by StoreRetry, because a command inside a transaction cannot be retried alone.
         var retry = SqlConfigurableRetryFactory.CreateExponentialRetryProvider(new SqlRetryLogicOption
         {
-            NumberOfTries = options.Retries + 1,
-            DeltaTime = options.RetryDelay <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : options.RetryDelay,
-            MaxTimeInterval = TimeSpan.FromSeconds(20),
+            NumberOfTries = options.ConnectRetries + 1,
+            DeltaTime = TimeSpan.FromSeconds(1),
+            MaxTimeInterval = TimeSpan.FromSeconds(10),
         });
 
         var where = string.IsNullOrEmpty(builder.InitialCatalog) ? builder.DataSource : $"{builder.DataSource}, database {builder.InitialCatalog}";

@@ -22,7 +22,7 @@ public sealed class SqlServerConfigurationTests
         Assert.True(settings.Pooling);
         Assert.Equal("Wmtty", settings.ApplicationName);
         Assert.NotNull(connection.RetryLogicProvider);
-        Assert.Equal(5, connection.RetryLogicProvider.RetryLogic.NumberOfTries); // Storage:Retries (4) + the first try
+        Assert.Equal(3, connection.RetryLogicProvider.RetryLogic.NumberOfTries); // Storage:ConnectRetries (2) + the first try
 
         Assert.Contains("sql.example.nhs.uk", database.Description);
         Assert.Contains("pool 4-40", database.Description);

@@ -574,6 +574,9 @@ public abstract class StoreContract : IDisposable
     }
 
     [SkippableFact]
+    public void AWellSetDatabaseNeedsNoAdvice() => Assert.Empty(Database.SettingsAdvice());
+
+    [SkippableFact]
     public async Task MigratingAgainKeepsTheData()
     {
         await WriteAsync(Version("kept", 1, "a"));

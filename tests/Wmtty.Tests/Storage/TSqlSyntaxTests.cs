@@ -47,6 +47,9 @@ public sealed class TSqlSyntaxTests
             .Where(p => p.PropertyType == typeof(string) && p.Name != nameof(SqlDialect.Name) && p.Name != nameof(SqlDialect.MigrationResourceFolder))
             .Select(p => p.Name);
 
+    // Statements about the server's own catalogue (sys.*), which the migrations do not create.
+    private static readonly string[] CatalogueStatements = [nameof(SqlDialect.SettingsAdviceSql)];
+
     public static TheoryData<string> StatementProperties() => new(StatementPropertyNames());
 
     [Theory]
@@ -180,7 +183,7 @@ public sealed class TSqlSyntaxTests
     /// <summary>Every statement text the provider sends, besides migrations.</summary>
     private static IEnumerable<(string What, string Sql)> AllStatements()
     {
-        foreach (var name in StatementPropertyNames())
+        foreach (var name in StatementPropertyNames().Except(CatalogueStatements))
         {
             yield return (name, (string)typeof(SqlDialect).GetProperty(name)!.GetValue(Dialect)!);
         }
