@@ -26,7 +26,11 @@ internal sealed class DefinitionSet(Func<string, IReadOnlyList<Resource>> build)
 /// so responses keep the version they answered; a new version retires the older ones. A definition
 /// that changed without a new version stops start-up: that would change what old responses meant.
 /// </summary>
-internal sealed class DefinitionSeeder(IResourceStore store, ResourceWriter writer, DefinitionSet definitions, IOptions<DefinitionOptions> options, ILogger<DefinitionSeeder> logger)
+/// <remarks>
+/// Each definition is looked up and written in one write transaction, so instances starting together on one
+/// database store it once: the second to get the transaction finds what the first stored.
+/// </remarks>
+internal sealed class DefinitionSeeder(ResourceWriter writer, DefinitionSet definitions, IOptions<DefinitionOptions> options, ILogger<DefinitionSeeder> logger)
 {
     public async Task SeedAsync(CancellationToken cancellationToken)
     {
@@ -35,55 +39,57 @@ internal sealed class DefinitionSeeder(IResourceStore store, ResourceWriter writ
         foreach (var definition in definitions.Build(canonicalBase))
         {
             var (url, version) = Canonical(definition) is ({ } u, { } v) ? (u, v) : throw new InvalidOperationException($"A published {definition.TypeName} needs a url and a version.");
-            var canonical = $"{url}|{version}";
-            var stored = await store.SearchAsync(new SearchQuery(definition.TypeName)
-                .Where(new TokenCondition("url", null, url))
-                .Where(new TokenCondition("version", null, version)), 2, cancellationToken);
-            if (stored.Count == 0)
+            var written = await writer.PublishAsync(session => PlanAsync(session, definition, url, version), localBase, cancellationToken);
+            foreach (var outcome in written)
             {
-                await CreateAsync(definition, localBase, cancellationToken);
-                logger.DefinitionSeeded(definition.TypeName, definition.Id!, canonical);
+                if (outcome.Kind == WriteKind.Created)
+                {
+                    logger.DefinitionSeeded(outcome.Type, outcome.Id, $"{url}|{version}");
+                }
+                else
+                {
+                    logger.DefinitionRetired(outcome.Type, outcome.Id, $"{url}|{Canonical(FhirSerialization.ReadStored(outcome.Json)).Version}");
+                }
             }
-            else if (!Same(definition, FhirSerialization.ReadStored(stored[0].Json)))
-            {
-                throw new InvalidOperationException(
-                    $"The stored {definition.TypeName} {canonical} differs from the one this build publishes. A changed definition needs a new version " +
-                    $"(WhatMattersQuestionnaire.Version), so that responses keep meaning what they meant when they were given.");
-            }
-
-            await RetireOlderAsync(definition.TypeName, url, version, localBase, cancellationToken);
         }
     }
 
-    private async Task CreateAsync(Resource definition, Uri localBase, CancellationToken cancellationToken)
+    // What to write, decided inside the write transaction: the definition unless its url|version is stored, and
+    // every other active version of its url, retired.
+    private static async Task<IReadOnlyList<(Resource Definition, string Id)>> PlanAsync(IWriteSession session, Resource definition, string url, string version)
     {
-        // The fixed id may belong to another definition (say, one published under a different canonical base).
-        if (await store.ReadAsync(definition.TypeName, definition.Id!, cancellationToken) is { IsDeleted: false })
-        {
-            definition.Id = ResourceTypes.NewId();
-        }
-
-        await writer.PublishAsync(definition, definition.Id!, new WriteConditions(null, null), localBase, cancellationToken);
-    }
-
-    private async Task RetireOlderAsync(string type, string url, string version, Uri localBase, CancellationToken cancellationToken)
-    {
-        var active = await store.SearchAsync(new SearchQuery(type)
+        var type = definition.TypeName;
+        var writes = new List<(Resource Definition, string Id)>();
+        var stored = await session.FindAsync(new SearchQuery(type)
             .Where(new TokenCondition("url", null, url))
-            .Where(new TokenCondition("status", null, "active")), 100, cancellationToken);
+            .Where(new TokenCondition("version", null, version)), 2);
+        if (stored.Count == 0)
+        {
+            // The fixed id may belong to another definition (say, one published under a different canonical base).
+            var id = await session.GetCurrentAsync(type, definition.Id!) is { IsDeleted: false } ? ResourceTypes.NewId() : definition.Id!;
+            writes.Add((definition, id));
+        }
+        else if (!Same(definition, FhirSerialization.ReadStored(stored[0].Json)))
+        {
+            throw new InvalidOperationException(
+                $"The stored {type} {url}|{version} differs from the one this build publishes. A changed definition needs a new version " +
+                $"(WhatMattersQuestionnaire.Version), so that responses keep meaning what they meant when they were given.");
+        }
+
+        var active = await session.FindAsync(new SearchQuery(type)
+            .Where(new TokenCondition("url", null, url))
+            .Where(new TokenCondition("status", null, "active")), 100);
         foreach (var match in active)
         {
             var older = FhirSerialization.ReadStored(match.Json);
-            if (Canonical(older).Version == version)
+            if (Canonical(older).Version != version)
             {
-                continue;
+                SetStatus(older, PublicationStatus.Retired);
+                writes.Add((older, match.Id));
             }
-
-            SetStatus(older, PublicationStatus.Retired);
-            var ifMatch = new TagCondition(false, [match.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            await writer.PublishAsync(older, match.Id, new WriteConditions(ifMatch, null), localBase, cancellationToken);
-            logger.DefinitionRetired(type, match.Id, $"{url}|{Canonical(older).Version}");
         }
+
+        return writes;
     }
 
     private static bool Same(Resource built, Resource stored)

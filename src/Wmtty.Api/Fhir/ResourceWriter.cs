@@ -98,11 +98,39 @@ internal sealed class ResourceWriter(
         return UpdateCheckedAsync(resource, id, conditions, localBase, publishing: false, cancellationToken, caller);
     }
 
-    /// <summary>For the service itself: stores one of its own published definitions, which clients may not change.</summary>
-    public Task<WriteOutcome> PublishAsync(Resource definition, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken)
+    /// <summary>
+    /// For the service itself: stores its own published definitions, which clients may not change. In one write
+    /// transaction, <paramref name="plan"/> looks at what is stored and names the definitions to store, each with
+    /// its id; each becomes the next version under that id. Deciding and writing in the same transaction is what
+    /// lets several instances start together on one database: they take turns here, each sees what the one before
+    /// it stored, and nothing is published twice.
+    /// </summary>
+    public async Task<IReadOnlyList<WriteOutcome>> PublishAsync(Func<IWriteSession, Task<IReadOnlyList<(Resource Definition, string Id)>>> plan, Uri localBase, CancellationToken cancellationToken)
     {
-        CheckBusinessRules(definition);
-        return UpdateCheckedAsync(definition, id, conditions, localBase, publishing: true, cancellationToken, caller: null);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var outcomes = await store.WriteAsync(async (session, _) =>
+                {
+                    var written = new List<WriteOutcome>();
+                    foreach (var (definition, id) in await plan(session))
+                    {
+                        CheckBusinessRules(definition);
+                        var current = await session.GetCurrentAsync(definition.TypeName, id);
+                        written.Add(await ReplaceAsync(session, definition, id, current, new WriteConditions(null, null), localBase, publishing: true, caller: null));
+                    }
+
+                    return written;
+                }, cancellationToken);
+                outcomes.ForEach(Log);
+                return outcomes;
+            }
+            catch (ConcurrencyConflictException) when (attempt < Attempts)
+            {
+                logger.WriteConflictRetried(attempt); // the plan runs again and sees the write it lost to
+            }
+        }
     }
 
     private Task<WriteOutcome> UpdateCheckedAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, bool publishing, CancellationToken cancellationToken, Caller? caller)
