@@ -113,6 +113,7 @@ internal sealed class ResourceWriter(
             {
                 var outcomes = await store.WriteAsync(async (session, _) =>
                 {
+                    await session.LockAsync("definitions"); // where many write at once, instances still take turns
                     var written = new List<WriteOutcome>();
                     foreach (var (definition, id) in await plan(session))
                     {

@@ -48,7 +48,11 @@ public interface IWriteSession
 {
     Task<CurrentVersion?> GetCurrentAsync(string type, string id);
 
-    /// <summary>Searches inside the transaction, so what it finds cannot change before the transaction ends.</summary>
+    /// <summary>
+    /// Searches inside the transaction. Where the database takes one writer at a time (SQLite), what it finds
+    /// cannot change before the transaction ends; where it takes many, a write that depends on what it finds
+    /// (nothing matched, so create) must first take a <see cref="LockAsync"/> that every such write takes.
+    /// </summary>
     Task<IReadOnlyList<SearchMatch>> FindAsync(SearchQuery query, int limit);
 
     /// <summary>The stored JSON of a version found by <see cref="GetCurrentAsync"/>; null for a delete.</summary>
