@@ -1,3 +1,5 @@
+using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
 using Microsoft.Extensions.Options;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.Logging;
@@ -39,7 +41,9 @@ internal sealed class DefinitionSeeder(ResourceWriter writer, DefinitionSet defi
         foreach (var definition in definitions.Build(canonicalBase))
         {
             var (url, version) = Canonical(definition) is ({ } u, { } v) ? (u, v) : throw new InvalidOperationException($"A published {definition.TypeName} needs a url and a version.");
-            var written = await writer.PublishAsync(session => PlanAsync(session, definition, url, version), localBase, cancellationToken);
+            // A fresh copy for every attempt: writing stamps id and meta on what it writes, and a retry must
+            // compare the definition as built with what another instance may have stored meanwhile.
+            var written = await writer.PublishAsync(session => PlanAsync(session, (Resource)definition.DeepCopy(), url, version), localBase, cancellationToken);
             foreach (var outcome in written)
             {
                 if (outcome.Kind == WriteKind.Created)

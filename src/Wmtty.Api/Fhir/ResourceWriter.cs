@@ -151,6 +151,7 @@ internal sealed class ResourceWriter(
     {
         CheckRules(resource, localBase, caller);
         var type = resource.TypeName;
+        var bodyId = resource.Id; // an attempt stamps its id on the resource; a retry starts from the body's
         access.Restrict(caller, condition);
         return RetryingAsync(conditions, caller, async session =>
         {
@@ -161,16 +162,16 @@ internal sealed class ResourceWriter(
                 throw FhirException.PreconditionFailed($"The conditional update matched more than one {type}; nothing was changed. Make the criteria more specific.");
             }
 
-            if (matches.Count == 1 && resource.Id is not null && resource.Id != matches[0].Id)
+            if (matches.Count == 1 && bodyId is not null && bodyId != matches[0].Id)
             {
-                throw FhirException.BadRequest($"The body has id '{resource.Id}', but the criteria matched {type}/{matches[0].Id}.");
+                throw FhirException.BadRequest($"The body has id '{bodyId}', but the criteria matched {type}/{matches[0].Id}.");
             }
 
-            var id = matches.Count == 1 ? matches[0].Id : resource.Id ?? ResourceTypes.NewId();
+            var id = matches.Count == 1 ? matches[0].Id : bodyId ?? ResourceTypes.NewId();
             var current = await session.GetCurrentAsync(type, id);
-            if (matches.Count == 0 && caller is { IsPatient: true } && resource.Id is not null)
+            if (matches.Count == 0 && caller is { IsPatient: true } && bodyId is not null)
             {
-                throw FhirException.NotFound($"{type}/{resource.Id} does not exist. A patient records new answers with POST."); // whether or not it does
+                throw FhirException.NotFound($"{type}/{bodyId} does not exist. A patient records new answers with POST."); // whether or not it does
             }
 
             if (matches.Count == 0 && current is { IsDeleted: false })
@@ -178,21 +179,19 @@ internal sealed class ResourceWriter(
                 throw FhirException.Conflict($"{type}/{id} exists but does not match the criteria, so the conditional update did not overwrite it.");
             }
 
-            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing: false, caller, serverChosenId: matches.Count == 0 && resource.Id is null);
+            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing: false, caller, serverChosenId: matches.Count == 0 && bodyId is null);
         }, cancellationToken);
     }
 
     public async Task<DeleteOutcome> DeleteAsync(string type, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken, Caller? caller = null)
     {
-        var outcome = await store.WriteAsync(async (session, _) =>
+        var outcome = await PreconditionOnConflictAsync(conditions, () => store.WriteAsync(async (session, _) =>
         {
-            var current = await session.GetCurrentAsync(type, id);
+            var current = await LockedCurrentAsync(session, type, id, await session.GetCurrentAsync(type, id));
             if (current is null || !AccessPolicy.InReach(caller, type, current.Compartment))
             {
                 throw FhirException.NotFound($"{type}/{id} does not exist.");
             }
-
-            await LockPatientAsync(session, current.Compartment);
 
             caller?.Audit?.AddPatient(current.Compartment);
             conditions.Check(type, id, Live(current));
@@ -220,7 +219,7 @@ internal sealed class ResourceWriter(
 
             await AuditAsync(session, caller, StatusCodes.Status204NoContent);
             return new DeleteOutcome(type, id, version, AlreadyDeleted: false);
-        }, cancellationToken);
+        }, cancellationToken));
 
         Committed(caller);
 
@@ -232,9 +231,24 @@ internal sealed class ResourceWriter(
         return outcome;
     }
 
+    // A delete that lost a race to another writer of the same resource: with If-Match, the version it named
+    // is gone, which is 412, as for an update.
+    private static async Task<T> PreconditionOnConflictAsync<T>(WriteConditions conditions, Func<Task<T>> write)
+    {
+        try
+        {
+            return await write();
+        }
+        catch (ConcurrencyConflictException) when (conditions.IfMatch is not null)
+        {
+            throw FhirException.PreconditionFailed("The version named in If-Match stopped being current while this change was written: someone else changed it first. Read it again and retry.");
+        }
+    }
+
     /// <param name="serverChosenId">The id was made here (a conditional update that creates), not given by the client.</param>
     private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase, bool publishing, Caller? caller, bool serverChosenId = false)
     {
+        current = await LockedCurrentAsync(session, resource.TypeName, id, current);
         // Someone else's is answered as if it were not there. A patient does not choose ids (no create by
         // update), so an unused id gets that same answer and nothing tells the two apart.
         if ((current is not null && !current.IsDeleted && !AccessPolicy.InReach(caller, current.Type, current.Compartment))
@@ -243,7 +257,6 @@ internal sealed class ResourceWriter(
             throw FhirException.NotFound($"{resource.TypeName}/{id} does not exist. A patient records new answers with POST.");
         }
 
-        await LockPatientAsync(session, current?.Compartment);
         caller?.Audit?.AddPatient(current?.Compartment);
         conditions.Check(resource.TypeName, id, Live(current));
         if (!publishing && current is { IsDeleted: false })
@@ -292,8 +305,29 @@ internal sealed class ResourceWriter(
     /// records (their current preference set, their Consents) stays true until it commits. Where the
     /// database has one writer at a time, this costs nothing.
     /// </summary>
-    private static Task LockPatientAsync(IWriteSession session, string? patientId) =>
-        patientId is null ? Task.CompletedTask : session.LockAsync("patient:" + patientId);
+    private static Task<bool> LockPatientAsync(IWriteSession session, string? patientId) =>
+        patientId is null ? Task.FromResult(false) : session.LockAsync("patient:" + patientId);
+
+    /// <summary>
+    /// Locks the patient whose resource this is, then, if that meant waiting for another instance, reads the
+    /// current version again: the one read before may have been replaced meanwhile, and writing on top of it
+    /// would only fail.
+    /// </summary>
+    private static async Task<CurrentVersion?> LockedCurrentAsync(IWriteSession session, string type, string id, CurrentVersion? current)
+    {
+        if (!await LockPatientAsync(session, current?.Compartment))
+        {
+            return current;
+        }
+
+        var fresh = await session.GetCurrentAsync(type, id);
+        if (fresh?.Compartment is { } moved && moved != current!.Compartment)
+        {
+            await LockPatientAsync(session, moved);
+        }
+
+        return fresh;
+    }
 
     /// <summary>
     /// Conditional writes that could match the same resource take turns, so that of two concurrent
@@ -303,6 +337,14 @@ internal sealed class ResourceWriter(
     /// </summary>
     private static async Task LockMatchesAsync(IWriteSession session, SearchQuery criteria)
     {
+        foreach (var name in MatchLocks(criteria))
+        {
+            await session.LockAsync(name);
+        }
+    }
+
+    internal static IReadOnlyList<string> MatchLocks(SearchQuery criteria)
+    {
         var values = criteria.Clauses.SelectMany(anyOf => anyOf).Select(condition => condition switch
         {
             IdCondition id => id.Id,
@@ -311,17 +353,9 @@ internal sealed class ResourceWriter(
             ReferenceIdentifierCondition identifier => identifier.Value,
             StringCondition text => SearchText.Normalize(text.Value),
             _ => null,
-        }).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        if (values.Count == 0)
-        {
-            await session.LockAsync($"match:{criteria.ResourceType}");
-            return;
-        }
-
-        foreach (var value in values)
-        {
-            await session.LockAsync($"match:{criteria.ResourceType}:{value}");
-        }
+        }).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var names = values.Select(value => $"match:{criteria.ResourceType}:{value}").ToList();
+        return names.Count > 0 ? names : [$"match:{criteria.ResourceType}"];
     }
 
     /// <summary>What the patient's active privacy Consents withhold, all of them together (a deny in any one holds).</summary>

@@ -73,9 +73,10 @@ public interface IWriteSession
     /// <summary>
     /// Holds an exclusive lock on <paramref name="name"/> until the transaction ends, so that writers in
     /// other service instances that take the same lock wait for this one. Take locks before reading
-    /// what they protect, and several in ordinal order.
+    /// what they protect, and several in ordinal order. Returns false where the database takes one writer
+    /// at a time, so the transaction already excludes every other writer and there was nothing to wait for.
     /// </summary>
-    Task LockAsync(string name);
+    Task<bool> LockAsync(string name);
 }
 
 internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSpan lockTimeout) : IResourceStore
@@ -195,13 +196,16 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
 
         public Task AppendAuditAsync(AuditEntry entry) => AuditWrites.AppendAsync(dialect, connection, transaction, entry);
 
-        public async Task LockAsync(string name)
+        public async Task<bool> LockAsync(string name)
         {
-            if (dialect.LockSql is { } sql)
+            if (dialect.LockSql is not { } sql)
             {
-                await connection.ExecuteAsync(sql, new { Resource = LockName(name), TimeoutMilliseconds = (int)lockTimeout.TotalMilliseconds }, transaction,
-                    commandTimeout: (int)lockTimeout.TotalSeconds + 30);
+                return false;
             }
+
+            await connection.ExecuteAsync(sql, new { Resource = LockName(name), TimeoutMilliseconds = (int)lockTimeout.TotalMilliseconds }, transaction,
+                commandTimeout: (int)lockTimeout.TotalSeconds + 30);
+            return true;
         }
 
         // Lock names are at most 255 characters; a longer one is shortened to a hash of itself.

@@ -130,6 +130,14 @@ public sealed class WmttyDatabase
             : new SqliteConnectionStringBuilder(connectionString);
         builder.ForeignKeys = true;
         builder.Pooling = true;
+
+        // How long a write waits for another process's (another instance's) write lock before SQLITE_BUSY,
+        // which is then retried (Storage:Retries): 5 s a try, unless the connection string says otherwise.
+        if (!builder.ShouldSerialize("Default Timeout"))
+        {
+            builder.DefaultTimeout = 5;
+        }
+
         builder.Mode = SqliteOpenMode.ReadWriteCreate;
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));

@@ -114,4 +114,26 @@ public sealed class MigrationTests : IDisposable
         using var response = await again.GetAsync($"/fhir/Patient/{id}");
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
     }
+
+    [Fact]
+    public async Task IndexedStringsLongerThanTheNewLimitAreCutSoTheyAreStillFound()
+    {
+        var database = Database();
+        database.Migrate();
+        var longName = new string('k', 600);
+        using (var connection = Open())
+        {
+            // As a build that indexed up to 1,000 characters left it, before migration 5.
+            connection.Execute("INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, origin_key, request_method, response_status, json) VALUES ('Patient', 'long', 1, 1, 0, 0, 1, 'POST', 201, x'7B7D')");
+            connection.Execute("INSERT INTO string_index (resource_key, resource_type, param, value, exact_value) SELECT resource_key, 'Patient', 'family', @Value, @Value FROM resource", new { Value = longName });
+            connection.Execute("DELETE FROM schema_version WHERE version = 5");
+        }
+
+        Assert.Equal([5], Database().Migrate());
+
+        var search = new Wmtty.Data.Search.SearchQuery("Patient").Where(new Wmtty.Data.Search.StringCondition("family", Wmtty.Fhir.Search.SearchText.Exact(longName), Wmtty.Data.Search.StringMatch.Exact));
+        Assert.Equal("long", Assert.Single(await Database().Resources.SearchAsync(search, 10, default)).Id);
+        using var check = Open();
+        Assert.Equal(256, check.ExecuteScalar<int>("SELECT length(value) FROM string_index"));
+    }
 }

@@ -24,9 +24,9 @@ public sealed class TransientFailureTests : IAsyncLifetime
         Directory.CreateDirectory(folder);
         app = new WmttyApp(new Dictionary<string, string?>
         {
-            // SQLite waits one second for a lock before it reports SQLITE_BUSY; then two retries.
+            // SQLite waits one second for a lock before it reports SQLITE_BUSY; then four retries.
             ["ConnectionStrings:Wmtty"] = $"Data Source={DatabasePath};Default Timeout=1",
-            ["Storage:Retries"] = "2",
+            ["Storage:Retries"] = "4",
             ["Storage:RetryDelay"] = "00:00:00.100",
         }, dataDirectory: folder);
         client = await app.ClientAsync();
@@ -65,8 +65,8 @@ public sealed class TransientFailureTests : IAsyncLifetime
             Assert.Equal("1", response.Headers.RetryAfter?.ToString());
         }
 
-        // Three attempts, each waiting a second for the lock: it was retried, not refused at once.
-        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(2.5), $"Answered after {watch.Elapsed}; the write was not retried.");
+        // Five attempts, each waiting a second for the lock: it was retried, not refused at once.
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(4.5), $"Answered after {watch.Elapsed}; the write was not retried.");
         using var search = await client.GetAsync($"/fhir/Patient?identifier={nhs}&_summary=count");
         Assert.Equal(0, (await search.BodyAsync())["total"]!.GetValue<int>());
     }
@@ -77,7 +77,8 @@ public sealed class TransientFailureTests : IAsyncLifetime
         var nhs = NhsNumbers.Next();
         var holder = HoldWriteLock();
         var post = client.PostAsync("/fhir/Patient", F.Json(F.Patient(nhs)));
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the first attempt's wait
+        await Task.Delay(TimeSpan.FromSeconds(3.5)); // longer than one attempt waits: only a retry can succeed
+        Assert.False(post.IsCompleted);
         holder.Dispose();
 
         using var response = await post;
