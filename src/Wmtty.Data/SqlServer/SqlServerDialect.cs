@@ -7,7 +7,7 @@ using Wmtty.Data.Storage;
 namespace Wmtty.Data.SqlServer;
 
 /// <summary>
-/// SQL Server and Azure SQL (compatibility level 130 or later): many writers at once, several service
+/// SQL Server 2017 or later, and Azure SQL: many writers at once, several service
 /// instances on one database. Text columns use a binary collation, so ids, codes and strings compare
 /// exactly as they do in SQLite.
 /// </summary>
