@@ -249,6 +249,7 @@ internal sealed class ResourceWriter(
     private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase, bool publishing, Caller? caller, bool serverChosenId = false)
     {
         current = await LockedCurrentAsync(session, resource.TypeName, id, current);
+
         // Someone else's is answered as if it were not there. A patient does not choose ids (no create by
         // update), so an unused id gets that same answer and nothing tells the two apart.
         if ((current is not null && !current.IsDeleted && !AccessPolicy.InReach(caller, current.Type, current.Compartment))
