@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Wmtty.Bench;
+
+// The Wmtty benchmark: seed N patients through the API, then drive each scenario with a closed loop
+// of 64 connections against the real service (Release, its own process), and the same load against
+// a bare Kestrel endpoint serving one $lastn answer's bytes (the ceiling). See bench/README.md.
+var patients = Option("--patients", 1000);
+var seconds = Option("--seconds", 10);
+var warmUp = Option("--warmup", 2);
+var connections = Option("--connections", 64);
+var seedParallelism = Option("--seed-parallelism", 8);
+const string CanonicalBase = "https://wmtty.example.org/fhir"; // as in src/Wmtty.Api/appsettings.json
+
+var root = RepositoryRoot();
+var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+var apiDll = Path.Combine(root, "src", "Wmtty.Api", "bin", configuration, "net10.0", "Wmtty.Api.dll");
+if (configuration != "Release")
+{
+    Console.Error.WriteLine("Warning: not a Release build; run with -c Release for figures worth comparing.");
+}
+
+var dataDirectory = Path.Combine(Path.GetTempPath(), $"wmtty-bench-{Guid.NewGuid():N}");
+Directory.CreateDirectory(dataDirectory);
+var now = DateTime.UtcNow;
+Console.WriteLine($"Wmtty bench: {patients} patients, {seconds} s per scenario, {connections} connections, {Environment.ProcessorCount} cores");
+Console.WriteLine($"Starting {apiDll} with data in {dataDirectory}");
+
+try
+{
+    using var service = await ServiceProcess.StartAsync(apiDll, dataDirectory);
+    Console.WriteLine($"  first answer from GET /fhir/metadata after {service.StartUp.TotalMilliseconds:F0} ms (pid {service.Pid})");
+
+    string token;
+    using (var anonymous = LoadRunner.Client(service.Address, 1))
+    {
+        // An integration engine's token (Preferences.ReadWrite.All): it may create patients and read.
+        using var issued = JsonDocument.Parse(await anonymous.GetStringAsync("/dev/token?role=ehrwriter"));
+        token = issued.RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    using var client = LoadRunner.Client(service.Address, connections, token);
+    var generator = new Generator(CanonicalBase);
+
+    Console.WriteLine($"Seeding {patients} patients and responses over HTTP, {seedParallelism} at a time");
+    var seedClock = Stopwatch.StartNew();
+    var ids = await generator.SeedAsync(client, patients, seedParallelism);
+    var seedRate = ids.Count / seedClock.Elapsed.TotalSeconds;
+    if (ids.Count == 0)
+    {
+        throw new InvalidOperationException("No patients were seeded.");
+    }
+
+    // One real answer of each kind, to check the routes and to give the ceiling its bytes.
+    const string Category = "care-preferences";
+    using var sample = await client.GetAsync($"/fhir/Observation/$lastn?patient={ids[0]}");
+    var lastnBytes = await sample.Content.ReadAsByteArrayAsync();
+    var lastnType = sample.Content.Headers.ContentType?.ToString() ?? "application/fhir+json";
+    Console.WriteLine($"  one $lastn answer: {(int)sample.StatusCode}, {lastnBytes.Length} bytes, {Entries(lastnBytes)} entries, {lastnType}");
+    foreach (var path in new[] { $"/fhir/Patient/{ids[0]}/$wmtty-summary", $"/fhir/Observation?patient={ids[0]}&category={Category}" })
+    {
+        using var check = await client.GetAsync(path);
+        var body = await check.Content.ReadAsByteArrayAsync();
+        Console.WriteLine($"  GET {path}: {(int)check.StatusCode}, {body.Length} bytes");
+    }
+
+    // Submission bodies made up front, so the load tool spends its core on sending, not building JSON.
+    var submissions = ids.Take(2000).Select((id, i) => System.Text.Encoding.UTF8.GetBytes(generator.Response(id, new Random(1_000_000 + i)).ToJsonString())).ToArray();
+
+    string RandomPatient(Random r) => ids[r.Next(ids.Count)];
+    var scenarios = new (string Name, Func<HttpClient, Random, CancellationToken, Task<HttpResponseMessage>> Send)[]
+    {
+        ("$lastn", (c, r, ct) => c.GetAsync($"/fhir/Observation/$lastn?patient={RandomPatient(r)}", ct)),
+        ("$wmtty-summary", (c, r, ct) => c.GetAsync($"/fhir/Patient/{RandomPatient(r)}/$wmtty-summary", ct)),
+        ($"search (category={Category})", (c, r, ct) => c.GetAsync($"/fhir/Observation?patient={RandomPatient(r)}&category={Category}", ct)),
+        ("submission (POST QuestionnaireResponse)", (c, r, ct) => c.PostAsync("/fhir/QuestionnaireResponse", Generator.Bytes(submissions[r.Next(submissions.Length)]), ct)),
+    };
+
+    Console.WriteLine("Load");
+    var results = new List<Result>();
+    foreach (var (name, send) in scenarios)
+    {
+        results.Add(await LoadRunner.RunAsync(name, client, connections, TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), send, service.RssMb));
+    }
+
+    var (ceilingApp, ceilingAddress) = await Ceiling.StartAsync(lastnBytes, lastnType);
+    Result ceiling;
+    await using (ceilingApp)
+    {
+        using var ceilingClient = LoadRunner.Client(ceilingAddress, connections);
+        ceiling = await LoadRunner.RunAsync("ceiling (bare Kestrel, same bytes as $lastn)", ceilingClient, connections,
+            TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), (c, _, ct) => c.GetAsync("/", ct));
+        await ceilingApp.StopAsync();
+    }
+
+    var facts = new List<string>
+    {
+        $"machine: {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); the load tool and the service share them",
+        $"patients: {ids.Count}, each with one completed QuestionnaireResponse (seeded over HTTP at {seedRate:F0} patients/s, {2 * seedRate:F0} resources/s, {seedParallelism} at a time)",
+        $"load: {connections} connections, closed loop, {seconds} s per scenario after {warmUp} s warm-up; one ehrwriter bearer token from /dev/token on every request",
+        $"service start-up (process start to first 200 from GET /fhir/metadata, fresh database): {service.StartUp.TotalMilliseconds:F0} ms",
+        $"service peak RSS over the whole run (VmHWM): {service.PeakRssMb():F0} MB",
+        $"one $lastn answer: {lastnBytes.Length} bytes, {Entries(lastnBytes)} entries",
+    };
+    var markdown = Report.Markdown(now, facts, results, ceiling);
+    Console.WriteLine();
+    Console.WriteLine(markdown);
+    Console.WriteLine($"Written to {Report.Write(Path.Combine(root, "bench", "results"), now, markdown)}");
+}
+finally
+{
+    try
+    {
+        Directory.Delete(dataDirectory, recursive: true);
+    }
+    catch (IOException)
+    {
+    }
+}
+
+int Option(string name, int fallback)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static string RepositoryRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Wmtty.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("Run the bench from inside the repository (no Wmtty.sln above " + AppContext.BaseDirectory + ").");
+}
+
+static int Entries(byte[] bundle)
+{
+    using var json = JsonDocument.Parse(bundle);
+    return json.RootElement.TryGetProperty("entry", out var entry) ? entry.GetArrayLength() : 0;
+}

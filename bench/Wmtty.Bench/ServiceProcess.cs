@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Wmtty.Bench;
+
+/// <summary>
+/// The real service, Wmtty.Api.dll built in Release, run as its own process on a loopback port in
+/// Development (for /dev/token), with its SQLite data in a fresh folder and the rate limit off.
+/// </summary>
+internal sealed class ServiceProcess : IDisposable
+{
+    private readonly Process process;
+    private readonly Queue<string> lastLines = new();
+
+    private ServiceProcess(Process process, Uri address)
+    {
+        this.process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public int Pid => process.Id;
+
+    /// <summary>From process start to the first 200 from GET /fhir/metadata.</summary>
+    public TimeSpan StartUp { get; private set; }
+
+    public static async Task<ServiceProcess> StartAsync(string apiDll, string dataDirectory)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { apiDll, "--urls", address.ToString().TrimEnd('/') },
+            WorkingDirectory = Path.GetDirectoryName(apiDll)!, // the content root, for appsettings.json
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["Storage__DataDirectory"] = dataDirectory;
+        start.Environment["RateLimiting__PermitsPerMinute"] = "0"; // no limit: one client sends everything
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+
+        var clock = Stopwatch.StartNew();
+        var service = new ServiceProcess(Process.Start(start)!, address);
+        service.process.OutputDataReceived += (_, e) => service.Keep(e.Data);
+        service.process.ErrorDataReceived += (_, e) => service.Keep(e.Data);
+        service.process.BeginOutputReadLine();
+        service.process.BeginErrorReadLine();
+
+        using var probe = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
+        while (true)
+        {
+            if (service.process.HasExited || clock.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                throw new InvalidOperationException($"The service did not start. Its last output:\n{string.Join('\n', service.lastLines)}");
+            }
+
+            try
+            {
+                using var response = await probe.GetAsync("/fhir/metadata");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    service.StartUp = clock.Elapsed;
+                    return service;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Resident memory now (VmRSS), in MB, or 0 where /proc is not available.</summary>
+    public double RssMb() => ReadStatusKb("VmRSS") / 1024.0;
+
+    /// <summary>The process's peak resident memory so far (VmHWM), in MB.</summary>
+    public double PeakRssMb() => ReadStatusKb("VmHWM") / 1024.0;
+
+    private long ReadStatusKb(string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{process.Id}/status"))
+            {
+                if (line.StartsWith(field + ":", StringComparison.Ordinal))
+                {
+                    return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return 0;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (lastLines)
+        {
+            lastLines.Enqueue(line);
+            if (lastLines.Count > 40)
+            {
+                lastLines.Dequeue();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+        }
+
+        process.Dispose();
+    }
+}
