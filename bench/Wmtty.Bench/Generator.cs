@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
 using Wmtty.Fhir.Patients;
 using Wmtty.Fhir.Questionnaires;
+using Wmtty.Tests.Infrastructure;
 using static Wmtty.Fhir.Questionnaires.PreferenceCodes;
 
 namespace Wmtty.Bench;
@@ -115,7 +116,7 @@ internal sealed class Generator(string canonicalBase)
             ["status"] = "completed",
             ["subject"] = new JsonObject { ["reference"] = $"Patient/{patientId}" },
             ["authored"] = DateTimeOffset.UtcNow.AddDays(-random.Next(365)).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            ["item"] = Items(definition.Item, answers, language),
+            ["item"] = ResponseItems.Build(definition.Item, answers, language),
         };
     }
 
@@ -161,47 +162,6 @@ internal sealed class Generator(string canonicalBase)
 
         // Displays and texts in the language answered in, where the questionnaire has it.
         return (a, Translations.Languages.Contains(language) ? language : "en");
-    }
-
-    private JsonArray Items(List<Questionnaire.ItemComponent> definitions, Dictionary<string, List<JsonObject>> answers, string language)
-    {
-        var items = new JsonArray();
-        foreach (var item in definitions)
-        {
-            var node = new JsonObject { ["linkId"] = item.LinkId, ["text"] = Translations.In(item.TextElement, language) };
-            if (item.Type == Questionnaire.QuestionnaireItemType.Group)
-            {
-                var children = Items(item.Item, answers, language);
-                if (children.Count > 0)
-                {
-                    node["item"] = children;
-                    items.Add(node);
-                }
-            }
-            else if (answers.TryGetValue(item.LinkId!, out var given))
-            {
-                node["answer"] = new JsonArray([.. given.Select(a => Localised(item, a, language))]);
-                items.Add(node);
-            }
-        }
-
-        return items;
-    }
-
-    // The answer with its coding's display in the response's language, as a portal would send it.
-    private static JsonNode Localised(Questionnaire.ItemComponent item, JsonObject answer, string language)
-    {
-        if (answer["valueCoding"] is JsonObject coding)
-        {
-            var option = item.AnswerOption.Select(o => o.Value).OfType<Coding>()
-                .FirstOrDefault(o => o.System == coding["system"]!.GetValue<string>() && o.Code == coding["code"]!.GetValue<string>());
-            if (option is not null)
-            {
-                coding["display"] = Translations.In(option.DisplayElement, language);
-            }
-        }
-
-        return answer;
     }
 
     private static void Maybe(Random r, double chance, Dictionary<string, List<JsonObject>> answers, string linkId, Func<List<JsonObject>> answer)

@@ -18,25 +18,19 @@ public interface IAuditStore
 internal sealed class AuditStore(SqlDialect dialect, StoreRetry retry) : IAuditStore
 {
     public Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
-        retry.RunAsync(async token =>
+        retry.WriteAsync(async (connection, transaction, _) =>
         {
-            using var turn = await dialect.EnterWriteAsync(token);
-            await using var connection = dialect.CreateConnection();
-            await connection.OpenAsync(token);
-            await using var transaction = dialect.BeginWriteTransaction(connection);
             foreach (var entry in entries)
             {
                 await AuditWrites.AppendAsync(dialect, connection, transaction, entry);
             }
 
-            await StoreRetry.CommitAsync(transaction, token);
+            return entries.Count;
         }, cancellationToken);
 
     public Task<IReadOnlyList<AuditEntry>> SearchAsync(AuditQuery query, CancellationToken cancellationToken) =>
-        retry.RunAsync<IReadOnlyList<AuditEntry>>(async token =>
+        retry.ReadAsync<IReadOnlyList<AuditEntry>>(async (connection, token) =>
         {
-            await using var connection = dialect.CreateConnection();
-            await connection.OpenAsync(token);
             var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
                 dialect.AuditPageSql(query.PatientId is not null, "@Limit"),
                 new

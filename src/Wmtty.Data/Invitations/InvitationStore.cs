@@ -21,44 +21,31 @@ public interface IInvitationStore
 internal sealed class InvitationStore(SqlDialect dialect, StoreRetry retry) : IInvitationStore
 {
     public Task CreateAsync(Invitation invitation, string tokenHash, CancellationToken cancellationToken) =>
-        retry.RunAsync(async token =>
+        retry.WriteAsync((connection, transaction, token) => connection.ExecuteAsync(new CommandDefinition(dialect.InsertInvitationSql, new
         {
-            using var turn = await dialect.EnterWriteAsync(token);
-            await using var connection = dialect.CreateConnection();
-            await connection.OpenAsync(token);
-            await connection.ExecuteAsync(new CommandDefinition(dialect.InsertInvitationSql, new
-            {
-                invitation.Id,
-                TokenHash = tokenHash,
-                invitation.NhsNumber,
-                invitation.CreatedBy,
-                CreatedAt = invitation.CreatedAt.ToUnixTimeMilliseconds(),
-                ExpiresAt = invitation.ExpiresAt.ToUnixTimeMilliseconds(),
-            }, cancellationToken: token));
-        }, cancellationToken);
+            invitation.Id,
+            TokenHash = tokenHash,
+            invitation.NhsNumber,
+            invitation.CreatedBy,
+            CreatedAt = invitation.CreatedAt.ToUnixTimeMilliseconds(),
+            ExpiresAt = invitation.ExpiresAt.ToUnixTimeMilliseconds(),
+        }, transaction, cancellationToken: token)), cancellationToken);
 
     public Task<Invitation?> ReadAsync(string id, CancellationToken cancellationToken) =>
-        retry.RunAsync(async token =>
+        retry.ReadAsync(async (connection, token) =>
         {
-            await using var connection = dialect.CreateConnection();
-            await connection.OpenAsync(token);
             var row = await connection.QuerySingleOrDefaultAsync<InvitationRow>(new CommandDefinition(dialect.ReadInvitationSql, new { Id = id }, cancellationToken: token));
             return row?.ToInvitation();
         }, cancellationToken);
 
     public Task<Redemption> RedeemAsync(string tokenHash, DateTimeOffset now, CancellationToken cancellationToken) =>
-        retry.RunAsync(async token =>
+        retry.WriteAsync(async (connection, transaction, _) =>
         {
             var at = now.ToUnixTimeMilliseconds();
-            using var turn = await dialect.EnterWriteAsync(token);
-            await using var connection = dialect.CreateConnection();
-            await connection.OpenAsync(token);
-            await using var transaction = dialect.BeginWriteTransaction(connection);
             var won = await connection.QuerySingleOrDefaultAsync<InvitationRow>(dialect.RedeemInvitationSql, new { TokenHash = tokenHash, Now = at }, transaction);
             var redemption = won is not null
                 ? new Redemption(true, InvitationState.Pending, won.ToInvitation())
                 : await ExplainAsync(connection, transaction, tokenHash, now);
-            await StoreRetry.CommitAsync(transaction, token);
             return redemption;
         }, cancellationToken);
 
@@ -71,16 +58,10 @@ internal sealed class InvitationStore(SqlDialect dialect, StoreRetry retry) : II
     }
 
     public Task<Revocation> RevokeAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) =>
-        retry.RunAsync(async token =>
+        retry.WriteAsync(async (connection, transaction, _) =>
         {
-            using var turn = await dialect.EnterWriteAsync(token);
-            await using var connection = dialect.CreateConnection();
-            await connection.OpenAsync(token);
-            await using var transaction = dialect.BeginWriteTransaction(connection);
             var changed = await connection.ExecuteAsync(dialect.RevokeInvitationSql, new { Id = id, Now = now.ToUnixTimeMilliseconds() }, transaction);
-            var row = await connection.QuerySingleOrDefaultAsync<InvitationRow>(dialect.ReadInvitationSql, new { Id = id }, transaction);
-            await StoreRetry.CommitAsync(transaction, token);
-            var invitation = row?.ToInvitation();
+            var invitation = (await connection.QuerySingleOrDefaultAsync<InvitationRow>(dialect.ReadInvitationSql, new { Id = id }, transaction))?.ToInvitation();
             return new Revocation(changed == 1 ? InvitationState.Revoked : invitation?.StateAt(now) ?? InvitationState.Pending, invitation);
         }, cancellationToken);
 

@@ -27,10 +27,8 @@ public interface IPreferenceStore
 internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IPreferenceStore
 {
     public Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, CancellationToken cancellationToken) =>
-        retry.RunAsync<IReadOnlyList<CurrentPreference>>(async token =>
+        retry.ReadAsync<IReadOnlyList<CurrentPreference>>(async (connection, token) =>
         {
-            await using var connection = dialect.CreateConnection();
-            await connection.OpenAsync(token);
             var rows = (await connection.QueryAsync<PreferenceRow>(new CommandDefinition(
                 dialect.CurrentPreferencesSql, new { PatientId = patientId }, cancellationToken: token))).ToList();
             if (rows.Count == 0)
@@ -53,10 +51,8 @@ internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IP
         }, cancellationToken);
 
     public Task<PreferenceSource?> SourceAsync(string patientId, CancellationToken cancellationToken) =>
-        retry.RunAsync(async token =>
+        retry.ReadAsync(async (connection, token) =>
         {
-            await using var connection = dialect.CreateConnection();
-            await connection.OpenAsync(token);
             var row = await connection.QuerySingleOrDefaultAsync<SourceRow>(new CommandDefinition(
                 dialect.CurrentSourceSql, new { PatientId = patientId }, cancellationToken: token));
             return row?.ToSource();

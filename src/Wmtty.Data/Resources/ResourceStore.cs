@@ -84,27 +84,24 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
     private readonly SearchSql searchSql = new(dialect);
 
     public Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken cancellationToken) =>
-        retry.RunAsync(async token =>
+        retry.ReadAsync(async (connection, token) =>
         {
-            await using var connection = await OpenAsync(token);
             var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
                 dialect.ReadCurrentSql, new { Type = type, Id = id }, cancellationToken: token));
             return row?.ToStored();
         }, cancellationToken);
 
     public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken cancellationToken) =>
-        retry.RunAsync(async token =>
+        retry.ReadAsync(async (connection, token) =>
         {
-            await using var connection = await OpenAsync(token);
             var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
                 dialect.ReadVersionSql, new { Type = type, Id = id, Version = version }, cancellationToken: token));
             return row?.ToStored();
         }, cancellationToken);
 
     public Task<IReadOnlyList<StoredVersion>> HistoryAsync(string type, string id, int beforeVersion, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
-        retry.RunAsync<IReadOnlyList<StoredVersion>>(async token =>
+        retry.ReadAsync<IReadOnlyList<StoredVersion>>(async (connection, token) =>
         {
-            await using var connection = await OpenAsync(token);
             var rows = await connection.QueryAsync<VersionRow>(new CommandDefinition(
                 dialect.HistorySql,
                 new { Type = type, Id = id, BeforeVersion = beforeVersion, Since = since.ToUnixTimeMilliseconds(), Limit = limit },
@@ -115,9 +112,8 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
     public Task<IReadOnlyList<SearchMatch>> SearchAsync(SearchQuery query, int limit, CancellationToken cancellationToken)
     {
         var (sql, parameters) = searchSql.Page(query, limit);
-        return retry.RunAsync<IReadOnlyList<SearchMatch>>(async token =>
+        return retry.ReadAsync<IReadOnlyList<SearchMatch>>(async (connection, token) =>
         {
-            await using var connection = await OpenAsync(token);
             var rows = await connection.QueryAsync<MatchRow>(new CommandDefinition(sql, parameters, cancellationToken: token));
             return rows.Select(r => r.ToMatch()).ToList();
         }, cancellationToken);
@@ -126,46 +122,32 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
     public Task<int> CountAsync(SearchQuery query, CancellationToken cancellationToken)
     {
         var (sql, parameters) = searchSql.Count(query);
-        return retry.RunAsync(async token =>
+        return retry.ReadAsync(async (connection, token) =>
         {
-            await using var connection = await OpenAsync(token);
             return await connection.ExecuteScalarAsync<int>(new CommandDefinition(sql, parameters, cancellationToken: token));
         }, cancellationToken);
     }
 
     public Task<IReadOnlyList<WithheldSection>> WithheldAsync(string patientId, CancellationToken cancellationToken) =>
-        retry.RunAsync<IReadOnlyList<WithheldSection>>(async token =>
+        retry.ReadAsync<IReadOnlyList<WithheldSection>>(async (connection, token) =>
         {
-            await using var connection = await OpenAsync(token);
             var rows = await connection.QueryAsync<(string Audience, string SectionSystem, string SectionCode)>(new CommandDefinition(
                 dialect.WithheldSql, new { PatientId = patientId }, cancellationToken: token));
             return rows.Select(r => new WithheldSection(r.Audience, r.SectionSystem, r.SectionCode)).ToList();
         }, cancellationToken);
 
     public Task<T> WriteAsync<T>(Func<IWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        retry.RunAsync(async token =>
+        retry.WriteAsync(async (connection, transaction, token) =>
         {
-            using var turn = await dialect.EnterWriteAsync(token);
-            await using var connection = await OpenAsync(token);
-            await using var transaction = dialect.BeginWriteTransaction(connection);
             try
             {
-                var result = await work(new WriteSession(dialect, searchSql, connection, transaction, lockTimeout), token);
-                await StoreRetry.CommitAsync(transaction, token);
-                return result;
+                return await work(new WriteSession(dialect, searchSql, connection, transaction, lockTimeout), token);
             }
             catch (DbException exception) when (dialect.IsUniqueViolation(exception))
             {
                 throw new ConcurrencyConflictException("Another write to the same resource committed first.", exception);
             }
         }, cancellationToken);
-
-    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = dialect.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
 
     private sealed class WriteSession(SqlDialect dialect, SearchSql searchSql, DbConnection connection, DbTransaction transaction, TimeSpan lockTimeout) : IWriteSession
     {

@@ -6,7 +6,9 @@ namespace Wmtty.Data.Storage;
 public sealed class StoreUnavailableException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>
-/// Runs store work again when it fails for a reason that says nothing about the work itself (the
+/// Every store call goes through here: a read on a connection of its own (<see cref="ReadAsync"/>) or a
+/// whole write transaction (<see cref="WriteAsync"/>). It runs the work again when it fails for a reason
+/// that says nothing about the work itself (the
 /// dialect's transient errors: a deadlock, a busy file, a failover), with exponential backoff and
 /// jitter. Each attempt is a whole transaction, so a retry never repeats half of one. When the retries
 /// run out, <see cref="StoreUnavailableException"/>.
@@ -44,7 +46,7 @@ internal sealed class StoreRetry(SqlDialect dialect, int retries, TimeSpan first
     /// Commits, or says the outcome is unknown: a commit that failed may have been applied, so it is never
     /// retried (a retry could store a create twice); the caller gets 503 and decides.
     /// </summary>
-    public static async Task CommitAsync(DbTransaction transaction, CancellationToken cancellationToken)
+    private static async Task CommitAsync(DbTransaction transaction, CancellationToken cancellationToken)
     {
         try
         {
@@ -64,11 +66,29 @@ internal sealed class StoreRetry(SqlDialect dialect, int retries, TimeSpan first
         _ => null,
     };
 
-    public async Task RunAsync(Func<CancellationToken, Task> work, CancellationToken cancellationToken) =>
-        await RunAsync(async token =>
+    /// <summary>One read on a connection of its own, retried as a whole.</summary>
+    public Task<T> ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken) =>
+        RunAsync(async token =>
         {
-            await work(token);
-            return true;
+            await using var connection = dialect.CreateConnection();
+            await connection.OpenAsync(token);
+            return await read(connection, token);
+        }, cancellationToken);
+
+    /// <summary>
+    /// One write transaction, retried as a whole: this process's turn to write (where the database takes one
+    /// writer at a time), a connection, the transaction, and a commit that is never retried (<see cref="CommitAsync"/>).
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken) =>
+        RunAsync(async token =>
+        {
+            using var turn = await dialect.EnterWriteAsync(token);
+            await using var connection = dialect.CreateConnection();
+            await connection.OpenAsync(token);
+            await using var transaction = dialect.BeginWriteTransaction(connection);
+            var result = await write(connection, transaction, token);
+            await CommitAsync(transaction, token);
+            return result;
         }, cancellationToken);
 
     // Full jitter: a random wait up to the exponential step, so writers that collided do not collide again.
