@@ -11,6 +11,8 @@ var seconds = Option("--seconds", 10);
 var warmUp = Option("--warmup", 2);
 var connections = Option("--connections", 64);
 var seedParallelism = Option("--seed-parallelism", 8);
+var trace = args.Contains("--trace"); // profile the service with dotnet-trace during each scenario
+var only = OptionText("--only"); // run only scenarios whose name contains this
 const string CanonicalBase = "https://wmtty.example.org/fhir"; // as in src/Wmtty.Api/appsettings.json
 
 var root = RepositoryRoot();
@@ -79,9 +81,11 @@ try
 
     Console.WriteLine("Load");
     var results = new List<Result>();
-    foreach (var (name, send) in scenarios)
+    foreach (var (name, send) in scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.Ordinal)))
     {
+        using var profile = trace ? Profiler.Start(service.Pid, name, root, now, TimeSpan.FromSeconds(warmUp + seconds)) : null;
         results.Add(await LoadRunner.RunAsync(name, client, connections, TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), send, service.RssMb));
+        profile?.Report();
     }
 
     var (ceilingApp, ceilingAddress) = await Ceiling.StartAsync(lastnBytes, lastnType);
@@ -123,6 +127,12 @@ int Option(string name, int fallback)
 {
     var at = Array.IndexOf(args, name);
     return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+string? OptionText(string name)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
 }
 
 static string RepositoryRoot()

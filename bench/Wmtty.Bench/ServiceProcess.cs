@@ -115,6 +115,11 @@ internal sealed class ServiceProcess : IDisposable
             return;
         }
 
+        if (Environment.GetEnvironmentVariable("WMTTY_BENCH_ECHO") is not null)
+        {
+            Console.WriteLine("  service: " + line); // the service's own output, for a look inside (never in results)
+        }
+
         lock (lastLines)
         {
             lastLines.Enqueue(line);

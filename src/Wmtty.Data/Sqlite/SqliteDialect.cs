@@ -16,34 +16,32 @@ internal sealed class SqliteDialect(string connectionString) : SqlDialect
     // SQLite accepts 32,766 parameters a statement; fewer rows a statement cost nothing measurable.
     private const int MaxParameters = 999;
 
-    private readonly SemaphoreSlim writer = new(1, 1);
+    // Every pooled connection keeps its own page cache (2 MB at most), and under load there are dozens of them.
+    // Past this much memory in all, SQLite reuses cached pages instead of allocating more; the file's pages stay
+    // in the operating system's cache either way.
+    private const long SoftHeapLimitBytes = 64L * 1024 * 1024;
+
+    static SqliteDialect()
+    {
+        SQLitePCL.Batteries_V2.Init();
+        SQLitePCL.raw.sqlite3_soft_heap_limit64(SoftHeapLimitBytes);
+    }
 
     public override string Name => "Sqlite";
 
     public override DbConnection CreateConnection() => new SqliteConnection(connectionString);
 
     // SQLite has one writer at a time. Writers that meet inside SQLite get SQLITE_BUSY and retry after a
-    // sleep, which under load costs far more than the writes themselves; in this process they queue here.
-    // Another process (or another service instance) on the same file still waits inside SQLite, for up
-    // to the connection's Default Timeout.
-    public override async ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken)
-    {
-        await writer.WaitAsync(cancellationToken);
-        return new Release(writer);
-    }
+    // sleep, which under load costs far more than the writes themselves; in this process they queue and
+    // commit in groups. Another process (or another service instance) on the same file still waits inside
+    // SQLite, for up to the connection's Default Timeout.
+    public override bool OneWriterAtATime => true;
 
-    private sealed class Release(SemaphoreSlim semaphore) : IDisposable
-    {
-        private int released;
+    // The writer keeps up to 16 MB of pages (the default is 2 MB), so the index pages a write changes are at hand. Its
+    // automatic checkpoint is only a backstop, at 64 MB of log: checkpoints run beside the writer (CheckpointSql).
+    public override string? WriterConnectionSql => "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384;";
 
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref released, 1) == 0)
-            {
-                semaphore.Release();
-            }
-        }
-    }
+    public override string? CheckpointSql => "PRAGMA wal_checkpoint(PASSIVE);";
 
     // BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that reads and then writes
     // can fail with SQLITE_BUSY when another writer got there in between, without waiting.

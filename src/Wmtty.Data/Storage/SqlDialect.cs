@@ -17,10 +17,17 @@ internal abstract class SqlDialect
     public abstract DbConnection CreateConnection();
 
     /// <summary>
-    /// Waits for this process's turn to write, where the database takes one writer at a time; null where it
-    /// takes many. Queuing here is cheaper than letting writers collide in the database and back off.
+    /// The database takes one writer at a time, so this process's writes queue here and commit in groups
+    /// (<see cref="WriteGroup"/>): cheaper than letting writers collide in the database and back off, and one
+    /// commit for many writes.
     /// </summary>
-    public virtual ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable?>(null);
+    public virtual bool OneWriterAtATime => false;
+
+    /// <summary>Settings for the one connection that writes every group, where <see cref="OneWriterAtATime"/>.</summary>
+    public virtual string? WriterConnectionSql => null;
+
+    /// <summary>A checkpoint that copies the write-ahead log into the database without blocking anyone; null where the database does its own.</summary>
+    public virtual string? CheckpointSql => null;
 
     /// <summary>Starts a transaction for a write, so reads inside it see what it will overwrite.</summary>
     public abstract DbTransaction BeginWriteTransaction(DbConnection connection);

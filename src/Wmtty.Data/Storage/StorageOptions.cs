@@ -19,6 +19,12 @@ public sealed class StorageOptions
     /// <summary>SQL Server: how often SqlClient's own retry logic tries again to open a connection that failed for a transient reason (a failover, throttling).</summary>
     public int ConnectRetries { get; set; } = 2;
 
+    /// <summary>
+    /// SQLite: the most writes that share one commit. Writes that arrive while one commit is being written
+    /// wait and go together in the next, each in a savepoint of its own; 1 gives every write its own commit.
+    /// </summary>
+    public int GroupCommitWrites { get; set; } = 64;
+
     /// <summary>SQL Server: the most pooled connections an instance holds. Null keeps the connection string's (or SqlClient's 100).</summary>
     public int? MaxPoolSize { get; set; }
 

@@ -13,9 +13,10 @@ public sealed class StoreUnavailableException(string message, Exception inner) :
 /// jitter. Each attempt is a whole transaction, so a retry never repeats half of one. When the retries
 /// run out, <see cref="StoreUnavailableException"/>.
 /// </summary>
-internal sealed class StoreRetry(SqlDialect dialect, int retries, TimeSpan firstDelay)
+internal sealed class StoreRetry(SqlDialect dialect, int retries, TimeSpan firstDelay, int groupCommitWrites = 64)
 {
     private static readonly TimeSpan LongestDelay = TimeSpan.FromSeconds(2);
+    private readonly WriteGroup? group = dialect.OneWriterAtATime ? new WriteGroup(dialect, Math.Max(1, groupCommitWrites)) : null;
 
     public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -76,20 +77,22 @@ internal sealed class StoreRetry(SqlDialect dialect, int retries, TimeSpan first
         }, cancellationToken);
 
     /// <summary>
-    /// One write transaction, retried as a whole: this process's turn to write (where the database takes one
-    /// writer at a time), a connection, the transaction, and a commit that is never retried (<see cref="CommitAsync"/>).
+    /// One write transaction, retried as a whole, with a commit that is never retried (<see cref="CommitAsync"/>).
+    /// Where the database takes one writer at a time, the write joins the next group commit (<see cref="WriteGroup"/>)
+    /// instead of a transaction of its own.
     /// </summary>
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken) =>
-        RunAsync(async token =>
-        {
-            using var turn = await dialect.EnterWriteAsync(token);
-            await using var connection = dialect.CreateConnection();
-            await connection.OpenAsync(token);
-            await using var transaction = dialect.BeginWriteTransaction(connection);
-            var result = await write(connection, transaction, token);
-            await CommitAsync(transaction, token);
-            return result;
-        }, cancellationToken);
+        group is not null
+            ? RunAsync(token => group.WriteAsync(write, token), cancellationToken)
+            : RunAsync(async token =>
+            {
+                await using var connection = dialect.CreateConnection();
+                await connection.OpenAsync(token);
+                await using var transaction = dialect.BeginWriteTransaction(connection);
+                var result = await write(connection, transaction, token);
+                await CommitAsync(transaction, token);
+                return result;
+            }, cancellationToken);
 
     // Full jitter: a random wait up to the exponential step, so writers that collided do not collide again.
     private TimeSpan Delay(int attempt)

@@ -19,7 +19,7 @@ public sealed class WmttyDatabase
     {
         this.dialect = dialect;
         migrator = new Migrator(dialect);
-        var retry = new StoreRetry(dialect, options.Retries, options.RetryDelay);
+        var retry = new StoreRetry(dialect, options.Retries, options.RetryDelay, options.GroupCommitWrites);
         Resources = new ResourceStore(dialect, retry, options.LockTimeout);
         Preferences = new PreferenceStore(dialect, retry);
         Audit = new AuditStore(dialect, retry);
@@ -72,6 +72,11 @@ public sealed class WmttyDatabase
             || options.LockTimeout <= TimeSpan.Zero || options.LockTimeout > TimeSpan.FromMinutes(5))
         {
             throw new InvalidOperationException("Storage:Retries and Storage:ConnectRetries must be 0 to 20, Storage:RetryDelay at most 10 seconds, and Storage:LockTimeout more than 0 and at most 5 minutes.");
+        }
+
+        if (options.GroupCommitWrites is < 1 or > 1000)
+        {
+            throw new InvalidOperationException("Storage:GroupCommitWrites must be 1 to 1000.");
         }
 
         return options.Provider switch

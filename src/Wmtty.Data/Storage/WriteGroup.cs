@@ -1,0 +1,249 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+
+namespace Wmtty.Data.Storage;
+
+/// <summary>
+/// Group commit, for a database with one writer at a time (SQLite): writes that arrive while another
+/// group is being written queue up, and the next group runs them one after another in one transaction,
+/// each inside a savepoint of its own, with one commit (one fsync) for all of them.
+/// <list type="bullet">
+/// <item>A write that fails is rolled back to its savepoint and fails alone; the others still commit.</item>
+/// <item>No write is answered before the commit that holds it: each caller waits for its group's commit,
+/// and if that commit fails, every write in the group fails (and was not stored).</item>
+/// <item>Writes inside a group are not cancelled part-way: SQLite answers an interrupted statement in an explicit
+/// transaction by rolling back the whole transaction, other callers' writes included. A write still queued
+/// when its caller gives up is skipped.</item>
+/// </list>
+/// On a database that takes many writers (SQL Server), writes do not go through here.
+/// </summary>
+internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
+{
+    private readonly ConcurrentQueue<Pending> queue = new();
+    private readonly SemaphoreSlim turn = new(1, 1);
+    private const long CheckpointEveryMilliseconds = 500;
+    private DbConnection? writer; // used only while holding turn
+    private long lastCheckpoint = Environment.TickCount64;
+    private int checkpointing;
+
+    /// <summary>Runs <paramref name="write"/> in the next group and completes when that group has committed.</summary>
+    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(async (connection, transaction) => await write(connection, transaction, CancellationToken.None), cancellationToken);
+        queue.Enqueue(pending);
+        while (!pending.Done.Task.IsCompleted)
+        {
+            try
+            {
+                await turn.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (pending.TryCancel())
+            {
+                throw; // gave up before any group took it
+            }
+            catch (OperationCanceledException)
+            {
+                break; // a group has it already: its outcome stands
+            }
+
+            try
+            {
+                if (!pending.Done.Task.IsCompleted)
+                {
+                    await RunGroupAsync();
+                }
+            }
+            finally
+            {
+                turn.Release();
+            }
+        }
+
+        return (T)(await pending.Done.Task)!;
+    }
+
+    // Takes up to maxWrites queued writes (this caller's among them, unless a full group went first) and writes them in one transaction.
+    private async Task RunGroupAsync()
+    {
+        var group = new List<Pending>(Math.Min(maxWrites, queue.Count + 1));
+        while (group.Count < maxWrites && queue.TryDequeue(out var next))
+        {
+            if (next.TryStart())
+            {
+                group.Add(next);
+            }
+        }
+
+        if (group.Count == 0)
+        {
+            return;
+        }
+
+        var written = new List<(Pending Write, object? Result)>(group.Count);
+        try
+        {
+            var connection = await WriterAsync();
+            await using var transaction = dialect.BeginWriteTransaction(connection);
+            foreach (var write in group)
+            {
+                await transaction.SaveAsync(Savepoint);
+                try
+                {
+                    var result = await write.Write(connection, transaction);
+                    await transaction.ReleaseAsync(Savepoint);
+                    written.Add((write, result));
+                }
+                catch (Exception exception) when (exception is not DbException || !AbortsTransaction(connection))
+                {
+                    await transaction.RollbackAsync(Savepoint);
+                    await transaction.ReleaseAsync(Savepoint);
+                    write.Done.TrySetException(exception);
+                }
+            }
+
+            if (written.Count > 0)
+            {
+                try
+                {
+                    await transaction.CommitAsync(CancellationToken.None);
+                }
+                catch (DbException exception)
+                {
+                    throw new StoreUnavailableException("The database did not confirm the commit, so the change may or may not have been stored.", exception);
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            // Nothing in this group was stored (or, after a failed commit, it is not known): each write fails with
+            // the reason. The next group starts on a new connection.
+            await CloseWriterAsync();
+            foreach (var write in group)
+            {
+                write.Done.TrySetException(exception);
+            }
+
+            return;
+        }
+
+        foreach (var (write, result) in written)
+        {
+            write.Done.TrySetResult(result);
+        }
+
+        if (written.Count > 0)
+        {
+            StartCheckpoint();
+        }
+    }
+
+    // One connection writes every group: its page cache stays warm, where a pooled connection's cache is
+    // dropped whenever another connection has committed.
+    private async Task<DbConnection> WriterAsync()
+    {
+        if (writer is null)
+        {
+            var connection = dialect.CreateConnection();
+            try
+            {
+                await connection.OpenAsync(CancellationToken.None);
+                if (dialect.WriterConnectionSql is { } setup)
+                {
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = setup;
+                    await command.ExecuteNonQueryAsync(CancellationToken.None);
+                }
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+
+            writer = connection;
+        }
+
+        return writer;
+    }
+
+    private async Task CloseWriterAsync()
+    {
+        if (writer is { } connection)
+        {
+            writer = null;
+            await connection.DisposeAsync();
+        }
+    }
+
+    // Copies committed pages from the write-ahead log into the database in the background, on a connection of its
+    // own, so that groups do not wait for it. A passive checkpoint takes no lock that writers or readers wait for.
+    // The writer connection's own automatic checkpoint (dialect.WriterConnectionSql) is the backstop.
+    private void StartCheckpoint()
+    {
+        if (dialect.CheckpointSql is not { } sql || Environment.TickCount64 - lastCheckpoint < CheckpointEveryMilliseconds
+            || Interlocked.CompareExchange(ref checkpointing, 1, 0) != 0)
+        {
+            return;
+        }
+
+        lastCheckpoint = Environment.TickCount64;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await using var connection = dialect.CreateConnection();
+                await connection.OpenAsync(CancellationToken.None);
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                await command.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            catch (DbException)
+            {
+                // Busy or failed: the next one, or the writer's own automatic checkpoint, catches up.
+            }
+            finally
+            {
+                Volatile.Write(ref checkpointing, 0);
+            }
+        });
+    }
+
+    private const string Savepoint = "wmtty_write";
+
+    // Some errors (a full disk, an I/O error) end the whole transaction, not just the statement; then the group cannot go on.
+    private static bool AbortsTransaction(DbConnection connection) =>
+        connection is Microsoft.Data.Sqlite.SqliteConnection sqlite && SQLitePCL.raw.sqlite3_get_autocommit(sqlite.Handle) != 0;
+
+    private sealed class Pending(Func<DbConnection, DbTransaction, Task<object?>> write, CancellationToken cancellationToken)
+    {
+        private const int Queued = 0, Started = 1, Cancelled = 2;
+        private int state;
+
+        public Func<DbConnection, DbTransaction, Task<object?>> Write { get; } = write;
+
+        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>A group takes the write, unless its caller already gave up.</summary>
+        public bool TryStart()
+        {
+            if (cancellationToken.IsCancellationRequested && TryCancel())
+            {
+                return false;
+            }
+
+            return Interlocked.CompareExchange(ref state, Started, Queued) == Queued;
+        }
+
+        /// <summary>The caller gives up, unless a group already took the write.</summary>
+        public bool TryCancel()
+        {
+            if (Interlocked.CompareExchange(ref state, Cancelled, Queued) != Queued)
+            {
+                return false;
+            }
+
+            Done.TrySetCanceled(cancellationToken);
+            return true;
+        }
+    }
+}
