@@ -69,15 +69,47 @@ internal sealed class Generator(string canonicalBase)
         return [.. ids.Where(id => id is not null)];
     }
 
+    /// <summary>
+    /// Writes <paramref name="count"/> patients and one completed response each as FHIR NDJSON, with ids of their
+    /// own (bench-p-N, bench-r-N), for the bulk import; the same count gives the same file. Returns the patient ids.
+    /// </summary>
+    public List<string> WriteNdjson(string path, int count)
+    {
+        var ids = new List<string>(count);
+        var started = DateTime.UtcNow;
+        var authoredBase = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        using var output = new StreamWriter(path, append: false, new UTF8Encoding(false), 1 << 16);
+        for (var i = 0; i < count; i++)
+        {
+            var random = new Random(i);
+            var patient = Patient(i, random);
+            var id = $"bench-p-{i}";
+            patient["id"] = id;
+            output.WriteLine(patient.ToJsonString());
+            var response = Response(id, random, authoredBase);
+            response["id"] = $"bench-r-{i}";
+            output.WriteLine(response.ToJsonString());
+            ids.Add(id);
+            if ((i + 1) % 20_000 == 0)
+            {
+                Console.WriteLine($"  wrote {i + 1}/{count} patients ({(i + 1) / (DateTime.UtcNow - started).TotalSeconds:F0}/s)");
+            }
+        }
+
+        return ids;
+    }
+
+    private static JsonObject Patient(int index, Random random) => new()
+    {
+        ["resourceType"] = "Patient",
+        ["identifier"] = new JsonArray(new JsonObject { ["system"] = NhsNumber.System, ["value"] = NhsNumberFor(index) }),
+        ["name"] = new JsonArray(new JsonObject { ["family"] = Pick(random, Families), ["given"] = new JsonArray(Pick(random, Givens)) }),
+        ["birthDate"] = new DateOnly(1930, 1, 1).AddDays(random.Next(33_000)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+    };
+
     private async Task<string> CreatePatientAsync(HttpClient client, int index, Random random)
     {
-        var patient = new JsonObject
-        {
-            ["resourceType"] = "Patient",
-            ["identifier"] = new JsonArray(new JsonObject { ["system"] = NhsNumber.System, ["value"] = NhsNumberFor(index) }),
-            ["name"] = new JsonArray(new JsonObject { ["family"] = Pick(random, Families), ["given"] = new JsonArray(Pick(random, Givens)) }),
-            ["birthDate"] = new DateOnly(1930, 1, 1).AddDays(random.Next(33_000)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        };
+        var patient = Patient(index, random);
         using var created = await client.PostAsync("/fhir/Patient", Json(patient));
         var body = await created.Content.ReadAsStringAsync();
         if (!created.IsSuccessStatusCode)
@@ -105,7 +137,7 @@ internal sealed class Generator(string canonicalBase)
     }
 
     /// <summary>A completed response for the patient, with answers drawn from <paramref name="random"/>.</summary>
-    public JsonObject Response(string patientId, Random random)
+    public JsonObject Response(string patientId, Random random, DateTimeOffset? now = null)
     {
         var (answers, language) = Answers(random);
         return new JsonObject
@@ -115,7 +147,7 @@ internal sealed class Generator(string canonicalBase)
             ["questionnaire"] = canonical,
             ["status"] = "completed",
             ["subject"] = new JsonObject { ["reference"] = $"Patient/{patientId}" },
-            ["authored"] = DateTimeOffset.UtcNow.AddDays(-random.Next(365)).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["authored"] = (now ?? DateTimeOffset.UtcNow).AddDays(-random.Next(365)).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
             ["item"] = ResponseItems.Build(definition.Item, answers, language),
         };
     }

@@ -13,6 +13,8 @@ var connections = Option("--connections", 64);
 var seedParallelism = Option("--seed-parallelism", 8);
 var trace = args.Contains("--trace"); // profile the service with dotnet-trace during each scenario
 var only = OptionText("--only"); // run only scenarios whose name contains this
+var seedBy = OptionText("--seed") ?? "import"; // import: NDJSON through the bulk import; http: POSTs to the running service
+var importWorkers = Option("--import-workers", 128);
 const string CanonicalBase = "https://wmtty.example.org/fhir"; // as in src/Wmtty.Api/appsettings.json
 
 var root = RepositoryRoot();
@@ -31,6 +33,31 @@ Console.WriteLine($"Starting {apiDll} with data in {dataDirectory}");
 
 try
 {
+    var facts = new List<string>();
+    List<string>? imported = null;
+    var generator = new Generator(CanonicalBase);
+    if (seedBy == "import")
+    {
+        var file = Path.Combine(dataDirectory, "bench.ndjson");
+        Console.WriteLine($"Writing {patients} patients and responses as NDJSON to {file}");
+        var writeClock = Stopwatch.StartNew();
+        imported = generator.WriteNdjson(file, patients);
+        Console.WriteLine($"  {new FileInfo(file).Length / 1024.0 / 1024.0:F1} MB in {writeClock.Elapsed.TotalSeconds:F1} s");
+        foreach (var run in new[] { "first", "again (idempotent)" })
+        {
+            Console.WriteLine($"Bulk import, {run}: Wmtty.Api import {Path.GetFileName(file)} --workers {importWorkers}");
+            var (exitCode, elapsed, output) = await ServiceProcess.ImportAsync(apiDll, dataDirectory, file, importWorkers);
+            Console.WriteLine("  " + output.Replace("\n", "\n  "));
+            if (exitCode != 0)
+            {
+                throw new InvalidOperationException($"The import failed (exit code {exitCode}).");
+            }
+
+            facts.Add($"bulk import, {run}: {2 * patients} resources ({patients} Patients, {patients} QuestionnaireResponses) in {elapsed.TotalSeconds:F1} s wall time, process start included: " +
+                $"{2 * patients / elapsed.TotalSeconds:F0} resources/s; the importer's own report: {output.Split('\n')[0]}");
+        }
+    }
+
     using var service = await ServiceProcess.StartAsync(apiDll, dataDirectory);
     Console.WriteLine($"  first answer from GET /fhir/metadata after {service.StartUp.TotalMilliseconds:F0} ms (pid {service.Pid})");
 
@@ -43,12 +70,17 @@ try
     }
 
     using var client = LoadRunner.Client(service.Address, connections, token);
-    var generator = new Generator(CanonicalBase);
 
-    Console.WriteLine($"Seeding {patients} patients and responses over HTTP, {seedParallelism} at a time");
-    var seedClock = Stopwatch.StartNew();
-    var ids = await generator.SeedAsync(client, patients, seedParallelism);
-    var seedRate = ids.Count / seedClock.Elapsed.TotalSeconds;
+    var seedRate = 0.0;
+    var ids = imported;
+    if (ids is null)
+    {
+        Console.WriteLine($"Seeding {patients} patients and responses over HTTP, {seedParallelism} at a time");
+        var seedClock = Stopwatch.StartNew();
+        ids = await generator.SeedAsync(client, patients, seedParallelism);
+        seedRate = ids.Count / seedClock.Elapsed.TotalSeconds;
+    }
+
     if (ids.Count == 0)
     {
         throw new InvalidOperationException("No patients were seeded.");
@@ -98,15 +130,17 @@ try
         await ceilingApp.StopAsync();
     }
 
-    var facts = new List<string>
+    facts.InsertRange(0, new List<string>
     {
         $"machine: {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); the load tool and the service share them",
-        $"patients: {ids.Count}, each with one completed QuestionnaireResponse (seeded over HTTP at {seedRate:F0} patients/s, {2 * seedRate:F0} resources/s, {seedParallelism} at a time)",
+        imported is not null
+            ? $"patients: {ids.Count}, each with one completed QuestionnaireResponse (loaded with the bulk import; database {DatabaseMb(dataDirectory):F0} MB)"
+            : $"patients: {ids.Count}, each with one completed QuestionnaireResponse (seeded over HTTP at {seedRate:F0} patients/s, {2 * seedRate:F0} resources/s, {seedParallelism} at a time)",
         $"load: {connections} connections, closed loop, {seconds} s per scenario after {warmUp} s warm-up; one ehrwriter bearer token from /dev/token on every request",
-        $"service start-up (process start to first 200 from GET /fhir/metadata, fresh database): {service.StartUp.TotalMilliseconds:F0} ms",
+        $"service start-up (process start to first 200 from GET /fhir/metadata, {(imported is null ? "fresh" : "imported")} database): {service.StartUp.TotalMilliseconds:F0} ms",
         $"service peak RSS over the whole run (VmHWM): {service.PeakRssMb():F0} MB",
         $"one $lastn answer: {lastnBytes.Length} bytes, {Entries(lastnBytes)} entries",
-    };
+    });
     var markdown = Report.Markdown(now, facts, results, ceiling);
     Console.WriteLine();
     Console.WriteLine(markdown);
@@ -116,7 +150,14 @@ finally
 {
     try
     {
-        Directory.Delete(dataDirectory, recursive: true);
+        if (args.Contains("--keep"))
+        {
+            Console.WriteLine($"Kept the data folder (--keep): {dataDirectory}");
+        }
+        else
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
     }
     catch (IOException)
     {
@@ -147,6 +188,9 @@ static string RepositoryRoot()
 
     throw new InvalidOperationException("Run the bench from inside the repository (no Wmtty.sln above " + AppContext.BaseDirectory + ").");
 }
+
+static double DatabaseMb(string folder) =>
+    Directory.GetFiles(folder, "wmtty.db*").Sum(f => new FileInfo(f).Length) / 1024.0 / 1024.0;
 
 static int Entries(byte[] bundle)
 {

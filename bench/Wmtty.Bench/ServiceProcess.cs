@@ -27,21 +27,50 @@ internal sealed class ServiceProcess : IDisposable
     /// <summary>From process start to the first 200 from GET /fhir/metadata.</summary>
     public TimeSpan StartUp { get; private set; }
 
-    public static async Task<ServiceProcess> StartAsync(string apiDll, string dataDirectory)
+    private static ProcessStartInfo Command(string apiDll, string dataDirectory, params string[] arguments)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { apiDll, "--urls", address.ToString().TrimEnd('/') },
             WorkingDirectory = Path.GetDirectoryName(apiDll)!, // the content root, for appsettings.json
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add(apiDll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Storage__DataDirectory"] = dataDirectory;
         start.Environment["RateLimiting__PermitsPerMinute"] = "0"; // no limit: one client sends everything
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        return start;
+    }
+
+    /// <summary>Runs the service's bulk import (<c>Wmtty.Api import FILE</c>) on the data folder; its exit code, wall time and output.</summary>
+    public static async Task<(int ExitCode, TimeSpan Elapsed, string Output)> ImportAsync(string apiDll, string dataDirectory, string file, int workers)
+    {
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(Command(apiDll, dataDirectory, "import", file, "--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture)))!;
+        var error = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync() is { } line)
+            {
+                Console.WriteLine("    " + line); // the progress lines
+            }
+        });
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        await error;
+        return (process.ExitCode, clock.Elapsed, output.Trim());
+    }
+
+    public static async Task<ServiceProcess> StartAsync(string apiDll, string dataDirectory)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var start = Command(apiDll, dataDirectory, "--urls", address.ToString().TrimEnd('/'));
 
         var clock = Stopwatch.StartNew();
         var service = new ServiceProcess(Process.Start(start)!, address);

@@ -3,6 +3,7 @@ using Wmtty.Api.Definitions;
 using Wmtty.Api.Errors;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.Health;
+using Wmtty.Api.Import;
 using Wmtty.Api.Invitations;
 using Wmtty.Api.Logging;
 using Wmtty.Api.OpenApi;
@@ -12,6 +13,10 @@ using Wmtty.Api.SignIn;
 using Wmtty.Api.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
+if (BulkImportCommand.Requested(args))
+{
+    builder.Configuration["Logging:LogLevel:Default"] = "Warning"; // the progress bar says what is happening, not a line per resource
+}
 
 builder.AddWmttyStorage();   // SQLite (or SQL Server) through Dapper; migrations at start-up
 builder.AddWmttySignIn();    // Entra ID bearer tokens via Microsoft.Identity.Web; a local issuer in Development
@@ -49,6 +54,12 @@ if (await OpenApiSetup.TryExportAsync(app, args)) // --export-openapi: write ope
 
 var database = app.MigrateDatabase();
 app.SeedDefinitions();       // the current questionnaire version, its CodeSystem and ValueSets
+
+if (BulkImportCommand.Requested(args)) // import FILE.ndjson: bulk-load Patients and QuestionnaireResponses, then stop
+{
+    Environment.ExitCode = await BulkImportCommand.RunAsync(app, args);
+    return;
+}
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

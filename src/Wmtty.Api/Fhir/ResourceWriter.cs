@@ -134,6 +134,41 @@ internal sealed class ResourceWriter(
         }
     }
 
+    /// <summary>
+    /// For the bulk import: stores the resource under its own id, as an update (or create) by the service
+    /// itself, with the same checks, extraction and indexes as a client's write. A resource whose current
+    /// version already has the same content is left as it is (<see cref="WriteKind.Matched"/>), so importing
+    /// the same file again changes nothing.
+    /// </summary>
+    public async Task<WriteOutcome> ImportAsync(Resource resource, Uri localBase, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(resource.Id) || !ResourceTypes.IsValidId(resource.Id))
+        {
+            throw FhirException.BadRequest("An imported resource needs its id (1 to 64 letters, digits, '-' and '.'), so that importing it again finds it.", IssueType.Required);
+        }
+
+        CheckRules(resource, localBase, caller: null);
+        var id = resource.Id;
+        var outcome = await RetryingAsync(new WriteConditions(null, null), null, async session =>
+        {
+            var current = await session.GetCurrentAsync(resource.TypeName, id);
+            if (resource is Patient patient)
+            {
+                await preferences.ApplyCurrentAsync(session, patient, id); // the language and interpreter need the patient gave stay
+            }
+
+            if (current is { IsDeleted: false } && await session.ReadJsonAsync(current) is { } stored
+                && FhirSerialization.ReadStored(stored) is var storedResource
+                && StoredForm.Content(storedResource).AsSpan().SequenceEqual(StoredForm.Content(resource)))
+            {
+                return new WriteOutcome(WriteKind.Matched, current.Type, id, current.Version, storedResource.Meta?.LastUpdated ?? default, stored);
+            }
+
+            return await ReplaceAsync(session, resource, id, current, new WriteConditions(null, null), localBase, publishing: false, caller: null);
+        }, cancellationToken);
+        return outcome;
+    }
+
     private Task<WriteOutcome> UpdateCheckedAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, bool publishing, CancellationToken cancellationToken, Caller? caller)
     {
         return RetryingAsync(conditions, caller, async session =>

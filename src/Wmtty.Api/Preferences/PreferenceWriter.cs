@@ -198,6 +198,30 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         await SyncPatientAsync(session, patientId, preferences, localBase);
     }
 
+    /// <summary>
+    /// For a Patient being written by the service itself (the bulk import): what the patient's current preference
+    /// set says about their language and interpreter goes into it, as when the set was written, so that writing
+    /// the same Patient again neither loses that nor makes a new version.
+    /// </summary>
+    public async Task ApplyCurrentAsync(IWriteSession session, Patient patient, string patientId)
+    {
+        if (await session.Preferences.SourceAsync(patientId) is not { } source || await session.Preferences.ForResponseAsync(source.ResponseId) is not { } set)
+        {
+            return;
+        }
+
+        var preferences = new List<Observation>();
+        foreach (var entry in set.Entries)
+        {
+            if (await CurrentAsync<Observation>(session, entry.ObservationId) is var (observation, _))
+            {
+                preferences.Add(observation);
+            }
+        }
+
+        PatientPreferences.Apply(patient, preferences, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase));
+    }
+
     // No set at all: the interpreter flag and the preferred language came from answers that no longer stand.
     private async Task SyncPatientAsync(IWriteSession session, string patientId, IReadOnlyList<Observation>? preferences, Uri localBase)
     {

@@ -21,4 +21,21 @@ public static class StoredForm
         resource.Meta.LastUpdated = lastUpdated;
         return FhirSerialization.ToJsonBytes(resource);
     }
+
+    /// <summary>The resource's content, without what storing it stamps in (meta.versionId and meta.lastUpdated): equal bytes, same content.</summary>
+    public static byte[] Content(Resource resource)
+    {
+        var copy = (Resource)resource.DeepCopy();
+        if (copy.Meta is { } meta)
+        {
+            meta.VersionId = null;
+            meta.LastUpdated = null;
+            if (meta.IsExactly(new Meta()))
+            {
+                copy.Meta = null;
+            }
+        }
+
+        return FhirSerialization.ToJsonBytes(copy);
+    }
 }

@@ -1,0 +1,170 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Wmtty.Data.Sqlite;
+using Wmtty.Data.Storage;
+
+namespace Wmtty.Tests.Storage;
+
+/// <summary>
+/// SQLite writes commit in groups (WriteGroup): writes that queue behind a running group share the next
+/// transaction, each in its own savepoint. On a real file: a write that fails is undone alone, a caller who
+/// gives up while queued writes nothing, and nothing is answered before its commit.
+/// </summary>
+public sealed class GroupCommitTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "wmtty-tests", Guid.NewGuid().ToString("N"));
+    private readonly string connectionString;
+    private readonly StoreRetry retry;
+
+    public GroupCommitTests()
+    {
+        Directory.CreateDirectory(folder);
+        connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "group.db"), Pooling = false }.ToString();
+        using (var connection = new SqliteConnection(connectionString))
+        {
+            connection.Open();
+            connection.Execute("PRAGMA journal_mode = WAL; CREATE TABLE item (item_key INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)");
+        }
+
+        retry = new StoreRetry(new SqliteDialect(connectionString), retries: 2, TimeSpan.FromMilliseconds(1), groupCommitWrites: 64);
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task WritesQueuedBehindAGroupShareTheNextCommit()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var transactions = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var first = retry.WriteAsync(async (connection, transaction, _) =>
+        {
+            await InsertAsync(connection, transaction, "first");
+            transactions.Add(RuntimeHelpers.GetHashCode(transaction));
+            entered.SetResult();
+            await gate.Task; // holds its group open while the others queue
+            return 0;
+        }, CancellationToken.None);
+        await entered.Task;
+
+        var queued = Enumerable.Range(0, 40).Select(i => retry.WriteAsync(async (connection, transaction, _) =>
+        {
+            await InsertAsync(connection, transaction, $"queued-{i}");
+            transactions.Add(RuntimeHelpers.GetHashCode(transaction));
+            return i;
+        }, CancellationToken.None)).ToList();
+        await Task.Delay(100);
+        Assert.All(queued, q => Assert.False(q.IsCompleted)); // not answered before a commit that holds them
+        Assert.Equal(0, await CountAsync()); // nothing committed yet: the first write's group is still open
+
+        gate.SetResult();
+        await first;
+        Assert.Equal(Enumerable.Range(0, 40), await Task.WhenAll(queued));
+        Assert.Equal(41, await CountAsync());
+        Assert.InRange(transactions.Distinct().Count(), 2, 3); // the first group, then the 40 together (one may have slipped in early)
+    }
+
+    [Fact]
+    public async Task AWriteThatFailsIsUndoneAloneAndTheRestOfItsGroupCommits()
+    {
+        await retry.WriteAsync((connection, transaction, _) => InsertAsync(connection, transaction, "taken"), CancellationToken.None);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var blocker = retry.WriteAsync(async (connection, transaction, _) =>
+        {
+            entered.SetResult();
+            await gate.Task;
+            return await InsertAsync(connection, transaction, "blocker");
+        }, CancellationToken.None);
+        await entered.Task;
+
+        var writes = Enumerable.Range(0, 20).Select(i => retry.WriteAsync<int>(async (connection, transaction, _) =>
+        {
+            switch (i)
+            {
+                case 7: // writes, then fails: its row must go with it
+                    await InsertAsync(connection, transaction, "half-done");
+                    throw new InvalidOperationException("the request's own rule refused it");
+                case 11: // a constraint error from the database
+                    return await InsertAsync(connection, transaction, "taken");
+                default:
+                    return await InsertAsync(connection, transaction, $"ok-{i}");
+            }
+        }, CancellationToken.None)).ToList();
+        gate.SetResult();
+        await blocker;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => writes[7]);
+        var constraint = await Assert.ThrowsAsync<SqliteException>(() => writes[11]);
+        Assert.Equal(19, constraint.SqliteErrorCode); // SQLITE_CONSTRAINT
+        foreach (var (write, i) in writes.Select((w, i) => (w, i)).Where(x => x.i is not 7 and not 11))
+        {
+            await write;
+        }
+
+        var names = await NamesAsync();
+        Assert.DoesNotContain("half-done", names);
+        Assert.Equal(18, names.Count(n => n.StartsWith("ok-", StringComparison.Ordinal)));
+        Assert.Single(names, "taken");
+    }
+
+    [Fact]
+    public async Task ACallerWhoGivesUpWhileQueuedWritesNothing()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var blocker = retry.WriteAsync(async (connection, transaction, _) =>
+        {
+            entered.SetResult();
+            await gate.Task;
+            return await InsertAsync(connection, transaction, "blocker");
+        }, CancellationToken.None);
+        await entered.Task;
+
+        using var giveUp = new CancellationTokenSource();
+        var abandoned = retry.WriteAsync((connection, transaction, _) => InsertAsync(connection, transaction, "abandoned"), giveUp.Token);
+        var kept = retry.WriteAsync((connection, transaction, _) => InsertAsync(connection, transaction, "kept"), CancellationToken.None);
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+
+        gate.SetResult();
+        await blocker;
+        await kept;
+        var names = await NamesAsync();
+        Assert.Contains("kept", names);
+        Assert.DoesNotContain("abandoned", names);
+    }
+
+    [Fact]
+    public async Task ManyConcurrentWritersAllCommitAndEachIsAnsweredWithItsOwnResult()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 300).Select(i => Task.Run(() =>
+            retry.WriteAsync(async (connection, transaction, _) => (i, await InsertAsync(connection, transaction, $"w-{i}")), CancellationToken.None))));
+        Assert.All(results, r => Assert.Equal(1, r.Item2));
+        Assert.Equal(Enumerable.Range(0, 300), results.Select(r => r.i).Order());
+        Assert.Equal(300, await CountAsync());
+        await using var connection = new SqliteConnection(connectionString);
+        Assert.Equal("ok", await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"));
+    }
+
+    private static Task<int> InsertAsync(DbConnection connection, DbTransaction transaction, string name) =>
+        connection.ExecuteAsync("INSERT INTO item (name) VALUES (@name)", new { name }, transaction);
+
+    private async Task<long> CountAsync()
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM item");
+    }
+
+    private async Task<List<string>> NamesAsync()
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        return [.. await connection.QueryAsync<string>("SELECT name FROM item")];
+    }
+}
