@@ -6,9 +6,9 @@ using Wmtty.Bench;
 // The Wmtty benchmark: seed N patients through the API, then drive each scenario with a closed loop
 // of 64 connections against the real service (Release, its own process), and the same load against
 // a bare Kestrel endpoint serving one $lastn answer's bytes (the ceiling). See bench/README.md.
-var patients = Option("--patients", 1000);
+var sizes = (OptionText("--patients") ?? "1000").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList(); // several: run each, then compare
 var seconds = Option("--seconds", 10);
-var warmUp = Option("--warmup", 2);
+var warmUp = Option("--warmup", 10);
 var connections = Option("--connections", 64);
 var seedParallelism = Option("--seed-parallelism", 8);
 var trace = args.Contains("--trace"); // profile the service with dotnet-trace during each scenario
@@ -25,142 +25,162 @@ if (configuration != "Release")
     Console.Error.WriteLine("Warning: not a Release build; run with -c Release for figures worth comparing.");
 }
 
-var dataDirectory = Path.Combine(Path.GetTempPath(), $"wmtty-bench-{Guid.NewGuid():N}");
-Directory.CreateDirectory(dataDirectory);
-var now = DateTime.UtcNow;
-Console.WriteLine($"Wmtty bench: {patients} patients, {seconds} s per scenario, {connections} connections, {Environment.ProcessorCount} cores");
-Console.WriteLine($"Starting {apiDll} with data in {dataDirectory}");
-
-try
+var runs = new List<(int Patients, List<Result> Results)>();
+foreach (var size in sizes)
 {
-    var facts = new List<string>();
-    List<string>? imported = null;
-    var generator = new Generator(CanonicalBase);
-    if (seedBy == "import")
-    {
-        var file = Path.Combine(dataDirectory, "bench.ndjson");
-        Console.WriteLine($"Writing {patients} patients and responses as NDJSON to {file}");
-        var writeClock = Stopwatch.StartNew();
-        imported = generator.WriteNdjson(file, patients);
-        Console.WriteLine($"  {new FileInfo(file).Length / 1024.0 / 1024.0:F1} MB in {writeClock.Elapsed.TotalSeconds:F1} s");
-        foreach (var run in new[] { "first", "again (idempotent)" })
-        {
-            Console.WriteLine($"Bulk import, {run}: Wmtty.Api import {Path.GetFileName(file)} --workers {importWorkers}");
-            var (exitCode, elapsed, output) = await ServiceProcess.ImportAsync(apiDll, dataDirectory, file, importWorkers);
-            Console.WriteLine("  " + output.Replace("\n", "\n  "));
-            if (exitCode != 0)
-            {
-                throw new InvalidOperationException($"The import failed (exit code {exitCode}).");
-            }
-
-            facts.Add($"bulk import, {run}: {2 * patients} resources ({patients} Patients, {patients} QuestionnaireResponses) in {elapsed.TotalSeconds:F1} s wall time, process start included: " +
-                $"{2 * patients / elapsed.TotalSeconds:F0} resources/s; the importer's own report: {output.Split('\n')[0]}");
-        }
-    }
-
-    using var service = await ServiceProcess.StartAsync(apiDll, dataDirectory);
-    Console.WriteLine($"  first answer from GET /fhir/metadata after {service.StartUp.TotalMilliseconds:F0} ms (pid {service.Pid})");
-
-    string token;
-    using (var anonymous = LoadRunner.Client(service.Address, 1))
-    {
-        // An integration engine's token (Preferences.ReadWrite.All): it may create patients and read.
-        using var issued = JsonDocument.Parse(await anonymous.GetStringAsync("/dev/token?role=ehrwriter"));
-        token = issued.RootElement.GetProperty("access_token").GetString()!;
-    }
-
-    using var client = LoadRunner.Client(service.Address, connections, token);
-
-    var seedRate = 0.0;
-    var ids = imported;
-    if (ids is null)
-    {
-        Console.WriteLine($"Seeding {patients} patients and responses over HTTP, {seedParallelism} at a time");
-        var seedClock = Stopwatch.StartNew();
-        ids = await generator.SeedAsync(client, patients, seedParallelism);
-        seedRate = ids.Count / seedClock.Elapsed.TotalSeconds;
-    }
-
-    if (ids.Count == 0)
-    {
-        throw new InvalidOperationException("No patients were seeded.");
-    }
-
-    // One real answer of each kind, to check the routes and to give the ceiling its bytes.
-    const string Category = "care-preferences";
-    using var sample = await client.GetAsync($"/fhir/Observation/$lastn?patient={ids[0]}");
-    var lastnBytes = await sample.Content.ReadAsByteArrayAsync();
-    var lastnType = sample.Content.Headers.ContentType?.ToString() ?? "application/fhir+json";
-    Console.WriteLine($"  one $lastn answer: {(int)sample.StatusCode}, {lastnBytes.Length} bytes, {Entries(lastnBytes)} entries, {lastnType}");
-    foreach (var path in new[] { $"/fhir/Patient/{ids[0]}/$wmtty-summary", $"/fhir/Observation?patient={ids[0]}&category={Category}" })
-    {
-        using var check = await client.GetAsync(path);
-        var body = await check.Content.ReadAsByteArrayAsync();
-        Console.WriteLine($"  GET {path}: {(int)check.StatusCode}, {body.Length} bytes");
-    }
-
-    // Submission bodies made up front, so the load tool spends its core on sending, not building JSON.
-    var submissions = ids.Take(2000).Select((id, i) => System.Text.Encoding.UTF8.GetBytes(generator.Response(id, new Random(1_000_000 + i)).ToJsonString())).ToArray();
-
-    string RandomPatient(Random r) => ids[r.Next(ids.Count)];
-    var scenarios = new (string Name, Func<HttpClient, Random, CancellationToken, Task<HttpResponseMessage>> Send)[]
-    {
-        ("$lastn", (c, r, ct) => c.GetAsync($"/fhir/Observation/$lastn?patient={RandomPatient(r)}", ct)),
-        ("$wmtty-summary", (c, r, ct) => c.GetAsync($"/fhir/Patient/{RandomPatient(r)}/$wmtty-summary", ct)),
-        ($"search (category={Category})", (c, r, ct) => c.GetAsync($"/fhir/Observation?patient={RandomPatient(r)}&category={Category}", ct)),
-        ("submission (POST QuestionnaireResponse)", (c, r, ct) => c.PostAsync("/fhir/QuestionnaireResponse", Generator.Bytes(submissions[r.Next(submissions.Length)]), ct)),
-    };
-
-    Console.WriteLine("Load");
-    var results = new List<Result>();
-    foreach (var (name, send) in scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.Ordinal)))
-    {
-        using var profile = trace ? Profiler.Start(service.Pid, name, root, now, TimeSpan.FromSeconds(warmUp + seconds)) : null;
-        results.Add(await LoadRunner.RunAsync(name, client, connections, TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), send, service.RssMb));
-        profile?.Report();
-    }
-
-    var (ceilingApp, ceilingAddress) = await Ceiling.StartAsync(lastnBytes, lastnType);
-    Result ceiling;
-    await using (ceilingApp)
-    {
-        using var ceilingClient = LoadRunner.Client(ceilingAddress, connections);
-        ceiling = await LoadRunner.RunAsync("ceiling (bare Kestrel, same bytes as $lastn)", ceilingClient, connections,
-            TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), (c, _, ct) => c.GetAsync("/", ct));
-        await ceilingApp.StopAsync();
-    }
-
-    facts.InsertRange(0, new List<string>
-    {
-        $"machine: {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); the load tool and the service share them",
-        imported is not null
-            ? $"patients: {ids.Count}, each with one completed QuestionnaireResponse (loaded with the bulk import; database {DatabaseMb(dataDirectory):F0} MB)"
-            : $"patients: {ids.Count}, each with one completed QuestionnaireResponse (seeded over HTTP at {seedRate:F0} patients/s, {2 * seedRate:F0} resources/s, {seedParallelism} at a time)",
-        $"load: {connections} connections, closed loop, {seconds} s per scenario after {warmUp} s warm-up; one ehrwriter bearer token from /dev/token on every request",
-        $"service start-up (process start to first 200 from GET /fhir/metadata, {(imported is null ? "fresh" : "imported")} database): {service.StartUp.TotalMilliseconds:F0} ms",
-        $"service peak RSS over the whole run (VmHWM): {service.PeakRssMb():F0} MB",
-        $"one $lastn answer: {lastnBytes.Length} bytes, {Entries(lastnBytes)} entries",
-    });
-    var markdown = Report.Markdown(now, facts, results, ceiling);
-    Console.WriteLine();
-    Console.WriteLine(markdown);
-    Console.WriteLine($"Written to {Report.Write(Path.Combine(root, "bench", "results"), now, markdown)}");
+    runs.Add((size, await RunSizeAsync(size)));
 }
-finally
+
+if (runs.Count > 1)
 {
+    // Flat as data grows: each scenario's p99 at every size, as a ratio to the smallest.
+    var flat = Report.Flatness(DateTime.UtcNow, runs);
+    Console.WriteLine();
+    Console.WriteLine(flat);
+    Console.WriteLine($"Written to {Report.Write(Path.Combine(root, "bench", "results"), DateTime.UtcNow, flat, "-flatness")}");
+}
+
+// One database size: build it, start the service on it, run every scenario and the ceiling, write the table.
+async Task<List<Result>> RunSizeAsync(int patients)
+{
+    var dataDirectory = Path.Combine(Path.GetTempPath(), $"wmtty-bench-{Guid.NewGuid():N}");
+    Directory.CreateDirectory(dataDirectory);
+    var now = DateTime.UtcNow;
+    Console.WriteLine($"Wmtty bench: {patients} patients, {seconds} s per scenario, {connections} connections, {Environment.ProcessorCount} cores");
+    Console.WriteLine($"Starting {apiDll} with data in {dataDirectory}");
+
     try
     {
-        if (args.Contains("--keep"))
+        var facts = new List<string>();
+        List<string>? imported = null;
+        var generator = new Generator(CanonicalBase);
+        if (seedBy == "import")
         {
-            Console.WriteLine($"Kept the data folder (--keep): {dataDirectory}");
+            var file = Path.Combine(dataDirectory, "bench.ndjson");
+            Console.WriteLine($"Writing {patients} patients and responses as NDJSON to {file}");
+            var writeClock = Stopwatch.StartNew();
+            imported = generator.WriteNdjson(file, patients);
+            Console.WriteLine($"  {new FileInfo(file).Length / 1024.0 / 1024.0:F1} MB in {writeClock.Elapsed.TotalSeconds:F1} s");
+            foreach (var run in new[] { "first", "again (idempotent)" })
+            {
+                Console.WriteLine($"Bulk import, {run}: Wmtty.Api import {Path.GetFileName(file)} --workers {importWorkers}");
+                var (exitCode, elapsed, output) = await ServiceProcess.ImportAsync(apiDll, dataDirectory, file, importWorkers);
+                Console.WriteLine("  " + output.Replace("\n", "\n  "));
+                if (exitCode != 0)
+                {
+                    throw new InvalidOperationException($"The import failed (exit code {exitCode}).");
+                }
+
+                facts.Add($"bulk import, {run}: {2 * patients} resources ({patients} Patients, {patients} QuestionnaireResponses) in {elapsed.TotalSeconds:F1} s wall time, process start included: " +
+                    $"{2 * patients / elapsed.TotalSeconds:F0} resources/s; the importer's own report: {output.Split('\n')[0]}");
+            }
         }
-        else
+
+        using var service = await ServiceProcess.StartAsync(apiDll, dataDirectory);
+        Console.WriteLine($"  first answer from GET /fhir/metadata after {service.StartUp.TotalMilliseconds:F0} ms (pid {service.Pid})");
+
+        string token;
+        using (var anonymous = LoadRunner.Client(service.Address, 1))
         {
-            Directory.Delete(dataDirectory, recursive: true);
+            // An integration engine's token (Preferences.ReadWrite.All): it may create patients and read.
+            using var issued = JsonDocument.Parse(await anonymous.GetStringAsync("/dev/token?role=ehrwriter"));
+            token = issued.RootElement.GetProperty("access_token").GetString()!;
         }
+
+        using var client = LoadRunner.Client(service.Address, connections, token);
+
+        var seedRate = 0.0;
+        var ids = imported;
+        if (ids is null)
+        {
+            Console.WriteLine($"Seeding {patients} patients and responses over HTTP, {seedParallelism} at a time");
+            var seedClock = Stopwatch.StartNew();
+            ids = await generator.SeedAsync(client, patients, seedParallelism);
+            seedRate = ids.Count / seedClock.Elapsed.TotalSeconds;
+        }
+
+        if (ids.Count == 0)
+        {
+            throw new InvalidOperationException("No patients were seeded.");
+        }
+
+        // One real answer of each kind, to check the routes and to give the ceiling its bytes.
+        const string Category = "care-preferences";
+        using var sample = await client.GetAsync($"/fhir/Observation/$lastn?patient={ids[0]}");
+        var lastnBytes = await sample.Content.ReadAsByteArrayAsync();
+        var lastnType = sample.Content.Headers.ContentType?.ToString() ?? "application/fhir+json";
+        Console.WriteLine($"  one $lastn answer: {(int)sample.StatusCode}, {lastnBytes.Length} bytes, {Entries(lastnBytes)} entries, {lastnType}");
+        foreach (var path in new[] { $"/fhir/Patient/{ids[0]}/$wmtty-summary", $"/fhir/Observation?patient={ids[0]}&category={Category}" })
+        {
+            using var check = await client.GetAsync(path);
+            var body = await check.Content.ReadAsByteArrayAsync();
+            Console.WriteLine($"  GET {path}: {(int)check.StatusCode}, {body.Length} bytes");
+        }
+
+        // Submission bodies made up front, so the load tool spends its core on sending, not building JSON.
+        var submissions = ids.Take(2000).Select((id, i) => System.Text.Encoding.UTF8.GetBytes(generator.Response(id, new Random(1_000_000 + i)).ToJsonString())).ToArray();
+
+        string RandomPatient(Random r) => ids[r.Next(ids.Count)];
+        var scenarios = new (string Name, Func<HttpClient, Random, CancellationToken, Task<HttpResponseMessage>> Send)[]
+        {
+            ("$lastn", (c, r, ct) => c.GetAsync($"/fhir/Observation/$lastn?patient={RandomPatient(r)}", ct)),
+            ("$wmtty-summary", (c, r, ct) => c.GetAsync($"/fhir/Patient/{RandomPatient(r)}/$wmtty-summary", ct)),
+            ($"search (category={Category})", (c, r, ct) => c.GetAsync($"/fhir/Observation?patient={RandomPatient(r)}&category={Category}", ct)),
+            ("submission (POST QuestionnaireResponse)", (c, r, ct) => c.PostAsync("/fhir/QuestionnaireResponse", Generator.Bytes(submissions[r.Next(submissions.Length)]), ct)),
+        };
+
+        Console.WriteLine("Load");
+        var results = new List<Result>();
+        foreach (var (name, send) in scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.Ordinal)))
+        {
+            using var profile = trace ? Profiler.Start(service.Pid, name, root, now, TimeSpan.FromSeconds(warmUp + seconds)) : null;
+            results.Add(await LoadRunner.RunAsync(name, client, connections, TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), send, service.RssMb));
+            profile?.Report();
+        }
+
+        var (ceilingApp, ceilingAddress) = await Ceiling.StartAsync(lastnBytes, lastnType);
+        Result ceiling;
+        await using (ceilingApp)
+        {
+            using var ceilingClient = LoadRunner.Client(ceilingAddress, connections);
+            ceiling = await LoadRunner.RunAsync("ceiling (bare Kestrel, same bytes as $lastn)", ceilingClient, connections,
+                TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), (c, _, ct) => c.GetAsync("/", ct));
+            await ceilingApp.StopAsync();
+        }
+
+        facts.InsertRange(0, new List<string>
+        {
+            $"machine: {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); the load tool and the service share them",
+            imported is not null
+                ? $"patients: {ids.Count}, each with one completed QuestionnaireResponse (loaded with the bulk import; database {DatabaseMb(dataDirectory):F0} MB)"
+                : $"patients: {ids.Count}, each with one completed QuestionnaireResponse (seeded over HTTP at {seedRate:F0} patients/s, {2 * seedRate:F0} resources/s, {seedParallelism} at a time)",
+            $"load: {connections} connections, closed loop, {seconds} s per scenario after {warmUp} s warm-up; one ehrwriter bearer token from /dev/token on every request",
+            $"service start-up (process start to first 200 from GET /fhir/metadata, {(imported is null ? "fresh" : "imported")} database): {service.StartUp.TotalMilliseconds:F0} ms",
+            $"service peak RSS over the whole run (VmHWM): {service.PeakRssMb():F0} MB",
+            $"one $lastn answer: {lastnBytes.Length} bytes, {Entries(lastnBytes)} entries",
+        });
+        var markdown = Report.Markdown(now, facts, results, ceiling);
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+        Console.WriteLine($"Written to {Report.Write(Path.Combine(root, "bench", "results"), now, markdown)}");
+        return results;
     }
-    catch (IOException)
+    finally
     {
+        try
+        {
+            if (args.Contains("--keep"))
+            {
+                Console.WriteLine($"Kept the data folder (--keep): {dataDirectory}");
+            }
+            else
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
     }
 }
 

@@ -44,8 +44,20 @@ public sealed class TSqlSyntaxTests
 
     private static IEnumerable<string> StatementPropertyNames() =>
         typeof(SqlDialect).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.PropertyType == typeof(string) && p.Name != nameof(SqlDialect.Name) && p.Name != nameof(SqlDialect.MigrationResourceFolder))
+            .Where(p => p.PropertyType == typeof(string) && p.Name != nameof(SqlDialect.Name) && p.Name != nameof(SqlDialect.MigrationResourceFolder)
+                && !SqliteOnly.Contains(p.Name))
             .Select(p => p.Name);
+
+    // The settings of the one writer connection and the background checkpoint of SQLite's group commit; SQL Server
+    // takes many writers, so it sends neither.
+    private static readonly string[] SqliteOnly = [nameof(SqlDialect.WriterConnectionSql), nameof(SqlDialect.CheckpointSql)];
+
+    [Fact]
+    public void SqlServerSendsNoneOfSqlitesGroupCommitStatements()
+    {
+        Assert.False(Dialect.OneWriterAtATime);
+        Assert.All(SqliteOnly, p => Assert.Null(typeof(SqlDialect).GetProperty(p)!.GetValue(Dialect)));
+    }
 
     // Statements about the server's own catalogue (sys.*), which the migrations do not create.
     private static readonly string[] CatalogueStatements = [nameof(SqlDialect.SettingsAdviceSql)];
