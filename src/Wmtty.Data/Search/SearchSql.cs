@@ -28,9 +28,11 @@ internal sealed class SearchSql(SqlDialect dialect)
     {
         var builder = new Builder(dialect, query.ResourceType);
         var limitParameter = builder.Parameter(limit);
-        builder.Append("SELECT ").Append(dialect.Top(limitParameter)).Append(query.IncludeJson ? Columns : ColumnsWithoutJson).AppendLine().Append(LiveOfType);
+        var driver = DriverClause(query);
+        builder.Append("SELECT ").Append(dialect.Top(limitParameter)).Append(query.IncludeJson ? Columns : ColumnsWithoutJson)
+            .Append(driver >= 0 ? dialect.ByKeyOnly() : "").AppendLine().Append(LiveOfType);
         builder.AppendAccess(query);
-        builder.AppendClauses(query.Clauses);
+        builder.AppendClauses(query.Clauses, driver);
         builder.AppendKeyset(query.Sort, query.After);
         builder.AppendLine().Append(query.Sort switch
         {
@@ -45,10 +47,29 @@ internal sealed class SearchSql(SqlDialect dialect)
     public (string Sql, DynamicParameters Parameters) Count(SearchQuery query)
     {
         var builder = new Builder(dialect, query.ResourceType);
-        builder.Append(CountColumns).AppendLine().Append(LiveOfType);
+        var driver = DriverClause(query);
+        builder.Append(CountColumns).Append(driver >= 0 ? dialect.ByKeyOnly() : "").AppendLine().Append(LiveOfType);
         builder.AppendAccess(query);
-        builder.AppendClauses(query.Clauses);
+        builder.AppendClauses(query.Clauses, driver);
         return builder.Build();
+    }
+
+    /// <summary>
+    /// The clause that names one referenced resource (patient=X, subject=Patient/X), if any: it matches a
+    /// handful of rows whatever the size of the database, so the query starts from it, by key, and tests each
+    /// of those rows against the other clauses through the per-resource index. Left to itself, SQLite without
+    /// statistics walks every live resource of the type in key order instead (all of them, when the page is
+    /// not filled), or lists every resource another clause matches, such as every Observation of a category:
+    /// either way the time grows with the database. -1 when there is no such clause, or an id names the row.
+    /// </summary>
+    internal static int DriverClause(SearchQuery query)
+    {
+        if (query.Clauses.Any(c => c.Any(condition => condition is IdCondition)))
+        {
+            return -1;
+        }
+
+        return query.Clauses.FindIndex(c => c is [ReferenceCondition { TargetId.Length: > 0 }]);
     }
 
     private sealed class Builder
@@ -56,6 +77,7 @@ internal sealed class SearchSql(SqlDialect dialect)
         private readonly SqlDialect dialect;
         private readonly StringBuilder sql = new();
         private readonly DynamicParameters parameters = new();
+        private bool correlated;
         private int next;
 
         public Builder(SqlDialect dialect, string resourceType)
@@ -106,10 +128,11 @@ internal sealed class SearchSql(SqlDialect dialect)
             }
         }
 
-        public void AppendClauses(IEnumerable<IReadOnlyList<SearchCondition>> clauses)
+        public void AppendClauses(IEnumerable<IReadOnlyList<SearchCondition>> clauses, int driver = -1)
         {
-            foreach (var anyOf in clauses)
+            foreach (var (anyOf, index) in clauses.Select((c, i) => (c, i)))
             {
+                correlated = driver >= 0 && index != driver;
                 sql.Append("\n  AND (");
                 for (var i = 0; i < anyOf.Count; i++)
                 {
@@ -123,6 +146,17 @@ internal sealed class SearchSql(SqlDialect dialect)
 
                 sql.Append(')');
             }
+
+            correlated = false;
+        }
+
+        // An index table's rows for the resource: a list of matching keys, or, once a driver clause has found the
+        // few candidate rows, a test of each candidate through the table's per-resource index.
+        private void OpenIndexSubquery(string table, string alias)
+        {
+            sql.Append(correlated
+                ? $"EXISTS (SELECT 1 FROM {table} {alias}{dialect.ByResourceIndex(table)} WHERE {alias}.resource_key = r.resource_key AND "
+                : $"r.resource_key IN (SELECT {alias}.resource_key FROM {table} {alias} WHERE ");
         }
 
         public void AppendKeyset(SearchSort sort, SearchCursor? after)
@@ -160,7 +194,8 @@ internal sealed class SearchSql(SqlDialect dialect)
                     break;
 
                 case ReferenceCondition reference:
-                    sql.Append($"r.resource_key IN (SELECT x.resource_key FROM reference_index x WHERE x.resource_type = @Type AND x.param = {Parameter(reference.Param)} AND x.target_id = {Parameter(reference.TargetId)}");
+                    OpenIndexSubquery("reference_index", "x");
+                    sql.Append($"x.resource_type = @Type AND x.param = {Parameter(reference.Param)} AND x.target_id = {Parameter(reference.TargetId)}");
                     if (reference.TargetType is not null)
                     {
                         sql.Append($" AND x.target_type = {Parameter(reference.TargetType)}");
@@ -174,11 +209,13 @@ internal sealed class SearchSql(SqlDialect dialect)
                     break;
 
                 case DateCondition date:
-                    sql.Append($"r.resource_key IN (SELECT d.resource_key FROM date_index d WHERE d.resource_type = @Type AND d.param = {Parameter(date.Param)} AND ({Compare(date.Comparator, "d.low", "d.high", date.Low, date.High)}))");
+                    OpenIndexSubquery("date_index", "d");
+                    sql.Append($"d.resource_type = @Type AND d.param = {Parameter(date.Param)} AND ({Compare(date.Comparator, "d.low", "d.high", date.Low, date.High)}))");
                     break;
 
                 case StringCondition text:
-                    sql.Append($"r.resource_key IN (SELECT s.resource_key FROM string_index s WHERE s.resource_type = @Type AND s.param = {Parameter(text.Param)} AND ");
+                    OpenIndexSubquery("string_index", "s");
+                    sql.Append($"s.resource_type = @Type AND s.param = {Parameter(text.Param)} AND ");
                     sql.Append(text.Match switch
                     {
                         StringMatch.Exact => $"s.exact_value = {Parameter(text.Value)}",
@@ -195,7 +232,8 @@ internal sealed class SearchSql(SqlDialect dialect)
 
         private void AppendToken(TokenCondition token)
         {
-            sql.Append($"r.resource_key IN (SELECT t.resource_key FROM token_index t WHERE t.resource_type = @Type AND t.param = {Parameter(token.Param)}");
+            OpenIndexSubquery("token_index", "t");
+            sql.Append($"t.resource_type = @Type AND t.param = {Parameter(token.Param)}");
             if (token.Code is not null)
             {
                 sql.Append($" AND t.code = {Parameter(token.Code)}");

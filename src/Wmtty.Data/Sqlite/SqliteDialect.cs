@@ -114,6 +114,13 @@ internal sealed class SqliteDialect(string connectionString) : SqlDialect
 
     public override string Top(string limitParameter) => "";
 
+    // Without statistics, SQLite prefers the partial index on resource_type (or the one giving the ORDER BY) to
+    // rowid lookups from a selective IN list, and the (type, param, code) index to the per-resource one. The rowid
+    // can still be used under NOT INDEXED. SQL Server's optimizer has statistics and takes no hints here.
+    public override string ByKeyOnly() => " NOT INDEXED";
+
+    public override string ByResourceIndex(string indexTable) => $" INDEXED BY ix_{indexTable.Replace("_index", "", StringComparison.Ordinal)}_resource";
+
     public override string Limit(string limitParameter) => $"\nLIMIT {limitParameter}";
 
     // A row-value comparison, which SQLite answers from the (type, last_updated, origin_key) index.

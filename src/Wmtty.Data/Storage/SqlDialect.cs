@@ -225,6 +225,12 @@ internal abstract class SqlDialect
     /// <summary>What goes straight after SELECT to cap the rows; empty where the cap comes last.</summary>
     public abstract string Top(string limitParameter);
 
+    /// <summary>After <c>FROM resource r</c> when a search starts from one clause's keys: keeps the planner from walking an index of r instead.</summary>
+    public virtual string ByKeyOnly() => "";
+
+    /// <summary>After an index table in a per-resource test: use its index on resource_key.</summary>
+    public virtual string ByResourceIndex(string indexTable) => "";
+
     /// <summary>What goes at the end to cap the rows; empty where the cap comes after SELECT.</summary>
     public abstract string Limit(string limitParameter);
 

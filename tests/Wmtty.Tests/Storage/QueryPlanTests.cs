@@ -38,4 +38,34 @@ public sealed class QueryPlanTests : IDisposable
             "EXPLAIN QUERY PLAN " + dialect.PreferenceTokensSql(3), new { k0 = 1L, k1 = 2L, k2 = 3L }).Select(r => r.Detail).ToList();
         Assert.All(tokens, d => Assert.StartsWith("SEARCH token_index USING INDEX ix_token_resource", d, StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// A search for one patient's records of a category starts from that patient's few rows, by key, and tests each
+    /// against the category through the per-resource index: neither walking every Observation in key order nor listing
+    /// every Observation of the category, so it takes the same time in a database of a thousand patients or a million.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void APatientsSearchStartsFromThePatientAndNeverWalksTheType(bool count)
+    {
+        WmttyDatabase.Create(new StorageOptions { DataDirectory = folder }, connectionString: null).Migrate();
+        var dialect = new SqliteDialect($"Data Source={Path.Combine(folder, "wmtty.db")}");
+        var query = new Wmtty.Data.Search.SearchQuery("Observation") { Withholding = new Wmtty.Data.Search.Withholding("category", ["clinician"]) }
+            .Where(new Wmtty.Data.Search.ReferenceCondition("patient", "Patient", "p1"))
+            .Where(new Wmtty.Data.Search.TokenCondition("category", null, "care-preferences"))
+            .Where(new Wmtty.Data.Search.DateCondition("date", Wmtty.Data.Search.Comparator.Ge, 1, 2));
+        var search = new Wmtty.Data.Search.SearchSql(dialect);
+        var (sql, parameters) = count ? search.Count(query) : search.Page(query, 51);
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "wmtty.db")};Pooling=False");
+        connection.Open();
+
+        var plan = connection.Query<(long Id, long Parent, long NotUsed, string Detail)>("EXPLAIN QUERY PLAN " + sql, parameters).Select(r => r.Detail).ToList();
+        Assert.True(plan.Contains("SEARCH r USING INTEGER PRIMARY KEY (rowid=?)"), string.Join("\n", plan));
+        Assert.Contains(plan, d => d.StartsWith("SEARCH x USING COVERING INDEX ix_reference_target", StringComparison.Ordinal));
+        Assert.Contains("SEARCH t EXISTS USING INDEX ix_token_resource (resource_key=?)", plan);
+        Assert.Contains("SEARCH d EXISTS USING INDEX ix_date_resource (resource_key=?)", plan);
+        Assert.DoesNotContain(plan, d => d.Contains("ix_resource_live", StringComparison.Ordinal) || d.Contains("ix_token_lookup", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, d => d.StartsWith("SCAN", StringComparison.Ordinal));
+    }
 }

@@ -144,6 +144,12 @@ public sealed class TSqlSyntaxTests
             yield return ($"sort {sort} after a cursor", new SearchQuery("Patient") { Sort = sort, After = new SearchCursor(1, 2) });
         }
 
+        yield return ("one patient, then each row tested by the other clauses", new SearchQuery("Observation") { Sort = SearchSort.LastUpdatedDescending, After = new SearchCursor(5, 6) }
+            .Where(new ReferenceCondition("patient", "Patient", "p1"))
+            .Where(new TokenCondition("category", null, "care-preferences"), new TokenCondition("code", "s", "c"))
+            .Where(new ReferenceCondition("subject", null, "p2"), new ReferenceCondition("focus", "Goal", "g"))
+            .Where(new DateCondition("date", Comparator.Ge, 1, 2))
+            .Where(new StringCondition("value-string", "x", StringMatch.StartsWith)));
         yield return ("patient compartment", new SearchQuery("Observation") { Compartment = "p1" });
         yield return ("withholding", new SearchQuery("Observation") { Withholding = new Withholding("category", ["clinician", "ehr"]) });
         yield return ("hidden where withheld", new SearchQuery("Observation") { HideWhereWithheld = new SectionWithheld("https://x/CodeSystem/s", "beliefs", ["clinician"]) });
