@@ -58,6 +58,7 @@ app.SeedDefinitions();       // the current questionnaire version, its CodeSyste
 if (BulkImportCommand.Requested(args)) // import FILE.ndjson: bulk-load Patients and QuestionnaireResponses, then stop
 {
     Environment.ExitCode = await BulkImportCommand.RunAsync(app, args);
+    await app.DisposeAsync(); // closes the database: its write-ahead log goes into the file
     return;
 }
 

@@ -88,7 +88,7 @@ internal sealed class PortalDrafts(
             }
         }
 
-        var current = (await preferences.CurrentAsync(patientId, cancellationToken))
+        var current = (await preferences.CurrentAsync(patientId, withTokens: false, cancellationToken))
             .Select(p => (Observation)FhirSerialization.ReadStored(p.Match.Json)).ToList();
         var populated = ResponsePopulator.Populate(sections.Questionnaire, current, Subject(patientId), clock.GetUtcNow());
         populated.Questionnaire = sections.Canonical;

@@ -78,7 +78,7 @@ internal static class PreferenceEndpoints
         {
             AccessPolicy.RequireOwn(caller, patientId);
             var withheld = await policy.WithheldAsync(caller, patientId, cancellationToken);
-            var current = (await preferences.CurrentAsync(patientId, cancellationToken))
+            var current = (await preferences.CurrentAsync(patientId, withTokens: withheld.Count > 0 || filters.Count > 0, cancellationToken))
                 .Where(p => !policy.IsWithheld(withheld, p.Tokens) && filters.All(f => f.Any(c => Matches(c, p.Tokens)))).ToList();
             matches.AddRange(current.Select(p => p.Match));
             if (max > 1)

@@ -28,7 +28,7 @@ internal static class PreferenceReading
         var patient = (Patient)FhirSerialization.ReadStored(await policy.DiscloseAsync(caller, ResourceTypes.Patient, patientId, await store.ReadLiveJsonAsync(ResourceTypes.Patient, patientId, cancellationToken), cancellationToken)
             ?? throw FhirException.NotFound($"Patient/{patientId} does not exist."));
         var withheld = await policy.WithheldAsync(caller, patientId, cancellationToken);
-        var current = (await preferences.CurrentAsync(patientId, cancellationToken))
+        var current = (await preferences.CurrentAsync(patientId, withTokens: withheld.Count > 0, cancellationToken))
             .Where(p => !policy.IsWithheld(withheld, p.Tokens))
             .Select(p => (Observation)FhirSerialization.ReadStored(p.Match.Json)).ToList();
         QuestionnaireResponse? response = null;

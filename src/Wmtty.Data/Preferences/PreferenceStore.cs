@@ -19,14 +19,21 @@ public sealed record CurrentPreference(SearchMatch Match, string? CodeSystem, st
 /// <summary>Reads patients' current preference sets: a handful of rows by index, never a scan.</summary>
 public interface IPreferenceStore
 {
-    Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, CancellationToken cancellationToken);
+    /// <summary>The patient's current preferences, each with its code, category and status tokens.</summary>
+    Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, CancellationToken cancellationToken) => CurrentAsync(patientId, withTokens: true, cancellationToken);
+
+    /// <summary>
+    /// The same; without <paramref name="withTokens"/>, each one's Tokens are empty, which saves a query and a
+    /// hundred rows when nothing is filtered or withheld (the EHR's usual $lastn).
+    /// </summary>
+    Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, bool withTokens, CancellationToken cancellationToken);
 
     Task<PreferenceSource?> SourceAsync(string patientId, CancellationToken cancellationToken);
 }
 
 internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IPreferenceStore
 {
-    public Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, bool withTokens, CancellationToken cancellationToken) =>
         retry.ReadAsync<IReadOnlyList<CurrentPreference>>(async (connection, token) =>
         {
             var rows = (await connection.QueryAsync<PreferenceRow>(new CommandDefinition(
@@ -34,6 +41,11 @@ internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IP
             if (rows.Count == 0)
             {
                 return [];
+            }
+
+            if (!withTokens)
+            {
+                return rows.Select(r => r.ToCurrent([])).ToList();
             }
 
             var keys = new DynamicParameters();
@@ -45,9 +57,7 @@ internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IP
             var tokens = (await connection.QueryAsync<TokenResultRow>(new CommandDefinition(
                     dialect.PreferenceTokensSql(rows.Count), keys, cancellationToken: token)))
                 .ToLookup(t => t.ResourceKey, t => new TokenRow(t.Param, t.System, t.Code));
-            return rows.Select(r => new CurrentPreference(
-                new SearchMatch(r.OriginKey, r.Id, checked((int)r.Version), DateTimeOffset.FromUnixTimeMilliseconds(r.LastUpdated), r.Json),
-                r.CodeSystem.Length == 0 ? null : r.CodeSystem, r.Code, checked((int)r.Position), tokens[r.ResourceKey].ToList())).ToList();
+            return rows.Select(r => r.ToCurrent([.. tokens[r.ResourceKey]])).ToList();
         }, cancellationToken);
 
     public Task<PreferenceSource?> SourceAsync(string patientId, CancellationToken cancellationToken) =>
@@ -69,6 +79,10 @@ internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IP
         public string CodeSystem { get; set; } = "";
         public string Code { get; set; } = "";
         public long Position { get; set; }
+
+        public CurrentPreference ToCurrent(IReadOnlyList<TokenRow> tokens) => new(
+            new SearchMatch(OriginKey, Id, checked((int)Version), DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated), Json),
+            CodeSystem.Length == 0 ? null : CodeSystem, Code, checked((int)Position), tokens);
     }
 
     private sealed class TokenResultRow

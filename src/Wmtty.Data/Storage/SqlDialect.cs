@@ -26,6 +26,9 @@ internal abstract class SqlDialect
     /// <summary>Settings for the one connection that writes every group, where <see cref="OneWriterAtATime"/>.</summary>
     public virtual string? WriterConnectionSql => null;
 
+    /// <summary>At shutdown: copies the whole write-ahead log into the database and empties it; null where the database does its own.</summary>
+    public virtual string? ShutdownCheckpointSql => null;
+
     /// <summary>A checkpoint that copies the write-ahead log into the database without blocking anyone; null where the database does its own.</summary>
     public virtual string? CheckpointSql => null;
 

@@ -94,6 +94,9 @@ internal sealed class StoreRetry(SqlDialect dialect, int retries, TimeSpan first
                 return result;
             }, cancellationToken);
 
+    /// <summary>Closes what the writes keep open (the group commit's writer connection), after the write under way.</summary>
+    public ValueTask CloseAsync() => group?.CloseAsync() ?? ValueTask.CompletedTask;
+
     // Full jitter: a random wait up to the exponential step, so writers that collided do not collide again.
     private TimeSpan Delay(int attempt)
     {

@@ -10,16 +10,17 @@ using Wmtty.Data.SqlServer;
 namespace Wmtty.Data.Storage;
 
 /// <summary>The configured database: its store, its migrations and a readiness probe.</summary>
-public sealed class WmttyDatabase
+public sealed class WmttyDatabase : IAsyncDisposable
 {
     private readonly SqlDialect dialect;
     private readonly Migrator migrator;
+    private readonly StoreRetry retry;
 
     private WmttyDatabase(SqlDialect dialect, StorageOptions options, string description)
     {
         this.dialect = dialect;
         migrator = new Migrator(dialect);
-        var retry = new StoreRetry(dialect, options.Retries, options.RetryDelay, options.GroupCommitWrites);
+        retry = new StoreRetry(dialect, options.Retries, options.RetryDelay, options.GroupCommitWrites);
         Resources = new ResourceStore(dialect, retry, options.LockTimeout);
         Preferences = new PreferenceStore(dialect, retry);
         Audit = new AuditStore(dialect, retry);
@@ -65,6 +66,30 @@ public sealed class WmttyDatabase
 
     /// <summary>The dialect, for tests that check the SQL it sends.</summary>
     internal SqlDialect Dialect => dialect;
+
+    /// <summary>
+    /// At shutdown: lets the write under way finish, closes the writer connection, and (SQLite) checkpoints the
+    /// write-ahead log into the database file. Another process still using the file may keep the log; that is fine.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await retry.CloseAsync();
+        if (dialect.ShutdownCheckpointSql is { } sql)
+        {
+            try
+            {
+                await using var connection = dialect.CreateConnection();
+                await connection.OpenAsync();
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                await command.ExecuteNonQueryAsync();
+            }
+            catch (System.Data.Common.DbException)
+            {
+                // Busy (another instance is writing) or gone: the log is checkpointed later, by whoever writes next.
+            }
+        }
+    }
 
     public static WmttyDatabase Create(StorageOptions options, string? connectionString)
     {

@@ -137,6 +137,20 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
         }
     }
 
+    /// <summary>Waits for the running group, then closes the writer connection (at shutdown).</summary>
+    public async ValueTask CloseAsync()
+    {
+        await turn.WaitAsync();
+        try
+        {
+            await CloseWriterAsync();
+        }
+        finally
+        {
+            turn.Release();
+        }
+    }
+
     // One connection writes every group: its page cache stays warm, where a pooled connection's cache is
     // dropped whenever another connection has committed.
     private async Task<DbConnection> WriterAsync()

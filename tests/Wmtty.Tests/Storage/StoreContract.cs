@@ -418,6 +418,10 @@ public abstract class StoreContract : IDisposable
         }, default);
 
         var current = await Database.Preferences.CurrentAsync("p1", default);
+        var withoutTokens = await Database.Preferences.CurrentAsync("p1", withTokens: false, default);
+        Assert.Equal(current.Select(c => (c.Match.Id, c.Match.Version, c.Code, c.Position)), withoutTokens.Select(c => (c.Match.Id, c.Match.Version, c.Code, c.Position)));
+        Assert.All(withoutTokens, c => Assert.Empty(c.Tokens));
+        Assert.Contains(current, c => c.Tokens.Count > 0);
         Assert.Equal(["new-language", "new-diet"], current.Select(c => c.Match.Id));
         Assert.Equal("http://loinc.org", current[0].CodeSystem);
         Assert.Null(current[1].CodeSystem);

@@ -50,7 +50,7 @@ public sealed class TSqlSyntaxTests
 
     // The settings of the one writer connection and the background checkpoint of SQLite's group commit; SQL Server
     // takes many writers, so it sends neither.
-    private static readonly string[] SqliteOnly = [nameof(SqlDialect.WriterConnectionSql), nameof(SqlDialect.CheckpointSql)];
+    private static readonly string[] SqliteOnly = [nameof(SqlDialect.WriterConnectionSql), nameof(SqlDialect.CheckpointSql), nameof(SqlDialect.ShutdownCheckpointSql)];
 
     [Fact]
     public void SqlServerSendsNoneOfSqlitesGroupCommitStatements()
