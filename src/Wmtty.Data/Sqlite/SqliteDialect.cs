@@ -38,10 +38,38 @@ internal sealed class SqliteDialect(string connectionString) : SqlDialect
     public override bool OneWriterAtATime => true;
 
     // The writer keeps up to 16 MB of pages (the default is 2 MB), so the index pages a write changes are at hand. Its
-    // automatic checkpoint is only a backstop, at 64 MB of log: checkpoints run beside the writer (CheckpointSql).
-    public override string? WriterConnectionSql => "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384;";
+    // automatic checkpoint is only a backstop, at 64 MB of log: checkpoints run beside the writer (CheckpointAsync). When
+    // the log starts over, its file is cut back to 64 MB.
+    public override string? WriterConnectionSql => "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864;";
 
-    public override string? CheckpointSql => "PRAGMA wal_checkpoint(PASSIVE);";
+    // Passive: copies what it can and takes no lock anyone waits for. But under a steady stream of readers some reader
+    // is almost always inside the log, so the log never starts over and grows, and every read looks through it. Past
+    // 32 MB of log, a RESTART follows: it waits (here at most 50 ms; new readers read the database file meanwhile) for
+    // the readers still in the log, so that the next write starts the log over. Both run on a connection of their own
+    // (CreateMaintenanceConnection), so that wait bounds no other connection.
+    private const long RestartAfterFrames = 8192;
+
+    public override bool ChecksPointsItself => false;
+
+    public override async Task CheckpointAsync(DbConnection connection)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        long frames;
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            frames = await reader.ReadAsync() ? reader.GetInt64(1) : 0;
+        }
+
+        if (frames > RestartAfterFrames)
+        {
+            command.CommandText = "PRAGMA busy_timeout = 50; PRAGMA wal_checkpoint(RESTART);";
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    public override DbConnection CreateMaintenanceConnection() =>
+        new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
 
     // So the next start (or a backup) finds the database whole in its file, not in a long log every read looks through.
     public override string? ShutdownCheckpointSql => "PRAGMA wal_checkpoint(TRUNCATE);";

@@ -16,6 +16,9 @@ internal abstract class SqlDialect
 
     public abstract DbConnection CreateConnection();
 
+    /// <summary>A connection for housekeeping (checkpoints), whose settings go nowhere else.</summary>
+    public virtual DbConnection CreateMaintenanceConnection() => CreateConnection();
+
     /// <summary>
     /// The database takes one writer at a time, so this process's writes queue here and commit in groups
     /// (<see cref="WriteGroup"/>): cheaper than letting writers collide in the database and back off, and one
@@ -29,8 +32,11 @@ internal abstract class SqlDialect
     /// <summary>At shutdown: copies the whole write-ahead log into the database and empties it; null where the database does its own.</summary>
     public virtual string? ShutdownCheckpointSql => null;
 
-    /// <summary>A checkpoint that copies the write-ahead log into the database without blocking anyone; null where the database does its own.</summary>
-    public virtual string? CheckpointSql => null;
+    /// <summary>Whether the database keeps its own log in order (SQL Server); if not, writes call <see cref="CheckpointAsync"/> now and then.</summary>
+    public virtual bool ChecksPointsItself => true;
+
+    /// <summary>Copies the write-ahead log into the database, on a maintenance connection, without making writers wait long.</summary>
+    public virtual Task CheckpointAsync(DbConnection connection) => Task.CompletedTask;
 
     /// <summary>Starts a transaction for a write, so reads inside it see what it will overwrite.</summary>
     public abstract DbTransaction BeginWriteTransaction(DbConnection connection);

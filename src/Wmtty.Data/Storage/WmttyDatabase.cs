@@ -78,7 +78,7 @@ public sealed class WmttyDatabase : IAsyncDisposable
         {
             try
             {
-                await using var connection = dialect.CreateConnection();
+                await using var connection = dialect.CreateMaintenanceConnection();
                 await connection.OpenAsync();
                 await using var command = connection.CreateCommand();
                 command.CommandText = sql;

@@ -190,11 +190,11 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
     }
 
     // Copies committed pages from the write-ahead log into the database in the background, on a connection of its
-    // own, so that groups do not wait for it. A passive checkpoint takes no lock that writers or readers wait for.
-    // The writer connection's own automatic checkpoint (dialect.WriterConnectionSql) is the backstop.
+    // own, at most every half second, so that groups do not wait for the copying (dialect.CheckpointAsync says how). The
+    // writer connection's own automatic checkpoint (dialect.WriterConnectionSql) is the backstop.
     private void StartCheckpoint()
     {
-        if (dialect.CheckpointSql is not { } sql || Environment.TickCount64 - lastCheckpoint < CheckpointEveryMilliseconds
+        if (dialect.ChecksPointsItself || Environment.TickCount64 - lastCheckpoint < CheckpointEveryMilliseconds
             || Interlocked.CompareExchange(ref checkpointing, 1, 0) != 0)
         {
             return;
@@ -205,11 +205,9 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
         {
             try
             {
-                await using var connection = dialect.CreateConnection();
+                await using var connection = dialect.CreateMaintenanceConnection();
                 await connection.OpenAsync(CancellationToken.None);
-                await using var command = connection.CreateCommand();
-                command.CommandText = sql;
-                await command.ExecuteNonQueryAsync(CancellationToken.None);
+                await dialect.CheckpointAsync(connection);
             }
             catch (DbException)
             {

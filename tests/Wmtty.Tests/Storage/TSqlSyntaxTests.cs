@@ -50,12 +50,13 @@ public sealed class TSqlSyntaxTests
 
     // The settings of the one writer connection and the background checkpoint of SQLite's group commit; SQL Server
     // takes many writers, so it sends neither.
-    private static readonly string[] SqliteOnly = [nameof(SqlDialect.WriterConnectionSql), nameof(SqlDialect.CheckpointSql), nameof(SqlDialect.ShutdownCheckpointSql)];
+    private static readonly string[] SqliteOnly = [nameof(SqlDialect.WriterConnectionSql), nameof(SqlDialect.ShutdownCheckpointSql)];
 
     [Fact]
     public void SqlServerSendsNoneOfSqlitesGroupCommitStatements()
     {
         Assert.False(Dialect.OneWriterAtATime);
+        Assert.True(Dialect.ChecksPointsItself);
         Assert.All(SqliteOnly, p => Assert.Null(typeof(SqlDialect).GetProperty(p)!.GetValue(Dialect)));
     }
 
