@@ -165,7 +165,7 @@ async Task<List<Result>> RunSizeAsync(int patients)
             imported is not null
                 ? $"patients: {ids.Count}, each with one completed QuestionnaireResponse (loaded with the bulk import; database {DatabaseMb(dataDirectory):F0} MB)"
                 : $"patients: {ids.Count}, each with one completed QuestionnaireResponse (seeded over HTTP at {seedRate:F0} patients/s, {2 * seedRate:F0} resources/s, {seedParallelism} at a time)",
-            $"load: {connections} connections, closed loop, {seconds} s per scenario after {warmUp} s warm-up; one ehrwriter bearer token from /dev/token on every request",
+            $"load: {connections} connections, closed loop; first {warmAll} s of all scenarios mixed, then each scenario {seconds} s after {warmUp} s warm-up; one ehrwriter bearer token from /dev/token on every request",
             $"service start-up (process start to first 200 from GET /fhir/metadata, {(imported is null ? "fresh" : "imported")} database): {service.StartUp.TotalMilliseconds:F0} ms",
             $"service peak RSS over the whole run (VmHWM): {service.PeakRssMb():F0} MB; write-ahead log at the end: {WalMb(dataDirectory):F1} MB",
             $"one $lastn answer: {lastnBytes.Length} bytes, {Entries(lastnBytes)} entries",

@@ -143,6 +143,11 @@ internal sealed class BulkImporter(ResourceWriter writer, IAuditStore audit, Tim
         {
             state.Fail(number, "the database was unavailable; import the file again to retry");
         }
+        catch (Exception unexpected) when (unexpected is not OperationCanceledException)
+        {
+            // A fault here, not in the line: reported against the line (and the exit code), and the rest go on.
+            state.Fail(number, $"not imported: {unexpected.GetType().Name} in Wmtty; report it");
+        }
     }
 
     // The patient whose record it is, for the audit trail: a Patient is its own, a response names its subject.
