@@ -74,15 +74,7 @@ public sealed class GroupCommitTests : IDisposable
     public async Task AWriteThatFailsIsUndoneAloneAndTheRestOfItsGroupCommits()
     {
         await retry.WriteAsync((connection, transaction, _) => InsertAsync(connection, transaction, "taken"), CancellationToken.None);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var blocker = retry.WriteAsync(async (connection, transaction, _) =>
-        {
-            entered.SetResult();
-            await gate.Task;
-            return await InsertAsync(connection, transaction, "blocker");
-        }, CancellationToken.None);
-        await entered.Task;
+        var (blocker, gate) = await HoldAGroupOpenAsync();
 
         var writes = Enumerable.Range(0, 20).Select(i => retry.WriteAsync<int>(async (connection, transaction, _) =>
         {
@@ -117,15 +109,7 @@ public sealed class GroupCommitTests : IDisposable
     [Fact]
     public async Task ACallerWhoGivesUpWhileQueuedWritesNothing()
     {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var blocker = retry.WriteAsync(async (connection, transaction, _) =>
-        {
-            entered.SetResult();
-            await gate.Task;
-            return await InsertAsync(connection, transaction, "blocker");
-        }, CancellationToken.None);
-        await entered.Task;
+        var (blocker, gate) = await HoldAGroupOpenAsync();
 
         using var giveUp = new CancellationTokenSource();
         var abandoned = retry.WriteAsync((connection, transaction, _) => InsertAsync(connection, transaction, "abandoned"), giveUp.Token);
@@ -151,6 +135,21 @@ public sealed class GroupCommitTests : IDisposable
         Assert.Equal(300, await CountAsync());
         await using var connection = new SqliteConnection(connectionString);
         Assert.Equal("ok", await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"));
+    }
+
+    // A write that holds its group open until the gate opens, so that writes sent meanwhile queue behind it.
+    private async Task<(Task<int> Blocker, TaskCompletionSource Gate)> HoldAGroupOpenAsync()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var blocker = retry.WriteAsync(async (connection, transaction, _) =>
+        {
+            entered.SetResult();
+            await gate.Task;
+            return await InsertAsync(connection, transaction, "blocker");
+        }, CancellationToken.None);
+        await entered.Task;
+        return (blocker, gate);
     }
 
     private static Task<int> InsertAsync(DbConnection connection, DbTransaction transaction, string name) =>
