@@ -60,7 +60,8 @@ internal sealed class SearchSql(SqlDialect dialect)
     /// of those rows against the other clauses through the per-resource index. Left to itself, SQLite without
     /// statistics walks every live resource of the type in key order instead (all of them, when the page is
     /// not filled), or lists every resource another clause matches, such as every Observation of a category:
-    /// either way the time grows with the database. -1 when there is no such clause, or an id names the row.
+    /// either way the time grows with the database. -1 when there is no such clause, or an id names the row, or
+    /// the reference is to a definition that every response points at.
     /// </summary>
     internal static int DriverClause(SearchQuery query)
     {
@@ -69,8 +70,12 @@ internal sealed class SearchSql(SqlDialect dialect)
             return -1;
         }
 
-        return query.Clauses.FindIndex(c => c is [ReferenceCondition { TargetId.Length: > 0 }]);
+        return query.Clauses.FindIndex(c => c is [ReferenceCondition { TargetId.Length: > 0 } reference] && !ManyPointAt(reference));
     }
+
+    // Every response points at its questionnaire: starting there would read and sort all of them for one page.
+    private static bool ManyPointAt(ReferenceCondition reference) =>
+        reference.Param == "questionnaire" || reference.TargetType is "Questionnaire" or "ValueSet" or "CodeSystem" or "OperationDefinition";
 
     private sealed class Builder
     {

@@ -68,4 +68,27 @@ public sealed class QueryPlanTests : IDisposable
         Assert.DoesNotContain(plan, d => d.Contains("ix_resource_live", StringComparison.Ordinal) || d.Contains("ix_token_lookup", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, d => d.StartsWith("SCAN", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void OnlyAReferenceToOneRecordOfFewDependentsLeadsTheSearch()
+    {
+        static Wmtty.Data.Search.SearchQuery Query(params Wmtty.Data.Search.SearchCondition[] clauses)
+        {
+            var query = new Wmtty.Data.Search.SearchQuery("QuestionnaireResponse");
+            foreach (var clause in clauses)
+            {
+                query.Where(clause);
+            }
+
+            return query;
+        }
+
+        var status = new Wmtty.Data.Search.TokenCondition("status", null, "completed");
+        Assert.Equal(1, Wmtty.Data.Search.SearchSql.DriverClause(Query(status, new Wmtty.Data.Search.ReferenceCondition("subject", "Patient", "p1"))));
+        Assert.Equal(-1, Wmtty.Data.Search.SearchSql.DriverClause(Query(status, new Wmtty.Data.Search.ReferenceCondition("questionnaire", "Questionnaire", "q1"))));
+        Assert.Equal(-1, Wmtty.Data.Search.SearchSql.DriverClause(Query(status)));
+        Assert.Equal(-1, Wmtty.Data.Search.SearchSql.DriverClause(Query(new Wmtty.Data.Search.IdCondition("r1"), new Wmtty.Data.Search.ReferenceCondition("subject", "Patient", "p1"))));
+        var either = new Wmtty.Data.Search.SearchQuery("Observation").Where(new Wmtty.Data.Search.ReferenceCondition("subject", "Patient", "p1"), new Wmtty.Data.Search.ReferenceCondition("subject", "Patient", "p2"));
+        Assert.Equal(-1, Wmtty.Data.Search.SearchSql.DriverClause(either)); // an OR of two: left to the planner
+    }
 }
