@@ -107,20 +107,41 @@ public sealed class PortalPageTests(BrowserFixture fixture) : BrowserTest(fixtur
         var page = await SignedInAsync();
         var bytes = 0L;
         var hosts = new HashSet<string>();
-        page.Response += async (_, response) =>
+        var counting = new List<Task>(); // each response's body is read asynchronously: the page's weight is known once all are
+        page.Response += (_, response) =>
         {
-            hosts.Add(new Uri(response.Url).Authority);
+            lock (counting)
+            {
+                counting.Add(CountAsync(response));
+            }
+        };
+
+        async Task CountAsync(IResponse response)
+        {
+            lock (hosts)
+            {
+                hosts.Add(new Uri(response.Url).Authority);
+            }
+
             if (response.Status < 300)
             {
                 Interlocked.Add(ref bytes, (await response.BodyAsync()).Length);
             }
-        };
+        }
 
         foreach (var path in new[] { "/portal?lang=ur", "/portal/section/1", "/portal/section/2", "/portal/section/3", "/portal/section/4", "/portal/section/5", "/portal/review" })
         {
             Interlocked.Exchange(ref bytes, 0);
             await page.Context.ClearCookiesAsync(new BrowserContextClearCookiesOptions { Name = "none" }); // keep the session
             await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+            Task[] pending;
+            lock (counting)
+            {
+                pending = [.. counting];
+                counting.Clear();
+            }
+
+            await Task.WhenAll(pending);
             Assert.True(bytes is > 1000 and < 100 * 1024, $"{path} weighs {bytes} bytes with its style and script.");
         }
 
