@@ -149,7 +149,7 @@ internal sealed class ResourceWriter(
 
         CheckRules(resource, localBase, caller: null);
         var id = resource.Id;
-        var outcome = await RetryingAsync(new WriteConditions(null, null), null, async session =>
+        return await RetryingAsync(new WriteConditions(null, null), null, async session =>
         {
             var current = await session.GetCurrentAsync(resource.TypeName, id);
             if (resource is Patient patient)
@@ -166,7 +166,6 @@ internal sealed class ResourceWriter(
 
             return await ReplaceAsync(session, resource, id, current, new WriteConditions(null, null), localBase, publishing: false, caller: null);
         }, cancellationToken);
-        return outcome;
     }
 
     private Task<WriteOutcome> UpdateCheckedAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, bool publishing, CancellationToken cancellationToken, Caller? caller)

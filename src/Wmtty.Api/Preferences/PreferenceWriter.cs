@@ -178,16 +178,9 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         {
             preferences = [.. written!.Value.Extracted.Select(e => e.Observation)];
         }
-        else if (now is not null && await session.Preferences.ForResponseAsync(now.ResponseId) is { } set)
+        else if (now is not null)
         {
-            preferences = [];
-            foreach (var entry in set.Entries)
-            {
-                if (await CurrentAsync<Observation>(session, entry.ObservationId) is var (observation, _))
-                {
-                    preferences.Add(observation);
-                }
-            }
+            preferences = await SetObservationsAsync(session, now.ResponseId);
         }
 
         if (!rewritten)
@@ -205,9 +198,18 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
     /// </summary>
     public async Task ApplyCurrentAsync(IWriteSession session, Patient patient, string patientId)
     {
-        if (await session.Preferences.SourceAsync(patientId) is not { } source || await session.Preferences.ForResponseAsync(source.ResponseId) is not { } set)
+        if (await session.Preferences.SourceAsync(patientId) is { } source && await SetObservationsAsync(session, source.ResponseId) is { } preferences)
         {
-            return;
+            PatientPreferences.Apply(patient, preferences, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase));
+        }
+    }
+
+    // The current Observations of the preference set a response gave; null when it gave none.
+    private static async Task<List<Observation>?> SetObservationsAsync(IWriteSession session, string responseId)
+    {
+        if (await session.Preferences.ForResponseAsync(responseId) is not { } set)
+        {
+            return null;
         }
 
         var preferences = new List<Observation>();
@@ -219,7 +221,7 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
             }
         }
 
-        PatientPreferences.Apply(patient, preferences, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase));
+        return preferences;
     }
 
     // No set at all: the interpreter flag and the preferred language came from answers that no longer stand.

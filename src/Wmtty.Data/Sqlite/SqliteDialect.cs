@@ -49,8 +49,6 @@ internal sealed class SqliteDialect(string connectionString) : SqlDialect
     // (CreateMaintenanceConnection), so that wait bounds no other connection.
     private const long RestartAfterFrames = 8192;
 
-    public override bool ChecksPointsItself => false;
-
     public override async Task CheckpointAsync(DbConnection connection)
     {
         await using var command = connection.CreateCommand();

@@ -32,10 +32,10 @@ internal abstract class SqlDialect
     /// <summary>At shutdown: copies the whole write-ahead log into the database and empties it; null where the database does its own.</summary>
     public virtual string? ShutdownCheckpointSql => null;
 
-    /// <summary>Whether the database keeps its own log in order (SQL Server); if not, writes call <see cref="CheckpointAsync"/> now and then.</summary>
-    public virtual bool ChecksPointsItself => true;
-
-    /// <summary>Copies the write-ahead log into the database, on a maintenance connection, without making writers wait long.</summary>
+    /// <summary>
+    /// Copies the write-ahead log into the database, on a maintenance connection, without making writers wait long;
+    /// the group commit calls it now and then. Nothing to do where the database keeps its own log in order (SQL Server).
+    /// </summary>
     public virtual Task CheckpointAsync(DbConnection connection) => Task.CompletedTask;
 
     /// <summary>Starts a transaction for a write, so reads inside it see what it will overwrite.</summary>

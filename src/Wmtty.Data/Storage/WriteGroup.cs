@@ -194,7 +194,7 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
     // writer connection's own automatic checkpoint (dialect.WriterConnectionSql) is the backstop.
     private void StartCheckpoint()
     {
-        if (dialect.ChecksPointsItself || Environment.TickCount64 - lastCheckpoint < CheckpointEveryMilliseconds
+        if (Environment.TickCount64 - lastCheckpoint < CheckpointEveryMilliseconds
             || Interlocked.CompareExchange(ref checkpointing, 1, 0) != 0)
         {
             return;
