@@ -29,21 +29,21 @@ internal static class QuestionnairePages
 
     public static void MapQuestionnairePages(this RouteGroupBuilder portal)
     {
-        portal.MapGet("", Page("", Start));
-        portal.MapPost("/start", Page("", Begin));
+        portal.MapGet("", Task<IResult> (HttpContext http) => PortalVisit.RunAsync(http, "", Start));
+        portal.MapPost("/start", Task<IResult> (HttpContext http) => PortalVisit.RunAsync(http, "", Begin));
         portal.MapGet($"{SectionPath}/{{number:int}}", (int number, HttpContext http) => PortalVisit.RunAsync(http, $"{SectionPath}/{number}", v => Task.FromResult(Section(v, number))));
         portal.MapPost($"{SectionPath}/{{number:int}}", (int number, HttpContext http) => PortalVisit.RunAsync(http, $"{SectionPath}/{number}", v => SaveSection(v, number)));
-        portal.MapGet("/review", Page("/review", v => Task.FromResult(Review(v, null))));
-        portal.MapPost("/review", Page("/review", Send));
-        portal.MapGet("/saved", Page("/saved", v => Task.FromResult(Message(v, "Your answers are saved",
+        portal.MapGet("/review", Task<IResult> (HttpContext http) => PortalVisit.RunAsync(http, "/review", v => Task.FromResult(Review(v, null))));
+        portal.MapPost("/review", Task<IResult> (HttpContext http) => PortalVisit.RunAsync(http, "/review", Send));
+        portal.MapGet("/saved", Task<IResult> (HttpContext http) => PortalVisit.RunAsync(http, "/saved", v => Task.FromResult(Message(v, "Your answers are saved",
             "You can close this page. To carry on later, open this page again on this device, or ask for a new link.", "Continue where you left off"))));
-        portal.MapGet("/done", Page("/done", Done));
-        portal.MapPost("/sign-out", Page("", SignOut)); // its language links go to the start page
+        portal.MapGet("/done", Task<IResult> (HttpContext http) => PortalVisit.RunAsync(http, "/done", Done));
+        portal.MapPost("/sign-out", Task<IResult> (HttpContext http) => PortalVisit.RunAsync(http, "", SignOut)); // its language links go to the start page
     }
 
-    // A handler the framework runs and whose IResult it writes (a lambda of HttpContext alone would be a bare RequestDelegate).
-    private static Func<HttpContext, Task<IResult>> Page(string path, Func<PortalVisit, Task<IResult>> page) =>
-        http => PortalVisit.RunAsync(http, path, page);
+    // Each handler's return type is written out: a lambda of HttpContext alone returning a Task would bind as a bare
+    // RequestDelegate, whose IResult the framework would not write. As lambdas, the endpoints are compiled with the
+    // service (the request delegate generator), not built at start-up.
 
     private static Task<IResult> Start(PortalVisit visit)
     {
