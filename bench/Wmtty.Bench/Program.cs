@@ -20,10 +20,21 @@ const string CanonicalBase = "https://wmtty.example.org/fhir"; // as in src/Wmtt
 
 var root = RepositoryRoot();
 var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-var apiDll = Path.Combine(root, "src", "Wmtty.Api", "bin", configuration, "net10.0", "Wmtty.Api.dll");
 if (configuration != "Release")
 {
     Console.Error.WriteLine("Warning: not a Release build; run with -c Release for figures worth comparing.");
+}
+
+// As deployed: published for this machine, ReadyToRun. --service build runs the plain build output instead (JIT only).
+string apiDll;
+if (OptionText("--service") == "build")
+{
+    apiDll = Path.Combine(root, "src", "Wmtty.Api", "bin", configuration, "net10.0", "Wmtty.Api.dll");
+}
+else
+{
+    Console.WriteLine("Publishing Wmtty.Api (Release, ReadyToRun) to bench/Wmtty.Bench/bin/service");
+    apiDll = await ServiceProcess.PublishAsync(root);
 }
 
 var runs = new List<(int Patients, List<Result> Results)>();
@@ -162,6 +173,7 @@ async Task<List<Result>> RunSizeAsync(int patients)
         facts.InsertRange(0, new List<string>
         {
             $"machine: {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); the load tool and the service share them",
+            OptionText("--service") == "build" ? $"service: the {configuration} build output, JIT only (--service build)" : "service: published Release for this machine, ReadyToRun (dotnet publish -r <rid>)",
             imported is not null
                 ? $"patients: {ids.Count}, each with one completed QuestionnaireResponse (loaded with the bulk import; database {DatabaseMb(dataDirectory):F0} MB)"
                 : $"patients: {ids.Count}, each with one completed QuestionnaireResponse (seeded over HTTP at {seedRate:F0} patients/s, {2 * seedRate:F0} resources/s, {seedParallelism} at a time)",

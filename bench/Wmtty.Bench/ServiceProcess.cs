@@ -130,6 +130,32 @@ internal sealed class ServiceProcess : IDisposable
         return 0;
     }
 
+    /// <summary>
+    /// Publishes Wmtty.Api as it would be deployed: Release, for this machine's runtime identifier, ReadyToRun
+    /// (compiled ahead of time; see the Api's project file). Returns the published Wmtty.Api.dll.
+    /// </summary>
+    public static async Task<string> PublishAsync(string root)
+    {
+        var output = Path.Combine(root, "bench", "Wmtty.Bench", "bin", "service");
+        var publish = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "publish", Path.Combine(root, "src", "Wmtty.Api"), "-c", "Release", "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier,
+                     "--self-contained", "false", "-o", output, "-nologo", "-v", "quiet" })
+        {
+            publish.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(publish)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var text = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish of Wmtty.Api failed:\n{text}\n{await errors}");
+        }
+
+        return Path.Combine(output, "Wmtty.Api.dll");
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
