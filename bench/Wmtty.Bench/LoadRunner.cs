@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Wmtty.Bench;
 
 /// <summary>What one scenario measured.</summary>
-internal sealed record Result(string Scenario, long Requests, long Errors, double Seconds, double P50Ms, double P99Ms, double PeakRssMb)
+internal sealed record Result(string Scenario, long Requests, long Errors, double Seconds, double P50Ms, double P99Ms, double PeakRssMb, double CpuMicrosecondsPerRequest = double.NaN)
 {
     public double PerSecond => Requests / Seconds;
 }
@@ -37,11 +37,12 @@ internal static class LoadRunner
 
     /// <summary>
     /// Runs <paramref name="send"/> from <paramref name="workers"/> tasks for a warm-up (not recorded)
-    /// and then <paramref name="duration"/>; <paramref name="sampleRss"/> is polled for the peak.
+    /// and then <paramref name="duration"/>; <paramref name="sampleRss"/> is polled for the peak, and <paramref name="cpuSeconds"/>
+    /// (the service's CPU time so far) read before and after, for its CPU time per request.
     /// </summary>
     public static async Task<Result> RunAsync(
         string scenario, HttpClient client, int workers, TimeSpan warmUp, TimeSpan duration,
-        Func<HttpClient, Random, CancellationToken, Task<HttpResponseMessage>> send, Func<double>? sampleRss = null)
+        Func<HttpClient, Random, CancellationToken, Task<HttpResponseMessage>> send, Func<double>? sampleRss = null, Func<double>? cpuSeconds = null)
     {
         Console.WriteLine($"  {scenario}: warm-up {warmUp.TotalSeconds:F0} s, then {duration.TotalSeconds:F0} s with {workers} connections");
         await Loop(client, workers, warmUp, send, record: false);
@@ -57,16 +58,19 @@ internal static class LoadRunner
             }
         });
 
+        var cpuBefore = cpuSeconds?.Invoke() ?? double.NaN;
         var started = Stopwatch.GetTimestamp();
         var (latencies, errors) = await Loop(client, workers, duration, send, record: true);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpu = (cpuSeconds?.Invoke() ?? double.NaN) - cpuBefore;
         await stop.CancelAsync();
         await sampler;
 
         var all = latencies.SelectMany(l => l).ToArray();
         Array.Sort(all);
-        var result = new Result(scenario, all.Length, errors, seconds, Percentile(all, 0.50), Percentile(all, 0.99), peakRss);
-        Console.WriteLine($"    {result.PerSecond:F0} req/s, p50 {result.P50Ms:F2} ms, p99 {result.P99Ms:F2} ms, {errors} errors");
+        var result = new Result(scenario, all.Length, errors, seconds, Percentile(all, 0.50), Percentile(all, 0.99), peakRss, cpu * 1e6 / Math.Max(1, all.Length));
+        Console.WriteLine($"    {result.PerSecond:F0} req/s, p50 {result.P50Ms:F2} ms, p99 {result.P99Ms:F2} ms, {errors} errors" +
+            (double.IsNaN(cpu) ? "" : $", service CPU {result.CpuMicrosecondsPerRequest:F0} µs a request ({cpu / seconds:F2} cores)"));
         return result;
     }
 

@@ -141,6 +141,14 @@ async Task<List<Result>> RunSizeAsync(int patients)
             ("submission (POST QuestionnaireResponse)", (c, r, ct) => c.PostAsync("/fhir/QuestionnaireResponse", Generator.Bytes(submissions[r.Next(submissions.Length)]), ct)),
         };
 
+        if (args.Contains("--reference"))
+        {
+            // What the rest costs: the whole pipeline with the token and no database, and one audited read of one stored resource.
+            scenarios = [.. scenarios,
+                ("reference: GET /health/live (pipeline and token, no database)", (c, _, ct) => c.GetAsync("/health/live", ct)),
+                ("reference: GET Patient/{id} (one audited read)", (c, r, ct) => c.GetAsync($"/fhir/Patient/{RandomPatient(r)}", ct))];
+        }
+
         var selected = scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.Ordinal)).ToArray();
         if (warmAll > 0 && selected.Length > 0)
         {
@@ -156,7 +164,7 @@ async Task<List<Result>> RunSizeAsync(int patients)
         foreach (var (name, send) in scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.Ordinal)))
         {
             using var profile = trace ? Profiler.Start(service.Pid, name, root, now, TimeSpan.FromSeconds(warmUp + seconds)) : null;
-            results.Add(await LoadRunner.RunAsync(name, client, connections, TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), send, service.RssMb));
+            results.Add(await LoadRunner.RunAsync(name, client, connections, TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), send, service.RssMb, service.CpuSeconds));
             profile?.Report();
         }
 

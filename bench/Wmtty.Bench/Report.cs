@@ -17,13 +17,14 @@ internal static class Report
         }
 
         text.AppendLine();
-        text.AppendLine("| scenario | req/s | p50 ms | p99 ms | errors | peak RSS MB (service) | ratio to ceiling |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| scenario | req/s | p50 ms | p99 ms | errors | peak RSS MB (service) | service CPU µs a request | ratio to ceiling |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results.Append(ceiling))
         {
             var rss = r == ceiling ? "n/a (in bench process)" : r.PeakRssMb.ToString("F0", CultureInfo.InvariantCulture);
+            var cpu = double.IsNaN(r.CpuMicrosecondsPerRequest) ? "n/a" : r.CpuMicrosecondsPerRequest.ToString("F0", CultureInfo.InvariantCulture);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Scenario} | {r.PerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors} | {rss} | {100 * r.PerSecond / ceiling.PerSecond:F1}% |");
+                $"| {r.Scenario} | {r.PerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors} | {rss} | {cpu} | {100 * r.PerSecond / ceiling.PerSecond:F1}% |");
         }
 
         return text.ToString();

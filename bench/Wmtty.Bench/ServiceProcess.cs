@@ -108,6 +108,24 @@ internal sealed class ServiceProcess : IDisposable
     /// <summary>Resident memory now (VmRSS), in MB, or 0 where /proc is not available.</summary>
     public double RssMb() => ReadStatusKb("VmRSS") / 1024.0;
 
+    /// <summary>The process's CPU time so far, user and system (/proc/PID/stat), in seconds; NaN where /proc is not available.</summary>
+    public double CpuSeconds()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "pid (comm) ": state is field 3, utime 14, stime 15
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / (double)ClockTicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
+    // USER_HZ, which /proc reports times in: 100 on Linux.
+    private const int ClockTicksPerSecond = 100;
+
     /// <summary>The process's peak resident memory so far (VmHWM), in MB.</summary>
     public double PeakRssMb() => ReadStatusKb("VmHWM") / 1024.0;
 

@@ -6,9 +6,11 @@ namespace Wmtty.Data.Storage;
 /// <summary>
 /// Group commit, for a database with one writer at a time (SQLite): writes that arrive while another
 /// group is being written queue up, and the next group runs them one after another in one transaction,
-/// each inside a savepoint of its own, with one commit (one fsync) for all of them.
+/// with one commit (one fsync) for all of them.
 /// <list type="bullet">
-/// <item>A write that fails is rolled back to its savepoint and fails alone; the others still commit.</item>
+/// <item>A write that fails fails alone; the others still commit. A write that fails before changing a row needs
+/// nothing undone. One that fails after changing rows sends the group round again, each write in a savepoint of
+/// its own (<see cref="WriteAllAsync"/>).</item>
 /// <item>No write is answered before the commit that holds it: each caller waits for its group's commit,
 /// and if that commit fails, every write in the group fails (and was not stored).</item>
 /// <item>Writes inside a group are not cancelled part-way: SQLite answers an interrupted statement in an explicit
@@ -79,39 +81,13 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
             return;
         }
 
-        var written = new List<(Pending Write, object? Result)>(group.Count);
+        List<(Pending Write, object? Result)> written;
         try
         {
             var connection = await WriterAsync();
-            await using var transaction = dialect.BeginWriteTransaction(connection);
-            foreach (var write in group)
-            {
-                await transaction.SaveAsync(Savepoint);
-                try
-                {
-                    var result = await write.Write(connection, transaction);
-                    await transaction.ReleaseAsync(Savepoint);
-                    written.Add((write, result));
-                }
-                catch (Exception exception) when (exception is not DbException || !AbortsTransaction(connection))
-                {
-                    await transaction.RollbackAsync(Savepoint);
-                    await transaction.ReleaseAsync(Savepoint);
-                    write.Done.TrySetException(exception);
-                }
-            }
-
-            if (written.Count > 0)
-            {
-                try
-                {
-                    await transaction.CommitAsync(CancellationToken.None);
-                }
-                catch (DbException exception)
-                {
-                    throw new StoreUnavailableException("The database did not confirm the commit, so the change may or may not have been stored.", exception);
-                }
-            }
+            written = await WriteAllAsync(connection, group, savepoints: false)
+                ?? await WriteAllAsync(connection, [.. group.Where(w => !w.Done.Task.IsCompleted)], savepoints: true)
+                ?? throw new InvalidOperationException("A write group with a savepoint for every write needs no second run.");
         }
         catch (Exception exception)
         {
@@ -135,6 +111,68 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
         {
             StartCheckpoint();
         }
+    }
+
+    /// <summary>
+    /// Runs the writes one after another in one transaction and commits it. Without <paramref name="savepoints"/>,
+    /// a write that fails before it changed a row fails alone, as with one; a write that fails after changing rows
+    /// could only be undone with everything else, so the transaction is rolled back, that write fails, and the
+    /// answer is null: the rest of the group must run again, each write in a savepoint of its own. A savepoint copies
+    /// every page its write changes first, which costs more than the rare second run (bench/README.md).
+    /// </summary>
+    private async Task<List<(Pending Write, object? Result)>?> WriteAllAsync(DbConnection connection, IReadOnlyList<Pending> writes, bool savepoints)
+    {
+        var written = new List<(Pending Write, object? Result)>(writes.Count);
+        await using var transaction = dialect.BeginWriteTransaction(connection);
+        foreach (var write in writes)
+        {
+            var changesBefore = RowsChanged(connection);
+            if (savepoints)
+            {
+                await transaction.SaveAsync(Savepoint);
+            }
+
+            try
+            {
+                var result = await write.Write(connection, transaction);
+                if (savepoints)
+                {
+                    await transaction.ReleaseAsync(Savepoint);
+                }
+
+                written.Add((write, result));
+            }
+            catch (Exception exception) when (exception is not DbException || !AbortsTransaction(connection))
+            {
+                if (savepoints)
+                {
+                    await transaction.RollbackAsync(Savepoint);
+                    await transaction.ReleaseAsync(Savepoint);
+                }
+                else if (RowsChanged(connection) != changesBefore)
+                {
+                    await transaction.RollbackAsync(CancellationToken.None);
+                    write.Done.TrySetException(exception);
+                    return null;
+                }
+
+                write.Done.TrySetException(exception);
+            }
+        }
+
+        if (written.Count > 0)
+        {
+            try
+            {
+                await transaction.CommitAsync(CancellationToken.None);
+            }
+            catch (DbException exception)
+            {
+                throw new StoreUnavailableException("The database did not confirm the commit, so the change may or may not have been stored.", exception);
+            }
+        }
+
+        return written;
     }
 
     /// <summary>Waits for the running group, then closes the writer connection (at shutdown).</summary>
@@ -221,6 +259,11 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
     }
 
     private const string Savepoint = "wmtty_write";
+
+    // Rows inserted, updated or deleted on the connection so far, by statements that completed (a statement that fails is
+    // rolled back and counts none).
+    private static long RowsChanged(DbConnection connection) =>
+        SQLitePCL.raw.sqlite3_total_changes(((Microsoft.Data.Sqlite.SqliteConnection)connection).Handle);
 
     // Some errors (a full disk, an I/O error) end the whole transaction, not just the statement; then the group cannot go on.
     private static bool AbortsTransaction(DbConnection connection) =>

@@ -9,8 +9,8 @@ namespace Wmtty.Tests.Storage;
 
 /// <summary>
 /// SQLite writes commit in groups (WriteGroup): writes that queue behind a running group share the next
-/// transaction, each in its own savepoint. On a real file: a write that fails is undone alone, a caller who
-/// gives up while queued writes nothing, and nothing is answered before its commit.
+/// transaction. On a real file: a write that fails is undone alone, a caller who gives up while queued writes
+/// nothing, and nothing is answered before its commit.
 /// </summary>
 public sealed class GroupCommitTests : IDisposable
 {
@@ -107,6 +107,56 @@ public sealed class GroupCommitTests : IDisposable
     }
 
     [Fact]
+    public async Task AGroupRunsWithoutSavepointsAndRunsAgainWithThemOnlyWhenAFailedWriteHadChangedRows()
+    {
+        // A write refused before it changed anything (as a request that fails validation is) fails alone: no write runs twice.
+        var refused = await RunGroupAsync(10, failing: 3, changesBeforeFailing: false);
+        Assert.All(refused.Runs, r => Assert.Equal(1, r));
+
+        // One that fails after inserting needs the transaction undone: the writes before it run again, each in its own
+        // savepoint, and are stored once.
+        var undone = await RunGroupAsync(10, failing: 5, changesBeforeFailing: true);
+        Assert.Equal([2, 2, 2, 2, 2, 1, 1, 1, 1, 1], undone.Runs);
+
+        var names = await NamesAsync();
+        Assert.DoesNotContain("g2-5", names);
+        Assert.Equal(9, names.Count(n => n.StartsWith("g1-", StringComparison.Ordinal)));
+        Assert.Equal(9, names.Count(n => n.StartsWith("g2-", StringComparison.Ordinal))); // the UNIQUE name: a write stored twice would have failed
+        await using var connection = new SqliteConnection(connectionString);
+        Assert.Equal("ok", await connection.ExecuteScalarAsync<string>("PRAGMA integrity_check"));
+    }
+
+    private int groups;
+
+    // Queues writes behind an open group, so that they run as one group in order; the one numbered failing throws.
+    private async Task<(int[] Runs, List<Task<int>> Writes)> RunGroupAsync(int count, int failing, bool changesBeforeFailing)
+    {
+        var group = ++groups;
+        var (blocker, gate) = await HoldAGroupOpenAsync();
+        var runs = new int[count];
+        var writes = Enumerable.Range(0, count).Select(i => retry.WriteAsync<int>(async (connection, transaction, _) =>
+        {
+            Interlocked.Increment(ref runs[i]);
+            if (i == failing)
+            {
+                if (changesBeforeFailing)
+                {
+                    await InsertAsync(connection, transaction, $"g{group}-{i}");
+                }
+
+                throw new InvalidOperationException("the request's own rule refused it");
+            }
+
+            return await InsertAsync(connection, transaction, $"g{group}-{i}");
+        }, CancellationToken.None)).ToList();
+        gate.SetResult();
+        await blocker;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => writes[failing]);
+        await Task.WhenAll(writes.Where((_, i) => i != failing));
+        return (runs, writes);
+    }
+
+    [Fact]
     public async Task ACallerWhoGivesUpWhileQueuedWritesNothing()
     {
         var (blocker, gate) = await HoldAGroupOpenAsync();
@@ -146,7 +196,7 @@ public sealed class GroupCommitTests : IDisposable
         {
             entered.SetResult();
             await gate.Task;
-            return await InsertAsync(connection, transaction, "blocker");
+            return await InsertAsync(connection, transaction, $"blocker-{Guid.NewGuid():N}");
         }, CancellationToken.None);
         await entered.Task;
         return (blocker, gate);
