@@ -27,6 +27,8 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
     private DbConnection? writer; // used only while holding turn
     private long lastCheckpoint = Environment.TickCount64;
     private int checkpointing;
+    private Task checkpoint = Task.CompletedTask; // the latest one started, which CloseAsync waits for
+    private bool closed; // no checkpoints after CloseAsync
 
     /// <summary>Runs <paramref name="write"/> in the next group and completes when that group has committed.</summary>
     public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
@@ -175,12 +177,17 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
         return written;
     }
 
-    /// <summary>Waits for the running group, then closes the writer connection (at shutdown).</summary>
+    /// <summary>
+    /// Waits for the running group and any checkpoint under way, then closes the writer connection (at shutdown). A
+    /// checkpoint still running afterwards would open the database again after the shutdown's own checkpoint.
+    /// </summary>
     public async ValueTask CloseAsync()
     {
         await turn.WaitAsync();
         try
         {
+            closed = true;
+            await checkpoint.ContinueWith(static _ => { }, TaskScheduler.Default); // its end, not its outcome: a failed checkpoint is caught up later
             await CloseWriterAsync();
         }
         finally
@@ -232,14 +239,14 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
     // writer connection's own automatic checkpoint (dialect.WriterConnectionSql) is the backstop.
     private void StartCheckpoint()
     {
-        if (Environment.TickCount64 - lastCheckpoint < CheckpointEveryMilliseconds
+        if (closed || Environment.TickCount64 - lastCheckpoint < CheckpointEveryMilliseconds
             || Interlocked.CompareExchange(ref checkpointing, 1, 0) != 0)
         {
             return;
         }
 
         lastCheckpoint = Environment.TickCount64;
-        _ = Task.Run(async () =>
+        checkpoint = Task.Run(async () =>
         {
             try
             {
