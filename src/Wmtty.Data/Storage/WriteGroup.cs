@@ -26,8 +26,7 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
     private const long CheckpointEveryMilliseconds = 500;
     private DbConnection? writer; // used only while holding turn
     private long lastCheckpoint = Environment.TickCount64;
-    private int checkpointing;
-    private Task checkpoint = Task.CompletedTask; // the latest one started, which CloseAsync waits for
+    private Task checkpoint = Task.CompletedTask; // the latest one started: one at a time, and CloseAsync waits for it
     private bool closed; // no checkpoints after CloseAsync
 
     /// <summary>Runs <paramref name="write"/> in the next group and completes when that group has committed.</summary>
@@ -239,8 +238,8 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
     // writer connection's own automatic checkpoint (dialect.WriterConnectionSql) is the backstop.
     private void StartCheckpoint()
     {
-        if (closed || Environment.TickCount64 - lastCheckpoint < CheckpointEveryMilliseconds
-            || Interlocked.CompareExchange(ref checkpointing, 1, 0) != 0)
+        // Called only by a group, holding turn, as CloseAsync does: no other thread reads or starts one meanwhile.
+        if (closed || Environment.TickCount64 - lastCheckpoint < CheckpointEveryMilliseconds || !checkpoint.IsCompleted)
         {
             return;
         }
@@ -257,10 +256,6 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
             catch (DbException)
             {
                 // Busy or failed: the next one, or the writer's own automatic checkpoint, catches up.
-            }
-            finally
-            {
-                Volatile.Write(ref checkpointing, 0);
             }
         });
     }

@@ -98,22 +98,34 @@ public sealed class WmttyApp : WebApplicationFactory<Program>
 
     private void DeleteData()
     {
-        if (!OwnsDataDirectory)
+        if (OwnsDataDirectory)
         {
-            return;
+            DeleteDataFolder(DataDirectory);
         }
+    }
 
+    /// <summary>
+    /// Deletes a test's data folder after its services are gone. A file that is still held open, or that turns up while
+    /// the folder is deleted (once in a few runs of TwoInstanceTests, an empty wmtty.db, though no connection of either
+    /// instance is made after its database is disposed), leaves the folder to the temp directory after a few tries.
+    /// </summary>
+    internal static void DeleteDataFolder(string folder)
+    {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
+        for (var attempt = 1; Directory.Exists(folder); attempt++)
         {
-            if (Directory.Exists(DataDirectory))
+            try
             {
-                Directory.Delete(DataDirectory, recursive: true);
+                Directory.Delete(folder, recursive: true);
             }
-        }
-        catch (IOException)
-        {
-            // A file still held open is left for the OS to clean up; it is under the temp folder.
+            catch (IOException) when (attempt < 5)
+            {
+                Thread.Sleep(50);
+            }
+            catch (IOException)
+            {
+                return;
+            }
         }
     }
 }

@@ -382,25 +382,5 @@ public sealed class TwoInstanceTests : IAsyncLifetime
         _ => throw new ArgumentException($"{resource.TypeName} is not a published definition."),
     };
 
-    // As WmttyApp cleans up: a file that turns up while the folder is deleted (once in a few runs, an empty wmtty.db, though
-    // no connection of either instance is made after its database is disposed) leaves the folder to the temp directory.
-    private static void Delete(string dataFolder)
-    {
-        SqliteConnection.ClearAllPools();
-        for (var attempt = 1; Directory.Exists(dataFolder); attempt++)
-        {
-            try
-            {
-                Directory.Delete(dataFolder, recursive: true);
-            }
-            catch (IOException) when (attempt < 5)
-            {
-                Thread.Sleep(50);
-            }
-            catch (IOException)
-            {
-                return;
-            }
-        }
-    }
+    private static void Delete(string dataFolder) => WmttyApp.DeleteDataFolder(dataFolder);
 }
