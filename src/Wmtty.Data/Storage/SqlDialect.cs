@@ -26,6 +26,9 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual bool OneWriterAtATime => false;
 
+    /// <summary>The one connection that writes every group, where <see cref="OneWriterAtATime"/>.</summary>
+    public virtual DbConnection CreateWriterConnection() => CreateConnection();
+
     /// <summary>Settings for the one connection that writes every group, where <see cref="OneWriterAtATime"/>.</summary>
     public virtual string? WriterConnectionSql => null;
 
@@ -95,6 +98,9 @@ internal abstract class SqlDialect
 
     /// <summary>Inserts a version and returns its resource_key.</summary>
     public abstract string InsertVersionSql { get; }
+
+    /// <summary>Whether <see cref="InsertVersionSql"/> sets a new resource's origin_key itself; if not, <see cref="SetOriginSql"/> follows it.</summary>
+    public virtual bool InsertSetsOrigin => false;
 
     public string SetOriginSql => "UPDATE resource SET origin_key = resource_key WHERE resource_key = @Key";
 

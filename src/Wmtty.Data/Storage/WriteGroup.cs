@@ -201,7 +201,7 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
     {
         if (writer is null)
         {
-            var connection = dialect.CreateConnection();
+            var connection = dialect.CreateWriterConnection();
             try
             {
                 await connection.OpenAsync(CancellationToken.None);

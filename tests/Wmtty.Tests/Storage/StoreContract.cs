@@ -235,6 +235,30 @@ public abstract class StoreContract : IDisposable
         Assert.Equal(25, await Store.CountAsync(new SearchQuery("Observation"), default));
     }
 
+    [SkippableFact]
+    public async Task ANewResourceIsItsOwnOriginItsLaterVersionsKeepItAndKeysAreNeverUsedTwice()
+    {
+        await WriteAsync(Version("first", 1, "a"));
+        await WriteAsync(Version("second", 1, "a"));
+        await WriteAsync(Version("first", 2, "b"));
+
+        long Key(string id, int version) => Scalar("SELECT resource_key FROM resource WHERE resource_id = @id AND version = @version", new { id, version });
+        long Origin(string id, int version) => Scalar("SELECT origin_key FROM resource WHERE resource_id = @id AND version = @version", new { id, version });
+        Assert.Equal(Key("first", 1), Origin("first", 1));
+        Assert.Equal(Key("second", 1), Origin("second", 1));
+        Assert.Equal(Key("first", 1), Origin("first", 2));
+        Assert.True(Key("first", 2) > Key("second", 1));
+
+        // A key stays used once its row is gone (as after an erasure): the next resource gets a new one.
+        var last = Key("first", 2);
+        Scalar("DELETE FROM token_index WHERE resource_key = @last; DELETE FROM date_index WHERE resource_key = @last; " +
+               "DELETE FROM string_index WHERE resource_key = @last; DELETE FROM reference_index WHERE resource_key = @last; " +
+               "DELETE FROM resource WHERE resource_key = @last", new { last });
+        await WriteAsync(Version("third", 1, "a"));
+        Assert.True(Key("third", 1) > last);
+        Assert.Equal(Key("third", 1), Origin("third", 1));
+    }
+
     [SkippableTheory]
     [InlineData(SearchSort.LastUpdatedAscending)]
     [InlineData(SearchSort.LastUpdatedDescending)]

@@ -1,0 +1,97 @@
+using Microsoft.Data.Sqlite;
+
+namespace Wmtty.Data.Sqlite;
+
+/// <summary>
+/// The group commit's writer connection. It keeps each insert, update and delete it runs prepared, and runs it
+/// again with new values. Dapper makes a new command for every call, and SQLite would parse and plan the statement
+/// each time. A response stores about a hundred statements, and their preparation took about a quarter of the writer's
+/// time (bench/README.md). Queries still get a command of their own.
+/// </summary>
+internal sealed class PreparingConnection(string connectionString) : SqliteConnection(connectionString)
+{
+    // Batched inserts make one statement text for each row count, so the texts are many but bounded. Past this many,
+    // a statement runs once, as on any other connection.
+    private const int MaxStatements = 512;
+    private readonly Dictionary<string, SqliteCommand> statements = new(StringComparer.Ordinal);
+    private SqliteTransaction? transaction; // the latest begun; done once its Connection is null
+
+    // What Dapper asks for (through IDbConnection). The provider's own commands (the transaction's COMMIT, ROLLBACK
+    // and SAVEPOINT) come from CreateCommand, and stay as they are.
+    protected override System.Data.Common.DbCommand CreateDbCommand() =>
+        new ReusingCommand(this) { CommandTimeout = DefaultTimeout, Transaction = transaction?.Connection is null ? null : transaction };
+
+    public override SqliteTransaction BeginTransaction(System.Data.IsolationLevel isolationLevel, bool deferred) =>
+        transaction = base.BeginTransaction(isolationLevel, deferred);
+
+    /// <summary>How many statements are kept prepared now.</summary>
+    internal int PreparedCount => statements.Count;
+
+    // The prepared command for the caller's text, holding the caller's parameters and transaction; null when the
+    // cache is full. Only the group holding the writer's turn uses the connection, so nothing here is shared.
+    private SqliteCommand? Prepared(SqliteCommand caller)
+    {
+        if (!statements.TryGetValue(caller.CommandText, out var statement))
+        {
+            if (statements.Count >= MaxStatements)
+            {
+                return null;
+            }
+
+            statement = new SqliteCommand(caller.CommandText, this);
+            statements.Add(caller.CommandText, statement);
+        }
+
+        statement.Transaction = caller.Transaction;
+        statement.CommandTimeout = caller.CommandTimeout;
+        statement.Parameters.Clear();
+        var parameters = new SqliteParameter[caller.Parameters.Count];
+        caller.Parameters.CopyTo(parameters, 0);
+        caller.Parameters.Clear();
+        foreach (var parameter in parameters)
+        {
+            // Dapper gives names without their '@' (every statement here writes them with '@'). Without it, the provider
+            // looks each name up with all three prefixes SQLite allows, each a linear search of the statement's names:
+            // with a batched insert's hundreds of parameters, that was about 5% of the service's CPU time.
+            if (parameter.ParameterName is [not ('@' or ':' or '$'), ..] name)
+            {
+                parameter.ParameterName = "@" + name;
+            }
+        }
+
+        statement.Parameters.AddRange(parameters);
+        return statement;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // Before the connection goes back to the pool: its statements must not outlive it.
+            foreach (var statement in statements.Values)
+            {
+                statement.Dispose();
+            }
+
+            statements.Clear();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    // Dapper's command: the text and values it is given go to the connection's prepared command of that text.
+    private sealed class ReusingCommand : SqliteCommand
+    {
+        private readonly PreparingConnection owner;
+
+        public ReusingCommand(PreparingConnection owner)
+        {
+            this.owner = owner;
+            Connection = owner;
+        }
+
+        public override int ExecuteNonQuery() => owner.Prepared(this) is { } statement ? statement.ExecuteNonQuery() : base.ExecuteNonQuery();
+
+        public override object? ExecuteScalar() => owner.Prepared(this) is { } statement ? statement.ExecuteScalar() : base.ExecuteScalar();
+    }
+}
