@@ -23,8 +23,9 @@ public interface IPreferenceStore
     Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, CancellationToken cancellationToken) => CurrentAsync(patientId, withTokens: true, cancellationToken);
 
     /// <summary>
-    /// The same; without <paramref name="withTokens"/>, each one's Tokens are empty, which saves a query and a
-    /// hundred rows when nothing is filtered or withheld (the EHR's usual $lastn).
+    /// The same; without <paramref name="withTokens"/>, each one's Tokens are empty, and the answer is the patient's
+    /// one-row projection (<see cref="PreferenceProjection"/>) where there is one: one row instead of a join and a
+    /// hundred token rows, when nothing is filtered or withheld (the EHR's usual $lastn).
     /// </summary>
     Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, bool withTokens, CancellationToken cancellationToken);
 
@@ -36,6 +37,13 @@ internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IP
     public Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, bool withTokens, CancellationToken cancellationToken) =>
         retry.ReadAsync<IReadOnlyList<CurrentPreference>>(async (connection, token) =>
         {
+            if (!withTokens && await connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition(
+                    dialect.PreferenceCurrentSql, new { PatientId = patientId }, cancellationToken: token)) is { } entries
+                && PreferenceProjection.Decode(entries) is { } projected)
+            {
+                return projected.Select(r => r.ToCurrent([])).ToList();
+            }
+
             var rows = (await connection.QueryAsync<PreferenceRow>(new CommandDefinition(
                 dialect.CurrentPreferencesSql, new { PatientId = patientId }, cancellationToken: token))).ToList();
             if (rows.Count == 0)
@@ -68,7 +76,8 @@ internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IP
             return row?.ToSource();
         }, cancellationToken);
 
-    private sealed class PreferenceRow
+    /// <summary>One row of <see cref="SqlDialect.CurrentPreferencesSql"/>, as Dapper reads it and PreferenceProjection keeps it.</summary>
+    internal sealed class PreferenceRow
     {
         public long ResourceKey { get; set; }
         public long OriginKey { get; set; }

@@ -28,11 +28,13 @@ public interface IPreferenceWrites
     Task<bool> IsInASetAsync(string observationId);
 }
 
-internal sealed class PreferenceWrites(SqlDialect dialect, DbConnection connection, DbTransaction transaction) : IPreferenceWrites
+/// <param name="changed">Patients whose current preferences this transaction may have changed: their projections are rewritten before it commits.</param>
+internal sealed class PreferenceWrites(SqlDialect dialect, DbConnection connection, DbTransaction transaction, ISet<string> changed) : IPreferenceWrites
 {
     public async Task SetAsync(ResponsePreferences set)
     {
         await RemoveAsync(set.ResponseId);
+        changed.Add(set.PatientId);
         var setKey = await connection.ExecuteScalarAsync<long>(dialect.InsertResponsePreferencesSql,
             new { set.ResponseId, set.PatientId, Authored = set.Authored.ToUnixTimeMilliseconds() }, transaction);
         if (set.Entries.Count == 0)
@@ -56,12 +58,18 @@ internal sealed class PreferenceWrites(SqlDialect dialect, DbConnection connecti
 
     public async Task RemoveAsync(string responseId)
     {
+        if (await connection.ExecuteScalarAsync<string?>(dialect.PatientOfResponseSql, new { ResponseId = responseId }, transaction) is { } patientId)
+        {
+            changed.Add(patientId);
+        }
+
         await connection.ExecuteAsync(dialect.DeleteResponseObservationsSql, new { ResponseId = responseId }, transaction);
         await connection.ExecuteAsync(dialect.DeleteResponsePreferencesSql, new { ResponseId = responseId }, transaction);
     }
 
     public async Task RemovePatientAsync(string patientId)
     {
+        changed.Add(patientId);
         await connection.ExecuteAsync(dialect.DeletePatientObservationsSql, new { PatientId = patientId }, transaction);
         await connection.ExecuteAsync(dialect.DeletePatientPreferencesSql, new { PatientId = patientId }, transaction);
     }

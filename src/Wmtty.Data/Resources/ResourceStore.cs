@@ -141,7 +141,10 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
         {
             try
             {
-                return await work(new WriteSession(dialect, searchSql, connection, transaction, lockTimeout), token);
+                var session = new WriteSession(dialect, searchSql, connection, transaction, lockTimeout);
+                var result = await work(session, token);
+                await PreferenceProjection.RefreshAsync(dialect, connection, transaction, session.ChangedPatients);
+                return result;
             }
             catch (DbException exception) when (dialect.IsUniqueViolation(exception))
             {
@@ -151,6 +154,11 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
 
     private sealed class WriteSession(SqlDialect dialect, SearchSql searchSql, DbConnection connection, DbTransaction transaction, TimeSpan lockTimeout) : IWriteSession
     {
+        private const string ResourceTypeObservation = "Observation";
+
+        /// <summary>Patients whose current preferences this write may have changed (a set, or an Observation in one).</summary>
+        public HashSet<string> ChangedPatients { get; } = new(StringComparer.Ordinal);
+
         public async Task<CurrentVersion?> GetCurrentAsync(string type, string id)
         {
             var row = await connection.QuerySingleOrDefaultAsync<CurrentRow>(dialect.CurrentForWriteSql, new { Type = type, Id = id }, transaction);
@@ -167,7 +175,7 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
         public Task<byte[]?> ReadJsonAsync(CurrentVersion version) =>
             connection.ExecuteScalarAsync<byte[]?>(dialect.ReadJsonSql, new { version.Key }, transaction);
 
-        public IPreferenceWrites Preferences { get; } = new PreferenceWrites(dialect, connection, transaction);
+        public IPreferenceWrites Preferences => field ??= new PreferenceWrites(dialect, connection, transaction, ChangedPatients);
 
         public async Task ReplaceWithheldAsync(string patientId, IReadOnlyCollection<WithheldSection> withheld)
         {
@@ -227,6 +235,11 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
             if (key <= 0 || (replacing is null && !dialect.InsertSetsOrigin && await connection.ExecuteAsync(dialect.SetOriginSql, new { Key = key }, transaction) != 1))
             {
                 throw new InvalidOperationException($"The new version of {version.Type}/{version.Id} was not stored as expected; the write is abandoned.");
+            }
+
+            if (version.Type == ResourceTypeObservation)
+            {
+                ChangedPatients.UnionWith(await connection.QueryAsync<string>(dialect.PatientsOfObservationSql, new { ObservationId = version.Id }, transaction));
             }
 
             var index = version.Index;

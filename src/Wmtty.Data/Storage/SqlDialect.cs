@@ -140,6 +140,22 @@ internal abstract class SqlDialect
 
     public string ExtractedSql => "SELECT observation_id FROM extracted_observation WHERE response_id = @ResponseId";
 
+    // The one-row projection of each patient's current preferences (PreferenceProjection).
+    public string PreferenceCurrentSql => "SELECT entries FROM preference_current WHERE patient_id = @PatientId";
+
+    public string DeletePreferenceCurrentSql => "DELETE FROM preference_current WHERE patient_id = @PatientId";
+
+    public string InsertPreferenceCurrentSql => "INSERT INTO preference_current (patient_id, entries) VALUES (@PatientId, @Entries)";
+
+    /// <summary>The patients whose sets (current or not) hold the Observation: theirs may change when it does.</summary>
+    public string PatientsOfObservationSql => """
+        SELECT DISTINCT p.patient_id FROM preference_observation o
+        INNER JOIN preference_response p ON p.set_key = o.set_key
+        WHERE o.observation_id = @ObservationId
+        """;
+
+    public string PatientOfResponseSql => "SELECT patient_id FROM preference_response WHERE response_id = @ResponseId";
+
     public string IsCurrentPreferenceSql => "SELECT COUNT(*) FROM preference_observation WHERE observation_id = @ObservationId";
 
     public string CurrentSourceSql => $"""

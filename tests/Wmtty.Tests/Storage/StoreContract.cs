@@ -472,6 +472,88 @@ public abstract class StoreContract : IDisposable
         Assert.Null(await Database.Preferences.SourceAsync("p1", default));
     }
 
+    [SkippableFact]
+    public async Task EachPatientsOneRowProjectionEqualsTheJoinAfterEveryKindOfChange()
+    {
+        var authored = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        foreach (var id in new[] { "diet", "language", "later-diet", "other-diet" })
+        {
+            await WriteAsync(Version(id, 1, "a") with { Compartment = id == "other-diet" ? "p2" : "p1" });
+        }
+
+        long Rows(string patient) => Scalar("SELECT COUNT(*) FROM preference_current WHERE patient_id = @patient", new { patient });
+
+        // Read from the row (without tokens) and through the join (with them): the same answer every time.
+        async Task<List<(string Id, int Version, string Json, string Code, int Position)>> SameBothWaysAsync(string patient)
+        {
+            static List<(string, int, string, string, int)> Shape(IEnumerable<CurrentPreference> all) =>
+                [.. all.Select(c => (c.Match.Id, c.Match.Version, System.Text.Encoding.UTF8.GetString(c.Match.Json), c.Code, c.Position))];
+            var projected = Shape(await Database.Preferences.CurrentAsync(patient, withTokens: false, default));
+            var joined = Shape(await Database.Preferences.CurrentAsync(patient, withTokens: true, default));
+            Assert.Equal(joined, projected);
+            return projected;
+        }
+
+        await Store.WriteAsync(async (session, _) =>
+        {
+            await session.Preferences.SetAsync(new ResponsePreferences("r1", "p1", authored,
+                [new PreferenceEntry("language", "http://loinc.org", "54899-0", 1), new PreferenceEntry("diet", null, "diet", 2)]));
+            await session.Preferences.SetAsync(new ResponsePreferences("r2", "p2", authored, [new PreferenceEntry("other-diet", null, "diet", 1)]));
+            return 0;
+        }, default);
+        Assert.Equal(["language", "diet"], (await SameBothWaysAsync("p1")).Select(c => c.Id));
+        Assert.Equal(1, Rows("p1"));
+        Assert.Equal(1, Rows("p2"));
+
+        // A new version of one of the set's Observations, written on its own.
+        await WriteAsync(Version("diet", 2, "b") with { Compartment = "p1", Json = """{"resourceType":"Observation","id":"diet"}"""u8.ToArray() });
+        var afterUpdate = await SameBothWaysAsync("p1");
+        Assert.Equal((2, """{"resourceType":"Observation","id":"diet"}"""), (afterUpdate[1].Version, afterUpdate[1].Json));
+
+        // A deleted Observation drops out.
+        await Store.WriteAsync(async (session, _) =>
+        {
+            var language = await session.GetCurrentAsync("Observation", "language");
+            await session.WriteAsync(new NewVersion("Observation", "language", 2, DateTimeOffset.UtcNow, VersionChange.Deleted, null, new ResourceIndex()) { Compartment = "p1" }, language);
+            return 0;
+        }, default);
+        Assert.Equal(["diet"], (await SameBothWaysAsync("p1")).Select(c => c.Id));
+
+        // A later set replaces it; removing that set brings the earlier one back.
+        await Store.WriteAsync(async (session, _) =>
+        {
+            await session.Preferences.SetAsync(new ResponsePreferences("r3", "p1", authored.AddDays(1), [new PreferenceEntry("later-diet", null, "diet", 1)]));
+            return 0;
+        }, default);
+        Assert.Equal(["later-diet"], (await SameBothWaysAsync("p1")).Select(c => c.Id));
+        await Store.WriteAsync(async (session, _) =>
+        {
+            await session.Preferences.RemoveAsync("r3");
+            return 0;
+        }, default);
+        Assert.Equal(["diet"], (await SameBothWaysAsync("p1")).Select(c => c.Id));
+
+        // Answers come from the row: one that says "nothing" is believed; one this build cannot read is not.
+        Scalar("UPDATE preference_current SET entries = @entries WHERE patient_id = 'p1'", new { entries = new byte[] { 1, 0, 0, 0, 0 } });
+        Assert.Empty(await Database.Preferences.CurrentAsync("p1", withTokens: false, default));
+        Scalar("UPDATE preference_current SET entries = @entries WHERE patient_id = 'p1'", new { entries = new byte[] { 1, 9, 0, 0, 0, 7 } });
+        Assert.Equal(["diet"], (await Database.Preferences.CurrentAsync("p1", withTokens: false, default)).Select(c => c.Match.Id));
+
+        // Without a row (data stored before the projection existed), the join answers.
+        Scalar("DELETE FROM preference_current WHERE patient_id = 'p1'");
+        Assert.Equal(["diet"], (await SameBothWaysAsync("p1")).Select(c => c.Id));
+
+        // The patient's sets removed: no row, nothing current; the other patient's row is untouched.
+        await Store.WriteAsync(async (session, _) =>
+        {
+            await session.Preferences.RemovePatientAsync("p1");
+            return 0;
+        }, default);
+        Assert.Empty(await SameBothWaysAsync("p1"));
+        Assert.Equal(0, Rows("p1"));
+        Assert.Equal(["other-diet"], (await SameBothWaysAsync("p2")).Select(c => c.Id));
+    }
+
     // The audit trail.
 
     [SkippableFact]

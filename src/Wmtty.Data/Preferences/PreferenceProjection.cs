@@ -1,0 +1,101 @@
+using System.Data.Common;
+using Dapper;
+using Wmtty.Data.Resources;
+using Wmtty.Data.Storage;
+
+namespace Wmtty.Data.Preferences;
+
+/// <summary>
+/// The one-row projection of a patient's current preferences (table preference_current): the rows the join in
+/// <see cref="SqlDialect.CurrentPreferencesSql"/> gives for them, encoded in one value. $lastn reads one row
+/// instead of an index lookup and a row for each Observation: about 14 pages spread over the file, each read again
+/// whenever another connection has committed. The row is rewritten in every write transaction that could change
+/// the join's answer (<see cref="RefreshAsync"/>), so it always equals the join.
+/// </summary>
+internal static class PreferenceProjection
+{
+    private const byte Format = 1;
+
+    /// <summary>Rewrites the patients' rows from the join, inside the write's transaction; a patient whose join is empty gets no row.</summary>
+    public static async Task RefreshAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, IEnumerable<string> patientIds)
+    {
+        foreach (var patientId in patientIds)
+        {
+            var rows = (await connection.QueryAsync<PreferenceStore.PreferenceRow>(dialect.CurrentPreferencesSql, new { PatientId = patientId }, transaction)).ToList();
+            await connection.ExecuteAsync(dialect.DeletePreferenceCurrentSql, new { PatientId = patientId }, transaction);
+            if (rows.Count > 0)
+            {
+                await connection.ExecuteAsync(dialect.InsertPreferenceCurrentSql, new { PatientId = patientId, Entries = Encode(rows) }, transaction);
+            }
+        }
+    }
+
+    public static byte[] Encode(IReadOnlyList<PreferenceStore.PreferenceRow> rows)
+    {
+        using var buffer = new MemoryStream(rows.Sum(r => r.Json.Length + 128) + 8);
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Format);
+            writer.Write(rows.Count);
+            foreach (var row in rows)
+            {
+                writer.Write(row.ResourceKey);
+                writer.Write(row.OriginKey);
+                writer.Write(row.Id);
+                writer.Write(row.Version);
+                writer.Write(row.LastUpdated);
+                writer.Write(row.CodeSystem);
+                writer.Write(row.Code);
+                writer.Write(row.Position);
+                writer.Write(row.Json.Length);
+                writer.Write(row.Json);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>The rows back; null when the value is not one this build wrote (then the join answers).</summary>
+    public static List<PreferenceStore.PreferenceRow>? Decode(byte[] entries)
+    {
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(entries, writable: false), System.Text.Encoding.UTF8);
+            if (reader.ReadByte() != Format)
+            {
+                return null;
+            }
+
+            var count = reader.ReadInt32();
+            var rows = new List<PreferenceStore.PreferenceRow>(Math.Clamp(count, 0, 1024));
+            for (var i = 0; i < count; i++)
+            {
+                var row = new PreferenceStore.PreferenceRow
+                {
+                    ResourceKey = reader.ReadInt64(),
+                    OriginKey = reader.ReadInt64(),
+                    Id = reader.ReadString(),
+                    Version = reader.ReadInt64(),
+                    LastUpdated = reader.ReadInt64(),
+                    CodeSystem = reader.ReadString(),
+                    Code = reader.ReadString(),
+                    Position = reader.ReadInt64(),
+                };
+                var length = reader.ReadInt32();
+                row.Json = reader.ReadBytes(length);
+                if (row.Json.Length != length)
+                {
+                    return null;
+                }
+
+                rows.Add(row);
+            }
+
+            return reader.BaseStream.Position == entries.Length ? rows : null;
+        }
+        catch (Exception exception) when (exception is EndOfStreamException or IOException or ArgumentException or FormatException)
+        {
+            return null;
+        }
+    }
+}
