@@ -30,6 +30,12 @@ internal static partial class Log
     [LoggerMessage(1012, LogLevel.Critical, "The database cannot be used: {Reason}")]
     public static partial void DatabaseUnusable(this ILogger logger, string reason);
 
+    [LoggerMessage(1014, LogLevel.Information, "Built the current-preferences projections of {Patients} patients stored before it existed.")]
+    public static partial void ProjectionsBuilt(this ILogger logger, int patients);
+
+    [LoggerMessage(1015, LogLevel.Warning, "Building the current-preferences projections stopped ({Error}); those patients are read the slower way, and the next start carries on.")]
+    public static partial void ProjectionsNotBuilt(this ILogger logger, string error);
+
     [LoggerMessage(2000, LogLevel.Information, "Wrote {ResourceType}/{ResourceId} version {Version}.")]
     public static partial void ResourceWritten(this ILogger logger, string resourceType, string resourceId, int version);
 

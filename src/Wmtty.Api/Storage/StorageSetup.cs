@@ -55,4 +55,32 @@ internal static class StorageSetup
 
         return database;
     }
+
+    /// <summary>
+    /// Once the service is up, in the background: the one-row projections of patients stored before they existed
+    /// (migration 6). Nothing waits for it; those patients are answered through the join until it reaches them.
+    /// </summary>
+    public static void BuildMissingProjections(this WebApplication app, WmttyDatabase database)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Wmtty.Storage");
+        var stopping = app.Lifetime.ApplicationStopping;
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
+        {
+            try
+            {
+                if (await database.Preferences.BuildMissingProjectionsAsync(stopping) is > 0 and var patients)
+                {
+                    logger.ProjectionsBuilt(patients);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // Shutting down: the next start carries on.
+            }
+            catch (Exception exception)
+            {
+                logger.ProjectionsNotBuilt(exception.GetType().Name);
+            }
+        }, stopping));
+    }
 }

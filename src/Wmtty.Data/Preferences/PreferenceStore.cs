@@ -30,6 +30,13 @@ public interface IPreferenceStore
     Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, bool withTokens, CancellationToken cancellationToken);
 
     Task<PreferenceSource?> SourceAsync(string patientId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the one-row projections of patients who have a set but no row (data stored before the projection
+    /// existed), a batch at a time, in patient id order; returns how many patients it looked at. Until then, those
+    /// patients are read through the join: the same answer, more slowly.
+    /// </summary>
+    Task<int> BuildMissingProjectionsAsync(CancellationToken cancellationToken);
 }
 
 internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IPreferenceStore
@@ -67,6 +74,31 @@ internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IP
                 .ToLookup(t => t.ResourceKey, t => new TokenRow(t.Param, t.System, t.Code));
             return rows.Select(r => r.ToCurrent([.. tokens[r.ResourceKey]])).ToList();
         }, cancellationToken);
+
+    public async Task<int> BuildMissingProjectionsAsync(CancellationToken cancellationToken)
+    {
+        const int Batch = 200;
+        var looked = 0;
+        var after = "";
+        while (true)
+        {
+            // By id, from where the last batch ended: a patient whose join is empty gets no row, and is not asked about again.
+            var patients = await retry.ReadAsync<List<string>>(async (connection, token) => [.. await connection.QueryAsync<string>(new CommandDefinition(
+                dialect.PatientsWithoutProjectionSql, new { After = after, Limit = Batch }, cancellationToken: token))], cancellationToken);
+            if (patients.Count == 0)
+            {
+                return looked;
+            }
+
+            await retry.WriteAsync(async (connection, transaction, _) =>
+            {
+                await PreferenceProjection.RefreshAsync(dialect, connection, transaction, patients);
+                return 0;
+            }, cancellationToken);
+            looked += patients.Count;
+            after = patients[^1];
+        }
+    }
 
     public Task<PreferenceSource?> SourceAsync(string patientId, CancellationToken cancellationToken) =>
         retry.ReadAsync(async (connection, token) =>

@@ -154,6 +154,13 @@ internal abstract class SqlDialect
         WHERE o.observation_id = @ObservationId
         """;
 
+    /// <summary>Up to @Limit patients after @After, in id order, who have a set but no projection row.</summary>
+    public string PatientsWithoutProjectionSql => $"""
+        SELECT DISTINCT {Top("@Limit")}r.patient_id FROM preference_response r
+        WHERE r.patient_id > @After AND NOT EXISTS (SELECT 1 FROM preference_current c WHERE c.patient_id = r.patient_id)
+        ORDER BY r.patient_id{Limit("@Limit")}
+        """;
+
     public string PatientOfResponseSql => "SELECT patient_id FROM preference_response WHERE response_id = @ResponseId";
 
     public string IsCurrentPreferenceSql => "SELECT COUNT(*) FROM preference_observation WHERE observation_id = @ObservationId";

@@ -116,6 +116,41 @@ public sealed class MigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task AfterAnUpgradeTheServiceBuildsTheMissingPreferenceProjectionsInTheBackground()
+    {
+        string patientId;
+        List<string> before;
+        await using (var first = new WmttyApp(dataDirectory: folder))
+        {
+            using var client = await first.ClientAsync();
+            (patientId, _) = await Responses.CreatePatientAsync(client);
+            await Responses.SubmitAsync(client, Responses.Build(patientId, Responses.TypicalAnswers()));
+            before = [.. (await Responses.LastNAsync(client, $"patient={patientId}")).Select(e => e.ToJsonString())];
+        }
+
+        using (var connection = Open())
+        {
+            connection.Execute("DELETE FROM preference_current"); // as a build before migration 6 left it
+        }
+
+        await using var second = new WmttyApp(dataDirectory: folder);
+        using var again = await second.ClientAsync();
+        Assert.Equal(before, (await Responses.LastNAsync(again, $"patient={patientId}")).Select(e => e.ToJsonString())); // through the join meanwhile
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        long rows;
+        do
+        {
+            await Task.Delay(50);
+            using var check = Open();
+            rows = check.ExecuteScalar<long>("SELECT COUNT(*) FROM preference_current WHERE patient_id = @patientId", new { patientId });
+        }
+        while (rows == 0 && waited.Elapsed < TimeSpan.FromSeconds(20));
+
+        Assert.Equal(1, rows);
+        Assert.Equal(before, (await Responses.LastNAsync(again, $"patient={patientId}")).Select(e => e.ToJsonString()));
+    }
+
+    [Fact]
     public async Task IndexedStringsLongerThanTheNewLimitAreCutSoTheyAreStillFound()
     {
         var database = Database();

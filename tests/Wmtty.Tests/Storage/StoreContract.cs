@@ -554,6 +554,47 @@ public abstract class StoreContract : IDisposable
         Assert.Equal(["other-diet"], (await SameBothWaysAsync("p2")).Select(c => c.Id));
     }
 
+    [SkippableFact]
+    public async Task MissingProjectionsAreBuiltBatchByBatchAndAnEmptyJoinGetsNoRow()
+    {
+        var authored = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        var patients = Enumerable.Range(0, 450).Select(i => $"p{i:D3}").ToList(); // more than two batches
+        await Store.WriteAsync(async (session, _) =>
+        {
+            foreach (var patient in patients)
+            {
+                await session.WriteAsync(Version($"o-{patient}", 1, "a") with { Compartment = patient }, null);
+                await session.Preferences.SetAsync(new ResponsePreferences($"r-{patient}", patient, authored, [new PreferenceEntry($"o-{patient}", null, "diet", 1)]));
+            }
+
+            return 0;
+        }, default);
+        Assert.Equal(patients.Count, Scalar("SELECT COUNT(*) FROM preference_current"));
+
+        // As a database from before the projection: no rows. One patient's only Observation is deleted, so their join is empty.
+        await Store.WriteAsync(async (session, _) =>
+        {
+            var gone = await session.GetCurrentAsync("Observation", "o-p007");
+            await session.WriteAsync(new NewVersion("Observation", "o-p007", 2, DateTimeOffset.UtcNow, VersionChange.Deleted, null, new ResourceIndex()) { Compartment = "p007" }, gone);
+            return 0;
+        }, default);
+        Scalar("DELETE FROM preference_current");
+
+        Assert.Equal(patients.Count, await Database.Preferences.BuildMissingProjectionsAsync(default));
+        Assert.Equal(patients.Count - 1, Scalar("SELECT COUNT(*) FROM preference_current"));
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM preference_current WHERE patient_id = 'p007'"));
+        foreach (var patient in new[] { "p000", "p199", "p200", "p449", "p007" })
+        {
+            var projected = await Database.Preferences.CurrentAsync(patient, withTokens: false, default);
+            var joined = await Database.Preferences.CurrentAsync(patient, withTokens: true, default);
+            Assert.Equal(joined.Select(c => (c.Match.Id, c.Match.Version)), projected.Select(c => (c.Match.Id, c.Match.Version)));
+        }
+
+        // Again: only the one with nothing current is looked at, and it still gets no row.
+        Assert.Equal(1, await Database.Preferences.BuildMissingProjectionsAsync(default));
+        Assert.Equal(patients.Count - 1, Scalar("SELECT COUNT(*) FROM preference_current"));
+    }
+
     // The audit trail.
 
     [SkippableFact]
