@@ -54,14 +54,24 @@ internal sealed class AccessRecord(Caller caller, string action, string interact
 /// and each request waits until its record is committed before its answer is sent. So nothing is
 /// answered without its audit record, and reads under load cost one write per batch, not per read.
 /// </summary>
+/// <remarks>
+/// A commit costs about as much as a dozen records: the log pages it writes (the ends of the audit tables, the
+/// sequence), its fsync, and their copy at the next checkpoint. Under load, batches formed only from what arrived
+/// during the last commit held about 9 records; so when the last batch was shared, a new one waits up to
+/// <see cref="Gather"/> for more to join (about 25 then; $lastn 2,831 to 3,226 requests/s, p99 45 to 37 ms:
+/// bench/README.md). A request at a quiet time, after a batch of one, is not held back.
+/// </remarks>
 internal sealed class AuditTrail : IAsyncDisposable
 {
     private const int MaxBatch = 256;
+    private const int GatherUpTo = 32;
+    private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(2);
     private readonly Channel<(AuditEntry Entry, TaskCompletionSource Done)> pending =
         Channel.CreateUnbounded<(AuditEntry, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IAuditStore store;
     private readonly ILogger<AuditTrail> logger;
     private readonly Task writer;
+    private long commits;
 
     public AuditTrail(IAuditStore store, ILogger<AuditTrail> logger)
     {
@@ -82,19 +92,27 @@ internal sealed class AuditTrail : IAsyncDisposable
         return done.Task;
     }
 
+    /// <summary>How many batches have been committed so far.</summary>
+    public long Commits => Interlocked.Read(ref commits);
+
     private async Task WriteAsync()
     {
         var batch = new List<(AuditEntry Entry, TaskCompletionSource Done)>(MaxBatch);
+        var previous = 0;
         while (await pending.Reader.WaitToReadAsync())
         {
-            while (batch.Count < MaxBatch && pending.Reader.TryRead(out var item))
+            Take(batch);
+            if (previous > 1 && batch.Count < GatherUpTo)
             {
-                batch.Add(item);
+                await Task.Delay(Gather);
+                Take(batch);
             }
 
+            previous = batch.Count;
             try
             {
                 await store.AppendAsync([.. batch.Select(b => b.Entry)], CancellationToken.None);
+                Interlocked.Increment(ref commits);
                 batch.ForEach(b => b.Done.TrySetResult());
             }
             catch (Exception exception)
@@ -104,6 +122,14 @@ internal sealed class AuditTrail : IAsyncDisposable
             }
 
             batch.Clear();
+        }
+    }
+
+    private void Take(List<(AuditEntry Entry, TaskCompletionSource Done)> batch)
+    {
+        while (batch.Count < MaxBatch && pending.Reader.TryRead(out var item))
+        {
+            batch.Add(item);
         }
     }
 
