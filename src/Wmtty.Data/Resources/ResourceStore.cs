@@ -237,7 +237,9 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
                 throw new InvalidOperationException($"The new version of {version.Type}/{version.Id} was not stored as expected; the write is abandoned.");
             }
 
-            if (version.Type == ResourceTypeObservation)
+            // A set names Observations stored with it (PreferenceWrites.SetAsync, which marks its patient), so one stored
+            // for the first time is in no other set yet: only a later version can change someone's projection.
+            if (version.Type == ResourceTypeObservation && replacing is not null)
             {
                 ChangedPatients.UnionWith(await connection.QueryAsync<string>(dialect.PatientsOfObservationSql, new { ObservationId = version.Id }, transaction));
             }
