@@ -3,10 +3,11 @@ using Microsoft.Data.Sqlite;
 namespace Wmtty.Data.Sqlite;
 
 /// <summary>
-/// The group commit's writer connection. It keeps each insert, update and delete it runs prepared, and runs it
-/// again with new values. Dapper makes a new command for every call, and SQLite would parse and plan the statement
-/// each time. A response stores about a hundred statements, and their preparation took about a quarter of the writer's
-/// time (bench/README.md). Queries still get a command of their own.
+/// The group commit's writer connection. It keeps each statement Dapper runs for a row count or a single value (inserts,
+/// updates, deletes, <c>RETURNING</c>, counts) prepared, and runs it again with new values. Dapper makes a new command
+/// for every call, and SQLite would parse and plan the statement each time. A response stores about a hundred
+/// statements, and their preparation took about a quarter of the writer's time (bench/README.md). Queries that return
+/// rows still get a command of their own: a prepared one could not be run again while a reader of it is open.
 /// </summary>
 internal sealed class PreparingConnection(string connectionString) : SqliteConnection(connectionString)
 {
