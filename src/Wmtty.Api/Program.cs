@@ -62,8 +62,6 @@ if (BulkImportCommand.Requested(args)) // import FILE.ndjson: bulk-load Patients
     return;
 }
 
-app.BuildMissingProjections(database); // in the background: patients stored before the $lastn projection existed
-
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     var addresses = app.Urls.Count > 0 ? string.Join(", ", app.Urls) : "(test server)";

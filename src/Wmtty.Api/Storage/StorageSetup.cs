@@ -22,6 +22,7 @@ internal static class StorageSetup
         builder.Services.AddSingleton<Wmtty.Data.Invitations.IInvitationStore>(services => services.GetRequiredService<WmttyDatabase>().Invitations);
         builder.Services.AddSingleton<IPreferenceStore>(services => services.GetRequiredService<WmttyDatabase>().Preferences);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
+        builder.Services.AddHostedService<ProjectionBackfill>(); // patients stored before the $lastn projection existed
         return builder;
     }
 
@@ -55,32 +56,36 @@ internal static class StorageSetup
 
         return database;
     }
+}
 
-    /// <summary>
-    /// Once the service is up, in the background: the one-row projections of patients stored before they existed
-    /// (migration 6). Nothing waits for it; those patients are answered through the join until it reaches them.
-    /// </summary>
-    public static void BuildMissingProjections(this WebApplication app, WmttyDatabase database)
+/// <summary>
+/// Once the service is up, in the background: the one-row projections of patients stored before they existed
+/// (migration 6). Nothing waits for it; those patients are answered through the join until it reaches them. As a
+/// hosted service, it is stopped and waited for before the database is closed.
+/// </summary>
+internal sealed class ProjectionBackfill(WmttyDatabase database, IHostApplicationLifetime lifetime, ILogger<ProjectionBackfill> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Wmtty.Storage");
-        var stopping = app.Lifetime.ApplicationStopping;
-        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
+        try
         {
-            try
+            using (var started = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStarted, stoppingToken))
             {
-                if (await database.Preferences.BuildMissingProjectionsAsync(stopping) is > 0 and var patients)
-                {
-                    logger.ProjectionsBuilt(patients);
-                }
+                await Task.Delay(Timeout.InfiniteTimeSpan, started.Token).ContinueWith(static _ => { }, TaskScheduler.Default); // after start-up
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+
+            if (!stoppingToken.IsCancellationRequested && await database.Preferences.BuildMissingProjectionsAsync(stoppingToken) is > 0 and var patients)
             {
-                // Shutting down: the next start carries on.
+                logger.ProjectionsBuilt(patients);
             }
-            catch (Exception exception)
-            {
-                logger.ProjectionsNotBuilt(exception.GetType().Name);
-            }
-        }, stopping));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: the next start carries on.
+        }
+        catch (Exception exception)
+        {
+            logger.ProjectionsNotBuilt(exception.GetType().Name);
+        }
     }
 }

@@ -36,8 +36,7 @@ public sealed class TransientFailureTests : IAsyncLifetime
     {
         client.Dispose();
         await app.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        WmttyApp.DeleteDataFolder(folder);
     }
 
     // Another process's connection, holding the write lock until disposed.
