@@ -57,35 +57,3 @@ internal static class StorageSetup
         return database;
     }
 }
-
-/// <summary>
-/// Once the service is up, in the background: the one-row projections of patients stored before they existed
-/// (migration 6). Nothing waits for it; those patients are answered through the join until it reaches them. As a
-/// hosted service, it is stopped and waited for before the database is closed.
-/// </summary>
-internal sealed class ProjectionBackfill(WmttyDatabase database, IHostApplicationLifetime lifetime, ILogger<ProjectionBackfill> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            using (var started = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStarted, stoppingToken))
-            {
-                await Task.Delay(Timeout.InfiniteTimeSpan, started.Token).ContinueWith(static _ => { }, TaskScheduler.Default); // after start-up
-            }
-
-            if (!stoppingToken.IsCancellationRequested && await database.Preferences.BuildMissingProjectionsAsync(stoppingToken) is > 0 and var patients)
-            {
-                logger.ProjectionsBuilt(patients);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down: the next start carries on.
-        }
-        catch (Exception exception)
-        {
-            logger.ProjectionsNotBuilt(exception.GetType().Name);
-        }
-    }
-}
