@@ -232,7 +232,7 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
                 version.Change.Status,
                 version.Json,
             }, transaction);
-            if (key <= 0 || (replacing is null && !dialect.InsertSetsOrigin && await connection.ExecuteAsync(dialect.SetOriginSql, new { Key = key }, transaction) != 1))
+            if (key <= 0 || (replacing is null && dialect.SetOriginSql is { } setOrigin && await connection.ExecuteAsync(setOrigin, new { Key = key }, transaction) != 1))
             {
                 throw new InvalidOperationException($"The new version of {version.Type}/{version.Id} was not stored as expected; the write is abandoned.");
             }

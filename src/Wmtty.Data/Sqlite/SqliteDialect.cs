@@ -101,7 +101,7 @@ internal sealed class SqliteDialect(string connectionString) : SqlDialect
         RETURNING resource_key
         """;
 
-    public override bool InsertSetsOrigin => true;
+    public override string? SetOriginSql => null;
 
     public override string InsertResponsePreferencesSql => """
         INSERT INTO preference_response (response_id, patient_id, authored) VALUES (@ResponseId, @PatientId, @Authored)

@@ -99,10 +99,8 @@ internal abstract class SqlDialect
     /// <summary>Inserts a version and returns its resource_key.</summary>
     public abstract string InsertVersionSql { get; }
 
-    /// <summary>Whether <see cref="InsertVersionSql"/> sets a new resource's origin_key itself; if not, <see cref="SetOriginSql"/> follows it.</summary>
-    public virtual bool InsertSetsOrigin => false;
-
-    public string SetOriginSql => "UPDATE resource SET origin_key = resource_key WHERE resource_key = @Key";
+    /// <summary>Follows <see cref="InsertVersionSql"/> for a new resource, to make it its own origin; null where the insert does that itself.</summary>
+    public virtual string? SetOriginSql => "UPDATE resource SET origin_key = resource_key WHERE resource_key = @Key";
 
     public string DeleteTokensSql => "DELETE FROM token_index WHERE resource_key = @Key";
 
