@@ -24,7 +24,13 @@ public static partial class ResourceTypes
     /// </summary>
     public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id) && id.Any(char.IsAsciiLetterOrDigit);
 
-    public static string NewId() => Guid.NewGuid().ToString("D");
+    /// <summary>
+    /// An id for a resource the service creates: a UUID version 7, which starts with the time in milliseconds. Ids made
+    /// later sort later, so the unique indexes on (type, id) take a new one at their end, on a page already in memory,
+    /// not on a random page that must be read and written again (bench/README.md: with random UUIDs, a submission's
+    /// commit wrote about 94 pages; with these, about 56). The id says when it was made, as meta.lastUpdated already does.
+    /// </summary>
+    public static string NewId() => Guid.CreateVersion7().ToString("D");
 
     [GeneratedRegex("^[A-Za-z0-9\\-\\.]{1,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();

@@ -25,6 +25,31 @@ public sealed class CreateAndReadTests : AppTest
     }
 
     [Fact]
+    public async Task IdsTheServerChoosesAreTimeOrderedUuidsSoNewRowsGoToTheEndOfTheIdIndexes()
+    {
+        // UUID version 7 (RFC 9562): the creation time in milliseconds first, so ids made later sort later, and the
+        // unique indexes on (type, id) take each new one at their end instead of on a random page.
+        var (patientId, _) = await Responses.CreatePatientAsync(Client);
+        await Task.Delay(5);
+        var response = await Responses.SubmitAsync(Client, Responses.Build(patientId, Responses.TypicalAnswers()));
+        var observations = (await (await Client.GetAsync($"/fhir/Observation?derived-from=QuestionnaireResponse/{response.Text("id")}&_count=100")).BodyAsync())
+            .Resources().Select(o => o.Text("id")).ToList();
+        Assert.NotEmpty(observations);
+        foreach (var id in observations.Append(response.Text("id")).Append(patientId))
+        {
+            Assert.True(Guid.TryParseExact(id, "D", out var uuid), id);
+            Assert.Equal(7, uuid.Version);
+            Assert.True(Math.Abs((DateTimeOffset.UtcNow - UuidTime(id)).TotalMinutes) < 5, id); // now, not random bits
+        }
+
+        Assert.True(string.CompareOrdinal(patientId, response.Text("id")) < 0, "the response's id sorts after its patient's, made earlier");
+        Assert.All(observations, id => Assert.True(string.CompareOrdinal(patientId, id) < 0, id));
+    }
+
+    private static DateTimeOffset UuidTime(string uuid) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(uuid.Replace("-", "", StringComparison.Ordinal)[..12], 16));
+
+    [Fact]
     public async Task TheServerIgnoresAnIdSentOnCreate()
     {
         var json = JsonNode.Parse(Infrastructure.Fhir.Patient(NhsNumbers.Next()))!;
