@@ -1,4 +1,6 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
+using Wmtty.Data.Storage;
 
 namespace Wmtty.Data.Sqlite;
 
@@ -15,6 +17,7 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
     // a statement runs once, as on any other connection.
     private const int MaxStatements = 512;
     private readonly Dictionary<string, SqliteCommand> statements = new(StringComparer.Ordinal);
+    private readonly Dictionary<RowTable, sqlite3_stmt> rowStatements = [];
     private SqliteTransaction? transaction; // the latest begun; done once its Connection is null
 
     // What Dapper asks for (through IDbConnection). The provider's own commands (the transaction's COMMIT, ROLLBACK
@@ -26,7 +29,7 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
         transaction = base.BeginTransaction(isolationLevel, deferred);
 
     /// <summary>How many statements are kept prepared now.</summary>
-    internal int PreparedCount => statements.Count;
+    internal int PreparedCount => statements.Count + rowStatements.Count;
 
     // The prepared command for the caller's text, holding the caller's parameters and transaction; null when the
     // cache is full. Only the group holding the writer's turn uses the connection, so nothing here is shared.
@@ -64,6 +67,68 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
         return statement;
     }
 
+    /// <summary>
+    /// Inserts index and projection rows (<see cref="RowBatches"/>) one at a time through a statement prepared once for
+    /// each table, binding each value straight to SQLite. Through Dapper and the provider, every value of a batched
+    /// insert became a named parameter object, a name string and a binder, about a quarter of all the service's
+    /// allocations during submissions (bench/README.md); SQLite's own work is the same row by row.
+    /// </summary>
+    internal void InsertRows(SqlDialect dialect, RowTable table, IReadOnlyList<object?[]> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        if (!rowStatements.TryGetValue(table, out var statement))
+        {
+            Check(raw.sqlite3_prepare_v2(Handle, dialect.InsertRowsSql(table, 1), out statement));
+            rowStatements.Add(table, statement);
+        }
+
+        foreach (var values in rows)
+        {
+            try
+            {
+                for (var column = 0; column < values.Length; column++)
+                {
+                    Check(Bind(statement, column + 1, values[column])); // the one-row text names its parameters in column order
+                }
+
+                var done = raw.sqlite3_step(statement);
+                if (done != raw.SQLITE_DONE)
+                {
+                    Check(done);
+                }
+            }
+            finally
+            {
+                raw.sqlite3_reset(statement);
+                raw.sqlite3_clear_bindings(statement);
+            }
+        }
+    }
+
+    private static int Bind(sqlite3_stmt statement, int index, object? value) => value switch
+    {
+        null => raw.sqlite3_bind_null(statement, index),
+        string text => raw.sqlite3_bind_text(statement, index, text),
+        long number => raw.sqlite3_bind_int64(statement, index, number),
+        int number => raw.sqlite3_bind_int64(statement, index, number),
+        bool flag => raw.sqlite3_bind_int64(statement, index, flag ? 1 : 0),
+        byte[] bytes => raw.sqlite3_bind_blob(statement, index, bytes),
+        _ => throw new ArgumentException($"A row value of type {value.GetType().Name} cannot be stored.", nameof(value)),
+    };
+
+    // As the provider reports SQLite's errors, so that callers (a unique key's conflict, a full disk) see the same exception.
+    private void Check(int result)
+    {
+        if (result is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
+        {
+            throw new SqliteException(raw.sqlite3_errmsg(Handle).utf8_to_string(), result, raw.sqlite3_extended_errcode(Handle));
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -75,6 +140,12 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
             }
 
             statements.Clear();
+            foreach (var statement in rowStatements.Values)
+            {
+                statement.Dispose();
+            }
+
+            rowStatements.Clear();
         }
 
         base.Dispose(disposing);

@@ -9,22 +9,32 @@ internal static class RowBatches
     public static async Task InsertAsync<T>(
         SqlDialect dialect, DbConnection connection, DbTransaction transaction, RowTable table, IReadOnlyList<T> rows, Func<T, object?[]> values)
     {
-        var size = dialect.RowsPerInsert(table.Columns.Count);
-        for (var start = 0; start < rows.Count; start += size)
+        var rowValues = new List<object?[]>(rows.Count);
+        foreach (var row in rows)
         {
-            var count = Math.Min(size, rows.Count - start);
+            var value = values(row);
+            rowValues.Add(value.Length == table.Columns.Count
+                ? value
+                : throw new ArgumentException($"A {table.Name} row has {table.Columns.Count} columns, not {value.Length}.", nameof(values)));
+        }
+
+        if (connection is Sqlite.PreparingConnection writer)
+        {
+            writer.InsertRows(dialect, table, rowValues); // the group commit's writer: one statement a table, prepared once
+            return;
+        }
+
+        var size = dialect.RowsPerInsert(table.Columns.Count);
+        for (var start = 0; start < rowValues.Count; start += size)
+        {
+            var count = Math.Min(size, rowValues.Count - start);
             var parameters = new DynamicParameters();
             for (var row = 0; row < count; row++)
             {
-                var rowValues = values(rows[start + row]);
-                if (rowValues.Length != table.Columns.Count)
+                var value = rowValues[start + row];
+                for (var column = 0; column < value.Length; column++)
                 {
-                    throw new ArgumentException($"A {table.Name} row has {table.Columns.Count} columns, not {rowValues.Length}.", nameof(values));
-                }
-
-                for (var column = 0; column < rowValues.Length; column++)
-                {
-                    parameters.Add(SqlDialect.RowParameter(row, column), rowValues[column]);
+                    parameters.Add(SqlDialect.RowParameter(row, column), value[column]);
                 }
             }
 

@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Wmtty.Data.Sqlite;
+using Wmtty.Data.Storage;
 using Wmtty.Tests.Infrastructure;
 
 namespace Wmtty.Tests.Storage;
@@ -22,6 +23,8 @@ public sealed class PreparingConnectionTests : IDisposable
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
         connection.Execute("PRAGMA journal_mode = WAL; CREATE TABLE item (item_key INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, size INTEGER NULL)");
+        connection.Execute("CREATE TABLE row_a (name TEXT NOT NULL UNIQUE, size INTEGER NULL, flag INTEGER NULL, data BLOB NULL); CREATE TABLE row_b AS SELECT * FROM row_a WHERE 0");
+        connection.Execute("CREATE UNIQUE INDEX ux_row_b ON row_b (name)");
     }
 
     public void Dispose() => WmttyApp.DeleteDataFolder(folder);
@@ -115,5 +118,60 @@ public sealed class PreparingConnectionTests : IDisposable
         Assert.Equal(1, next.PreparedCount);
         Assert.Equal(602, await next.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM item"));
         Assert.Equal(601, await next.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM item WHERE size IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task RowsInsertedThroughTheWritersOwnStatementsAreStoredAsTheBatchedInsertsStoreThem()
+    {
+        var dialect = new SqliteDialect(connectionString);
+        object?[][] rows =
+        [
+            ["text", 42L, true, new byte[] { 0, 1, 255 }],
+            ["ünïcødé ✓ 𝄞", 7, false, null],
+            ["nulls", null, null, Array.Empty<byte>()],
+            ["long", long.MaxValue, null, null],
+        ];
+
+        // The same rows through Dapper's batched statements on a plain connection, and through the writer's own.
+        await using (var plain = new SqliteConnection(connectionString))
+        {
+            await plain.OpenAsync();
+            await using var transaction = await plain.BeginTransactionAsync();
+            await RowBatches.InsertAsync(dialect, plain, transaction, new RowTable("row_a", ["name", "size", "flag", "data"]), rows, r => r);
+            await transaction.CommitAsync();
+        }
+
+        await using var connection = new PreparingConnection(connectionString);
+        await connection.OpenAsync();
+        await using (var transaction = connection.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: false))
+        {
+            var table = new RowTable("row_b", ["name", "size", "flag", "data"]);
+            await RowBatches.InsertAsync(dialect, connection, transaction, table, rows, r => r);
+
+            // A duplicate key fails as the provider reports it; the rows before it in the same call stay, and the statement
+            // works for the next call.
+            var conflict = await Assert.ThrowsAsync<SqliteException>(() =>
+                RowBatches.InsertAsync(dialect, connection, transaction, table, new object?[][] { ["before", 1L, null, null], ["text", 2L, null, null] }, r => r));
+            Assert.Equal(2067, conflict.SqliteExtendedErrorCode); // SQLITE_CONSTRAINT_UNIQUE, which IsUniqueViolation looks for
+            await RowBatches.InsertAsync(dialect, connection, transaction, table, new object?[][] { ["after", 3L, null, null] }, r => r);
+
+            // Where the table says so, duplicates are skipped instead.
+            await RowBatches.InsertAsync(dialect, connection, transaction, new RowTable("row_b", ["name", "size", "flag", "data"], IgnoreDuplicates: true),
+                new object?[][] { ["after", 4L, null, null] }, r => r);
+
+            await Assert.ThrowsAsync<ArgumentException>(() => RowBatches.InsertAsync(dialect, connection, transaction, table, new object?[][] { ["too few"] }, r => r));
+            await Assert.ThrowsAsync<ArgumentException>(() =>
+                RowBatches.InsertAsync(dialect, connection, transaction, table, new object?[][] { ["a date", DateTime.UtcNow, null, null] }, r => r));
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal(2, connection.PreparedCount); // one statement for each of the two texts (with and without OR IGNORE)
+        const string Select = "SELECT name, size, flag, typeof(size) || typeof(flag) || typeof(data) AS types, hex(data) AS data FROM {0} WHERE name IN ('text', 'ünïcødé ✓ 𝄞', 'nulls', 'long') ORDER BY name";
+        var batched = (await connection.QueryAsync<(string, long?, long?, string, string)>(string.Format(System.Globalization.CultureInfo.InvariantCulture, Select, "row_a"))).ToList();
+        var own = (await connection.QueryAsync<(string, long?, long?, string, string)>(string.Format(System.Globalization.CultureInfo.InvariantCulture, Select, "row_b"))).ToList();
+        Assert.Equal(4, own.Count);
+        Assert.Equal(batched, own);
+        Assert.Equal(["after", "before", "long", "nulls", "text", "ünïcødé ✓ 𝄞"], await connection.QueryAsync<string>("SELECT name FROM row_b ORDER BY name"));
+        Assert.Equal(3L, await connection.ExecuteScalarAsync<long>("SELECT size FROM row_b WHERE name = 'after'"));
     }
 }
