@@ -79,8 +79,7 @@ public sealed class DefinitionSeedingTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            WmttyApp.DeleteDataFolder(folder);
         }
     }
 
@@ -118,8 +117,7 @@ public sealed class DefinitionSeedingTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            WmttyApp.DeleteDataFolder(folder);
         }
     }
 
@@ -140,8 +138,7 @@ public sealed class DefinitionSeedingTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
+            WmttyApp.DeleteDataFolder(folder);
         }
     }
 

@@ -4,6 +4,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using Wmtty.Data.Sqlite;
 using Wmtty.Data.Storage;
+using Wmtty.Tests.Infrastructure;
 
 namespace Wmtty.Tests.Storage;
 
@@ -33,8 +34,7 @@ public sealed class GroupCommitTests : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        WmttyApp.DeleteDataFolder(folder);
     }
 
     [Fact]

@@ -20,11 +20,7 @@ public sealed class MigrationTests : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(folder))
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        WmttyApp.DeleteDataFolder(folder);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using Wmtty.Data.Sqlite;
 using Wmtty.Data.Storage;
+using Wmtty.Tests.Infrastructure;
 
 namespace Wmtty.Tests.Storage;
 
@@ -12,11 +13,7 @@ public sealed class QueryPlanTests : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(folder))
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        WmttyApp.DeleteDataFolder(folder);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
-using Microsoft.Data.Sqlite;
 using Wmtty.Data.Storage;
+using Wmtty.Tests.Infrastructure;
 
 namespace Wmtty.Tests.Storage;
 
@@ -19,10 +19,6 @@ public sealed class SqliteStoreTests : StoreContract
 
     protected override void DropDatabase()
     {
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(folder))
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        WmttyApp.DeleteDataFolder(folder);
     }
 }
