@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Diagnostics;
 
 namespace Wmtty.Data.Storage;
 
@@ -124,6 +125,7 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
     private async Task<List<(Pending Write, object? Result)>?> WriteAllAsync(DbConnection connection, IReadOnlyList<Pending> writes, bool savepoints)
     {
         var written = new List<(Pending Write, object? Result)>(writes.Count);
+        var started = Stopwatch.GetTimestamp();
         await using var transaction = dialect.BeginWriteTransaction(connection);
         foreach (var write in writes)
         {
@@ -163,6 +165,7 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
 
         if (written.Count > 0)
         {
+            var committing = Stopwatch.GetTimestamp();
             try
             {
                 await transaction.CommitAsync(CancellationToken.None);
@@ -171,6 +174,8 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
             {
                 throw new StoreUnavailableException("The database did not confirm the commit, so the change may or may not have been stored.", exception);
             }
+
+            Measure(connection, written.Count, started, committing);
         }
 
         return written;
@@ -258,6 +263,20 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
                 // Busy or failed: the next one, or the writer's own automatic checkpoint, catches up.
             }
         });
+    }
+
+    private static void Measure(DbConnection connection, int writes, long started, long committing)
+    {
+        WriterMetrics.Writes.Add(writes);
+        WriterMetrics.Groups.Add(1);
+        WriterMetrics.Work.Record(Stopwatch.GetElapsedTime(started, committing).TotalMilliseconds);
+        WriterMetrics.Commit.Record(Stopwatch.GetElapsedTime(committing).TotalMilliseconds);
+        if (WriterMetrics.PagesWritten.Enabled && connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+        {
+            // Since the last reading, which this one resets: this group's commit (and any rolled-back run before it).
+            SQLitePCL.raw.sqlite3_db_status(sqlite.Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var pages, out _, 1);
+            WriterMetrics.PagesWritten.Add(pages);
+        }
     }
 
     private const string Savepoint = "wmtty_write";

@@ -202,6 +202,38 @@ public sealed class GroupCommitTests : IDisposable
         return (blocker, gate);
     }
 
+    [Fact]
+    public async Task EachCommittedGroupReportsItsWritesItsTimesAndThePagesItWroteOnTheStorageMeter()
+    {
+        var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, double>();
+        var recorded = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Wmtty.Storage")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => counts.AddOrUpdate(instrument.Name, value, (_, total) => total + value));
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+        {
+            Assert.True(value >= 0, $"{instrument.Name}: {value}");
+            recorded.AddOrUpdate(instrument.Name, 1, (_, n) => n + 1);
+        });
+        listener.Start();
+
+        // Other tests' writers report to the same meter meanwhile, so these are lower bounds.
+        await Task.WhenAll(Enumerable.Range(0, 30).Select(i => retry.WriteAsync((connection, transaction, _) => InsertAsync(connection, transaction, $"measured-{i}"), CancellationToken.None)));
+
+        Assert.True(counts.GetValueOrDefault("wmtty.storage.writes") >= 30, $"writes: {counts.GetValueOrDefault("wmtty.storage.writes")}");
+        Assert.True(counts.GetValueOrDefault("wmtty.storage.groups") >= 1);
+        Assert.True(counts.GetValueOrDefault("wmtty.storage.pages_written") >= 1, "a commit that stored rows wrote pages");
+        Assert.True(recorded.GetValueOrDefault("wmtty.storage.group.work") >= 1);
+        Assert.True(recorded.GetValueOrDefault("wmtty.storage.group.commit") >= 1);
+        Assert.Equal(30, await CountAsync());
+    }
+
     private static Task<int> InsertAsync(DbConnection connection, DbTransaction transaction, string name) =>
         connection.ExecuteAsync("INSERT INTO item (name) VALUES (@name)", new { name }, transaction);
 
