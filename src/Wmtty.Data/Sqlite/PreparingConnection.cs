@@ -82,7 +82,7 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
 
         if (!rowStatements.TryGetValue(table, out var statement))
         {
-            Check(raw.sqlite3_prepare_v2(Handle, dialect.InsertRowsSql(table, 1), out statement));
+            SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(Handle, dialect.InsertRowsSql(table, 1), out statement), Handle);
             rowStatements.Add(table, statement);
         }
 
@@ -92,14 +92,11 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
             {
                 for (var column = 0; column < values.Length; column++)
                 {
-                    Check(Bind(statement, column + 1, values[column])); // the one-row text names its parameters in column order
+                    SqliteException.ThrowExceptionForRC(Bind(statement, column + 1, values[column]), Handle); // the one-row text names its parameters in column order
                 }
 
-                var done = raw.sqlite3_step(statement);
-                if (done != raw.SQLITE_DONE)
-                {
-                    Check(done);
-                }
+                // Errors as the provider reports them, so callers (a unique key's conflict, a full disk) see the same exception.
+                SqliteException.ThrowExceptionForRC(raw.sqlite3_step(statement), Handle);
             }
             finally
             {
@@ -119,15 +116,6 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
         byte[] bytes => raw.sqlite3_bind_blob(statement, index, bytes),
         _ => throw new ArgumentException($"A row value of type {value.GetType().Name} cannot be stored.", nameof(value)),
     };
-
-    // As the provider reports SQLite's errors, so that callers (a unique key's conflict, a full disk) see the same exception.
-    private void Check(int result)
-    {
-        if (result is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
-        {
-            throw new SqliteException(raw.sqlite3_errmsg(Handle).utf8_to_string(), result, raw.sqlite3_extended_errcode(Handle));
-        }
-    }
 
     protected override void Dispose(bool disposing)
     {
