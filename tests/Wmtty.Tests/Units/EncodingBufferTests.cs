@@ -44,6 +44,7 @@ public sealed class EncodingBufferTests
             Row(new string('x', 127), "http://example.org/ثقافة", "😀", 20_000), // a length that fits 7 bits
             Row(new string('y', 128), new string('é', 100), "code", 1), // lengths that need two bytes
             Row(new string('z', 20_000), "s", new string('ß', 9_000), 300), // and three
+            Row("b", "\uD800", "x\uDC00y", 5), // lone surrogates: counted and written as the same replacement character
         };
 
         var encoded = PreferenceProjection.Encode(rows);
@@ -51,11 +52,13 @@ public sealed class EncodingBufferTests
         Assert.Equal(rows.Count, decoded.Count);
         foreach (var (row, back) in rows.Zip(decoded))
         {
-            Assert.Equal((row.ResourceKey, row.OriginKey, row.Id, row.Version, row.LastUpdated, row.CodeSystem, row.Code, row.Position),
+            Assert.Equal((row.ResourceKey, row.OriginKey, row.Id, row.Version, row.LastUpdated, Utf8(row.CodeSystem), Utf8(row.Code), row.Position),
                 (back.ResourceKey, back.OriginKey, back.Id, back.Version, back.LastUpdated, back.CodeSystem, back.Code, back.Position));
             Assert.Equal(row.Json, back.Json);
         }
 
         Assert.Empty(PreferenceProjection.Decode(PreferenceProjection.Encode([]))!);
     }
+
+    private static string Utf8(string text) => Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text));
 }
