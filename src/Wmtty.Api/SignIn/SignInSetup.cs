@@ -8,6 +8,7 @@ namespace Wmtty.Api.SignIn;
 internal static class SignInSetup
 {
     public const string AzureAdSection = "AzureAd";
+    public const string RememberValidTokensSetting = "SignIn:RememberValidTokensSeconds";
 
     public static WebApplicationBuilder AddWmttySignIn(this WebApplicationBuilder builder)
     {
@@ -58,6 +59,15 @@ internal static class SignInSetup
 
         builder.Services.AddSingleton(patient);
         builder.Services.AddAuthorization();
+
+        // Every bearer scheme remembers the tokens it validated, for a minute at most (ValidatedTokenCache); 0 turns it off.
+        var remember = configuration.GetValue(RememberValidTokensSetting, 60);
+        if (remember is < 0 or > 300)
+        {
+            throw new InvalidOperationException($"{RememberValidTokensSetting} must be from 0 (off) to 300 seconds; it is {remember}.");
+        }
+
+        builder.Services.PostConfigureAll<JwtBearerOptions>(options => ValidatedTokenCache.Install(options, TimeSpan.FromSeconds(remember), TimeProvider.System));
 
         if (development.Enabled)
         {
