@@ -13,12 +13,14 @@ internal sealed class FhirResult : IResult
 {
     private readonly byte[]? json;
     private readonly Base? resource;
+    private readonly PooledJson? pooled; // stored JSON written into a rented array (a Bundle), given back once sent
 
-    private FhirResult(int statusCode, byte[]? json, Base? resource)
+    private FhirResult(int statusCode, byte[]? json, Base? resource, PooledJson? pooled = null)
     {
         StatusCode = statusCode;
         this.json = json;
         this.resource = resource;
+        this.pooled = pooled;
     }
 
     public int StatusCode { get; }
@@ -33,11 +35,14 @@ internal sealed class FhirResult : IResult
 
     public static FhirResult Raw(int statusCode, byte[] json) => new(statusCode, json, null);
 
+    /// <summary>JSON in a rented array, such as a Bundle: sent as it is, and the array given back once it has been.</summary>
+    public static FhirResult Raw(int statusCode, PooledJson json) => new(statusCode, null, null, json);
+
     public static FhirResult Of(int statusCode, Base resource) => new(statusCode, null, resource);
 
     public static FhirResult Empty(int statusCode) => new(statusCode, null, null);
 
-    public FhirResult WithVersion(int version, DateTimeOffset lastModified) => new(StatusCode, json, resource)
+    public FhirResult WithVersion(int version, DateTimeOffset lastModified) => new(StatusCode, json, resource, pooled)
     {
         ETagVersion = version.ToString(CultureInfo.InvariantCulture),
         LastModified = lastModified,
@@ -45,7 +50,7 @@ internal sealed class FhirResult : IResult
         ContentLocation = ContentLocation,
     };
 
-    public FhirResult WithLocation(string? location, string? contentLocation = null) => new(StatusCode, json, resource)
+    public FhirResult WithLocation(string? location, string? contentLocation = null) => new(StatusCode, json, resource, pooled)
     {
         ETagVersion = ETagVersion,
         LastModified = LastModified,
@@ -77,26 +82,35 @@ internal sealed class FhirResult : IResult
             response.Headers.ContentLocation = ContentLocation;
         }
 
-        if (json is null && resource is null)
+        if (json is null && resource is null && pooled is null)
         {
             return;
         }
 
-        var format = FhirFormats.ResponseFormat(httpContext);
-        var body = Render(format, FhirFormats.WantsPretty(httpContext));
-        response.ContentType = FhirFormats.MediaType(format) + "; charset=utf-8";
-        response.ContentLength = body.Length;
-        await response.Body.WriteAsync(body, httpContext.RequestAborted);
+        try
+        {
+            var format = FhirFormats.ResponseFormat(httpContext);
+            var pretty = FhirFormats.WantsPretty(httpContext);
+            var body = pooled is not null && format == FhirFormat.Json && !pretty ? pooled.Written : Render(format, pretty);
+            response.ContentType = FhirFormats.MediaType(format) + "; charset=utf-8";
+            response.ContentLength = body.Length;
+            await response.Body.WriteAsync(body, httpContext.RequestAborted); // copied into the response's own buffers
+        }
+        finally
+        {
+            pooled?.Dispose();
+        }
     }
 
     private byte[] Render(FhirFormat format, bool pretty)
     {
+        var stored = json ?? pooled?.ToArray();
         if (format == FhirFormat.Xml)
         {
-            return FhirSerialization.ToXmlBytes(resource ?? FhirSerialization.ReadStored(json), pretty);
+            return FhirSerialization.ToXmlBytes(resource ?? FhirSerialization.ReadStored(stored), pretty);
         }
 
-        var bytes = json ?? FhirSerialization.ToJsonBytes(resource!);
+        var bytes = stored ?? FhirSerialization.ToJsonBytes(resource!);
         return pretty ? Indent(bytes) : bytes;
     }
 

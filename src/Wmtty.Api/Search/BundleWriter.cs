@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using Wmtty.Api.Fhir;
 using Wmtty.Data.Resources;
 using Wmtty.Fhir.Serialization;
 
@@ -15,11 +16,11 @@ internal static class BundleWriter
     private static readonly JsonWriterOptions Options = new() { SkipValidation = true };
 
     /// <param name="included">Resources brought in by _include, as (type, id, JSON).</param>
-    public static byte[] SearchSet(string baseUrl, string type, IReadOnlyList<SearchMatch> matches, int? total, string self, string? next, OperationOutcome? outcome,
+    public static PooledJson SearchSet(string baseUrl, string type, IReadOnlyList<SearchMatch> matches, int? total, string self, string? next, OperationOutcome? outcome,
         IReadOnlyList<(string Type, string Id, byte[] Json)>? included = null)
     {
         included ??= [];
-        var buffer = new ArrayBufferWriter<byte>(4096 + matches.Sum(m => m.Json.Length + 128) + included.Sum(i => i.Json.Length + 128));
+        var buffer = new PooledJson(4096 + matches.Sum(m => m.Json.Length + 128) + included.Sum(i => i.Json.Length + 128));
         var hasEntries = matches.Count > 0 || included.Count > 0 || outcome is not null;
         using (var writer = new Utf8JsonWriter(buffer, Options))
         {
@@ -48,7 +49,7 @@ internal static class BundleWriter
             End(writer, hasEntries);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer;
     }
 
     private static void Entry(Utf8JsonWriter writer, string fullUrl, byte[] json, string mode)
@@ -63,9 +64,9 @@ internal static class BundleWriter
         writer.WriteEndObject();
     }
 
-    public static byte[] History(string baseUrl, IReadOnlyList<StoredVersion> versions, string self, string? next)
+    public static PooledJson History(string baseUrl, IReadOnlyList<StoredVersion> versions, string self, string? next)
     {
-        var buffer = new ArrayBufferWriter<byte>(4096 + versions.Sum(v => (v.Json?.Length ?? 0) + 256));
+        var buffer = new PooledJson(4096 + versions.Sum(v => (v.Json?.Length ?? 0) + 256));
         using (var writer = new Utf8JsonWriter(buffer, Options))
         {
             Start(writer, "history", null, self, next, hasEntries: versions.Count > 0);
@@ -96,7 +97,7 @@ internal static class BundleWriter
             End(writer, hasEntries: versions.Count > 0);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer;
     }
 
     // FHIR JSON forbids empty arrays, so an empty page has no entry property at all.

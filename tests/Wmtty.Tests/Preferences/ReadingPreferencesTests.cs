@@ -112,4 +112,47 @@ public sealed class ReadingPreferencesTests : AppTest
         using var refused = await Client.PostAsync("/fhir/QuestionnaireResponse", Infrastructure.Fhir.Json(response));
         await refused.AssertOutcomeAsync(HttpStatusCode.UnprocessableEntity);
     }
+
+    // Bundles are written into rented arrays and given back once sent: answers read at the same time, for two patients,
+    // each hold only their own patient's entries, and the pretty and XML forms of the same Bundle say the same.
+    [Fact]
+    public async Task BundlesReadAtTheSameTimeHoldOnlyTheirOwnPatientsEntriesInEveryFormat()
+    {
+        var patients = new List<string>();
+        foreach (var language in new[] { "ro", "pl" })
+        {
+            var (patientId, _) = await Responses.CreatePatientAsync(Client);
+            var answers = Responses.TypicalAnswers();
+            answers["preferred-language"] = [Responses.Coded(PreferenceCodes.Bcp47, language)];
+            await Responses.SubmitAsync(Client, Responses.Build(patientId, answers));
+            patients.Add(patientId);
+        }
+
+        var reads = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            var patientId = patients[i % 2];
+            using var response = await Client.GetAsync($"/fhir/Observation/$lastn?patient={patientId}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var bundle = await response.BodyAsync();
+            return (patientId, bundle);
+        }));
+        foreach (var (patientId, bundle) in reads)
+        {
+            var entries = bundle["entry"]!.AsArray();
+            Assert.True(entries.Count > 5);
+            Assert.All(entries, e => Assert.Equal($"Patient/{patientId}", e!["resource"]!["subject"]!["reference"]!.GetValue<string>()));
+        }
+
+        Assert.Equal(reads[0].bundle["entry"]!.ToJsonString(), reads[2].bundle["entry"]!.ToJsonString());
+        using var pretty = await Client.GetAsync($"/fhir/Observation/$lastn?patient={patients[0]}&_pretty=true");
+        var prettyText = await pretty.Content.ReadAsStringAsync();
+        Assert.Contains("\n  \"entry\"", prettyText.Replace("\r\n", "\n"), StringComparison.Ordinal);
+        Assert.Equal(reads[0].bundle["entry"]!.ToJsonString(), JsonNode.Parse(prettyText)!["entry"]!.ToJsonString());
+        using var xml = await Client.GetAsync($"/fhir/Observation/$lastn?patient={patients[0]}&_format=xml");
+        Assert.Equal("application/fhir+xml", xml.Content.Headers.ContentType!.MediaType);
+        var parsed = (Hl7.Fhir.Model.Bundle)Wmtty.Fhir.Serialization.FhirSerialization.ParseXml(await xml.Content.ReadAsByteArrayAsync()).Resource!;
+        Assert.Equal(entriesOf(reads[0].bundle), [.. parsed.Entry.Select(e => e.Resource!.Id!)]);
+
+        static List<string> entriesOf(JsonNode bundle) => [.. bundle["entry"]!.AsArray().Select(e => e!["resource"]!["id"]!.GetValue<string>())];
+    }
 }

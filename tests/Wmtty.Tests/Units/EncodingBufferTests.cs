@@ -1,5 +1,8 @@
 using System.Text;
+using System.Buffers;
+using System.Text.Json;
 using Hl7.Fhir.Model;
+using Wmtty.Api.Fhir;
 using Wmtty.Data.Preferences;
 using Wmtty.Fhir.Serialization;
 using Xunit;
@@ -61,4 +64,39 @@ public sealed class EncodingBufferTests
     }
 
     private static string Utf8(string text) => Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text));
+
+    [Fact]
+    public void JsonWrittenIntoARentedArrayIsExactlyWhatWasWrittenAndTheArrayGoesBackOnce()
+    {
+        var expected = new ArrayBufferWriter<byte>();
+        var pieces = Enumerable.Range(0, 400).Select(i => new string((char)('a' + (i % 26)), 1 + (i * 37 % 500))).ToList();
+        using (var writer = new Utf8JsonWriter(expected))
+        {
+            writer.WriteStartArray();
+            pieces.ForEach(writer.WriteStringValue);
+            writer.WriteEndArray();
+        }
+
+        // Rented arrays hold whatever they held before: the JSON must be only what this writer wrote, across growth.
+        var dirty = ArrayPool<byte>.Shared.Rent(256);
+        dirty.AsSpan().Fill((byte)'#');
+        ArrayPool<byte>.Shared.Return(dirty);
+        var pooled = new PooledJson(16);
+        using (var writer = new Utf8JsonWriter(pooled))
+        {
+            writer.WriteStartArray();
+            pieces.ForEach(writer.WriteStringValue);
+            writer.WriteEndArray();
+        }
+
+        Assert.True(expected.WrittenCount > 100_000); // grown many times from 256 bytes
+        Assert.Equal(expected.WrittenSpan.ToArray(), pooled.Written.ToArray());
+        Assert.Equal(expected.WrittenSpan.ToArray(), pooled.ToArray());
+
+        pooled.Dispose();
+        Assert.True(pooled.Written.IsEmpty);
+        pooled.Dispose(); // a second Dispose gives nothing back twice
+        Assert.Throws<ObjectDisposedException>(() => pooled.GetSpan(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PooledJson(8).Advance(100_000));
+    }
 }
