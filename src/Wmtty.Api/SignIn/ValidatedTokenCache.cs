@@ -60,7 +60,7 @@ internal sealed class ValidatedTokenCache(TokenHandler inner, TimeSpan keep, Tim
                 Prune(now);
             }
 
-            validated[token] = new Validated(result, identity.Clone(), until);
+            validated[token] = new Validated(securityToken, result.Issuer, result.TokenType, identity.Clone(), until);
         }
 
         return result;
@@ -112,16 +112,17 @@ internal sealed class ValidatedTokenCache(TokenHandler inner, TimeSpan keep, Tim
         }
     }
 
-    private sealed record Validated(TokenValidationResult Result, System.Security.Claims.ClaimsIdentity Identity, DateTime Until)
+    // What JwtBearerHandler reads of a result, kept apart from the first request's own result and identity.
+    private sealed record Validated(SecurityToken Token, string? Issuer, string? TokenType, System.Security.Claims.ClaimsIdentity Identity, DateTime Until)
     {
-        // What JwtBearerHandler reads of a result, with an identity of the request's own.
+        // A result with an identity of the request's own.
         public TokenValidationResult Copy() => new()
         {
             IsValid = true,
             ClaimsIdentity = Identity.Clone(),
-            SecurityToken = Result.SecurityToken,
-            Issuer = Result.Issuer,
-            TokenType = Result.TokenType,
+            SecurityToken = Token,
+            Issuer = Issuer,
+            TokenType = TokenType,
         };
     }
 }
