@@ -28,6 +28,21 @@ internal sealed class AuditStore(SqlDialect dialect, StoreRetry retry) : IAuditS
             return entries.Count;
         }, cancellationToken);
 
+    /// <summary>
+    /// Appends records from an audit journal file and marks that file stored through <paramref name="through"/>, in
+    /// one transaction (<see cref="AuditJournal"/>).
+    /// </summary>
+    public Task AppendAsync(IReadOnlyList<AuditEntry> entries, Sqlite.SqliteDialect sqlite, string journalId, long through, CancellationToken cancellationToken) =>
+        retry.WriteAsync(async (connection, transaction, _) =>
+        {
+            foreach (var entry in entries)
+            {
+                await AuditWrites.AppendAsync(dialect, connection, transaction, entry);
+            }
+
+            return await connection.ExecuteAsync(sqlite.AuditJournalMarkSql, new { JournalId = journalId, Through = through }, transaction);
+        }, cancellationToken);
+
     public Task<IReadOnlyList<AuditEntry>> SearchAsync(AuditQuery query, CancellationToken cancellationToken) =>
         retry.ReadAsync<IReadOnlyList<AuditEntry>>(async (connection, token) =>
         {

@@ -127,6 +127,16 @@ internal sealed class SqliteDialect(string connectionString) : SqlDialect
         RETURNING audit_key
         """;
 
+    // The audit journal (AuditJournal), which only SQLite uses: how far a journal file has been stored.
+    public string AuditJournalMarkSql => """
+        INSERT INTO audit_journal (journal_id, folded_through) VALUES (@JournalId, @Through)
+        ON CONFLICT (journal_id) DO UPDATE SET folded_through = excluded.folded_through
+        """;
+
+    public string AuditJournalFoldedSql => "SELECT folded_through FROM audit_journal WHERE journal_id = @JournalId";
+
+    public string ForgetAuditJournalSql => "DELETE FROM audit_journal WHERE journal_id = @JournalId";
+
     public override string AuditPageSql(bool byPatient, string limitParameter) => $"""
         SELECT a.audit_key AS AuditKey, a.recorded AS Recorded, a.action AS Action, a.interaction AS Interaction,
                a.resource_type AS ResourceType, a.resource_id AS ResourceId, a.status AS Status, a.caller_kind AS CallerKind,

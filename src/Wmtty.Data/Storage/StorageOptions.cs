@@ -25,6 +25,16 @@ public sealed class StorageOptions
     /// </summary>
     public int GroupCommitWrites { get; set; } = 64;
 
+    /// <summary>
+    /// SQLite: audit records are made durable in an append-only journal file beside the database, fsynced in groups,
+    /// and stored in the audit tables in batches of thousands (<c>AuditJournal</c>). False stores each group of records
+    /// in the database directly, as SQL Server always does.
+    /// </summary>
+    public bool AuditJournal { get; set; } = true;
+
+    /// <summary>SQLite, with <see cref="AuditJournal"/>: how long a record waits in the journal at most, when fewer than a few thousand do, before it is stored in the audit tables.</summary>
+    public TimeSpan AuditJournalFoldEvery { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>SQL Server: the most pooled connections an instance holds. Null keeps the connection string's (or SqlClient's 100).</summary>
     public int? MaxPoolSize { get; set; }
 

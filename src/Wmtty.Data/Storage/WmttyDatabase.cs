@@ -16,14 +16,18 @@ public sealed class WmttyDatabase : IAsyncDisposable
     private readonly Migrator migrator;
     private readonly StoreRetry retry;
 
-    private WmttyDatabase(SqlDialect dialect, StorageOptions options, string description)
+    private readonly AuditJournal? journal;
+
+    private WmttyDatabase(SqlDialect dialect, StorageOptions options, string description, string? journalBeside = null)
     {
         this.dialect = dialect;
         migrator = new Migrator(dialect);
         retry = new StoreRetry(dialect, options.Retries, options.RetryDelay, options.GroupCommitWrites);
         Resources = new ResourceStore(dialect, retry, options.LockTimeout);
         Preferences = new PreferenceStore(dialect, retry);
-        Audit = new AuditStore(dialect, retry);
+        var audit = new AuditStore(dialect, retry);
+        journal = journalBeside is null ? null : new AuditJournal(audit, (SqliteDialect)dialect, retry, journalBeside, options.AuditJournalFoldEvery);
+        Audit = (IAuditStore?)journal ?? audit;
         Invitations = new InvitationStore(dialect, retry);
         Description = description;
     }
@@ -46,7 +50,15 @@ public sealed class WmttyDatabase : IAsyncDisposable
     public IReadOnlyList<Migration> Migrations => migrator.Migrations;
 
     /// <summary>Applies pending migrations; throws <see cref="SchemaTooNewException"/> for a database from a newer build.</summary>
-    public IReadOnlyList<int> Migrate() => migrator.Migrate();
+    public IReadOnlyList<int> Migrate()
+    {
+        var applied = migrator.Migrate();
+        journal?.Recover();
+        return applied;
+    }
+
+    /// <summary>The audit journal, where there is one (SQLite), for tests.</summary>
+    internal AuditJournal? AuditJournal => journal;
 
     /// <summary>What the database's own settings should be and are not, for start-up warnings; empty when all is well.</summary>
     public IReadOnlyList<string> SettingsAdvice()
@@ -73,6 +85,11 @@ public sealed class WmttyDatabase : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (journal is not null)
+        {
+            await journal.DisposeAsync();
+        }
+
         await retry.CloseAsync();
         if (dialect.ShutdownCheckpointSql is { } sql)
         {
@@ -97,6 +114,11 @@ public sealed class WmttyDatabase : IAsyncDisposable
             || options.LockTimeout <= TimeSpan.Zero || options.LockTimeout > TimeSpan.FromMinutes(5))
         {
             throw new InvalidOperationException("Storage:Retries and Storage:ConnectRetries must be 0 to 20, Storage:RetryDelay at most 10 seconds, and Storage:LockTimeout more than 0 and at most 5 minutes.");
+        }
+
+        if (options.AuditJournalFoldEvery < TimeSpan.FromMilliseconds(10) || options.AuditJournalFoldEvery > TimeSpan.FromHours(1))
+        {
+            throw new InvalidOperationException("Storage:AuditJournalFoldEvery must be 10 milliseconds to 1 hour.");
         }
 
         if (options.GroupCommitWrites is < 1 or > 1000)
@@ -176,6 +198,8 @@ public sealed class WmttyDatabase : IAsyncDisposable
             Directory.CreateDirectory(folder);
         }
 
-        return new WmttyDatabase(new SqliteDialect(builder.ToString()), options, $"SQLite file {Path.GetFullPath(builder.DataSource)}");
+        var inMemory = builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:";
+        return new WmttyDatabase(new SqliteDialect(builder.ToString()), options, $"SQLite file {Path.GetFullPath(builder.DataSource)}",
+            options.AuditJournal && !inMemory ? Path.GetFullPath(builder.DataSource) : null);
     }
 }

@@ -102,6 +102,16 @@ public sealed class AuditTests : AppTest
         using var search = await clinician.GetAsync($"/fhir/QuestionnaireResponse?patient={patientId}");
         Assert.Contains(FreeText, await search.Content.ReadAsStringAsync());
 
+        // Before it is stored in the audit tables, the search's record is in the audit journal beside the database: that
+        // file holds no free text either.
+        var journal = Directory.GetFiles(App.DataDirectory, "wmtty.db-audit-*.journal");
+        var journaled = string.Concat(journal.Select(File.ReadAllText));
+        Assert.Contains("search-type", journaled);
+        Assert.DoesNotContain(FreeText, journaled);
+        Assert.DoesNotContain(nhs, journaled);
+        Assert.DoesNotContain("Kowalska", journaled);
+        await App.FoldAuditJournalAsync();
+
         using var connection = new SqliteConnection($"Data Source={App.DatabasePath}");
         connection.Open();
         using var dump = connection.CreateCommand();

@@ -93,6 +93,7 @@ public sealed class BulkImportTests : IAsyncLifetime
         Assert.NotNull((await patient.BodyAsync())["communication"]);
 
         // The audit trail names every imported patient against the import.
+        await app.FoldAuditJournalAsync();
         await using var connection = new SqliteConnection($"Data Source={app.DatabasePath}");
         var audited = (await connection.QueryAsync<string>(
             "SELECT DISTINCT p.patient_id FROM audit_record r JOIN audit_patient p ON p.audit_key = r.audit_key WHERE r.interaction = 'import'")).ToHashSet();

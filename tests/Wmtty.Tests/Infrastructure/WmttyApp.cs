@@ -38,6 +38,13 @@ public sealed class WmttyApp : WebApplicationFactory<Program>
 
     public string DatabasePath => Path.Combine(DataDirectory, "wmtty.db");
 
+    /// <summary>
+    /// Stores every audit record appended so far in the database's audit tables, for a test that reads them with SQL;
+    /// until then a record may be only in the audit journal (AuditJournal). Searches through the service do this themselves.
+    /// </summary>
+    public Task FoldAuditJournalAsync() =>
+        Services.GetRequiredService<Wmtty.Data.Storage.WmttyDatabase>().AuditJournal?.FoldAsync(CancellationToken.None) ?? Task.CompletedTask;
+
     private bool OwnsDataDirectory { get; }
 
     /// <summary>Serves on a real loopback port instead of the in-memory test server.</summary>
