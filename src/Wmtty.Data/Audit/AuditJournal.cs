@@ -30,6 +30,7 @@ namespace Wmtty.Data.Audit;
 internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
 {
     public const long SegmentBytes = 4 << 20;
+    private const long Preallocated = SegmentBytes + (512 << 10); // room for the group that passes SegmentBytes
     private const int FoldAt = 2048;
     private const int FoldChunk = 4096;
 
@@ -115,6 +116,15 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
             }
 
             RecoverHeld();
+            if (current is { Broken: true } broken)
+            {
+                lock (pendingLock)
+                {
+                    retired.Add(broken);
+                    current = null;
+                }
+            }
+
             var segment = current ??= Segment.Create(folder, prefix);
             buffer.ResetWrittenCount();
             var first = nextSequence;
@@ -385,27 +395,38 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
         return retry.WriteAsync((connection, transaction, _) => connection.ExecuteAsync(dialect.ForgetAuditJournalSql, new { JournalId = id }, transaction), cancellationToken);
     }
 
-    /// <summary>The complete records of a journal file, in order; a line that is not one (a torn write at a crash) is skipped.</summary>
-    internal static IEnumerable<(long Sequence, AuditEntry Entry)> Read(Stream file)
+    /// <summary>
+    /// The records of a journal file, in order, up to the end of what was written: a zero byte (the file is made of
+    /// zeros ahead of its records) or a line without its newline. Only the last group written before a crash can be
+    /// torn, and it was never acknowledged, so reading stops there. A complete line that is not a record is skipped.
+    /// </summary>
+    internal static List<(long Sequence, AuditEntry Entry)> Read(Stream file)
     {
-        using var reader = new StreamReader(file, leaveOpen: true);
-        while (reader.ReadLine() is { } line)
+        using var copy = new MemoryStream();
+        file.CopyTo(copy);
+        var bytes = copy.GetBuffer().AsMemory(0, (int)copy.Length);
+        var records = new List<(long, AuditEntry)>();
+        while (bytes.Length > 0 && bytes.Span[0] != 0)
         {
-            (long, AuditEntry)? record;
+            var end = bytes.Span.IndexOf((byte)'\n');
+            if (end < 0 || bytes.Span[..end].Contains((byte)0))
+            {
+                break;
+            }
+
             try
             {
-                record = Parse(line);
+                records.Add(Parse(bytes[..end]));
             }
             catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
             {
-                record = null;
+                // Not a record: skipped.
             }
 
-            if (record is { } found)
-            {
-                yield return found;
-            }
+            bytes = bytes[(end + 1)..];
         }
+
+        return records;
     }
 
     private static void Write(Utf8JsonWriter writer, long sequence, AuditEntry entry)
@@ -434,13 +455,8 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
         writer.WriteEndObject();
     }
 
-    private static (long, AuditEntry)? Parse(string line)
+    private static (long, AuditEntry) Parse(ReadOnlyMemory<byte> line)
     {
-        if (line.Length == 0 || line[0] != '{')
-        {
-            return null;
-        }
-
         using var document = JsonDocument.Parse(line);
         var root = document.RootElement;
         string? Text(string name) => root.GetProperty(name).GetString();
@@ -500,6 +516,14 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
             var file = new FileStream(path + ".new", options);
             try
             {
+                // Zeros to the full size, on disk, before the first record (see Append).
+                var zeros = new byte[64 * 1024];
+                for (long at = 0; at < Preallocated; at += zeros.Length)
+                {
+                    RandomAccess.Write(file.SafeFileHandle, zeros, at);
+                }
+
+                RandomAccess.FlushToDisk(file.SafeFileHandle);
                 File.Move(path + ".new", path);
                 SyncFolder(folder);
             }
@@ -539,30 +563,65 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
             }
         }
 
-        /// <summary>Writes the bytes at the end and fsyncs the file; on failure, cuts it back to where it was.</summary>
+        /// <summary>
+        /// Writes the bytes after the last record and flushes them to disk (<c>fdatasync</c>: the file was made of zeros at
+        /// its full size first, so an append changes no metadata and needs no filesystem journal commit). On failure, the
+        /// bytes are zeroed if possible, and the file takes no more appends (<see cref="Broken"/>).
+        /// </summary>
         public void Append(ReadOnlySpan<byte> bytes)
         {
-            SafeFileHandle handle = file.SafeFileHandle;
+            var handle = file.SafeFileHandle;
             try
             {
                 RandomAccess.Write(handle, bytes, Length);
-                RandomAccess.FlushToDisk(handle);
+                DataSync(handle);
             }
             catch
             {
+                Broken = true;
                 try
                 {
-                    RandomAccess.SetLength(handle, Length);
+                    RandomAccess.Write(handle, new byte[bytes.Length], Length);
+                    DataSync(handle);
                 }
                 catch (IOException)
                 {
-                    // Left as it is: the lines after Length were never acknowledged, and a torn one is skipped when read.
+                    // Left as it is: those lines were never acknowledged, and reading stops at the first torn one.
                 }
 
                 throw;
             }
 
             Length += bytes.Length;
+        }
+
+        /// <summary>Set when an append failed: the next append starts a new file.</summary>
+        public bool Broken { get; private set; }
+
+        private static void DataSync(SafeFileHandle handle)
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                RandomAccess.FlushToDisk(handle);
+                return;
+            }
+
+            var added = false;
+            handle.DangerousAddRef(ref added);
+            try
+            {
+                if (Native.Fdatasync((int)handle.DangerousGetHandle()) != 0)
+                {
+                    throw new IOException($"fdatasync of an audit journal file failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+                }
+            }
+            finally
+            {
+                if (added)
+                {
+                    handle.DangerousRelease();
+                }
+            }
         }
 
         public void Close() => file.Dispose();
@@ -575,7 +634,7 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
     }
 }
 
-/// <summary>The libc calls .NET has no API for: fsync of a folder, so that a new file's name survives a crash.</summary>
+/// <summary>The libc calls .NET has no API for: fsync of a folder, so that a new file's name survives a crash, and fdatasync.</summary>
 internal static class Native
 {
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "open", SetLastError = true)]
@@ -583,6 +642,9 @@ internal static class Native
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
     public static extern int Fsync(int descriptor);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    public static extern int Fdatasync(int descriptor);
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int descriptor);

@@ -52,6 +52,20 @@ public sealed class AuditJournalTests : IAsyncDisposable
             """)];
     }
 
+    // The file's records as recovery reads them, and its bytes up to the first zero; read beside the running journal.
+    private static List<(long Sequence, AuditEntry Entry)> Records(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return AuditJournal.Read(stream);
+    }
+
+    private static byte[] Written(string file)
+    {
+        var bytes = File.ReadAllBytes(file);
+        var end = Array.IndexOf(bytes, (byte)0);
+        return end < 0 ? bytes : bytes[..end];
+    }
+
     private static string Row(int i) => $"request-{i} {At.AddSeconds(i).ToUnixTimeMilliseconds()} p-shared,p{i % 7}";
 
     [Fact]
@@ -61,9 +75,12 @@ public sealed class AuditJournalTests : IAsyncDisposable
         Assert.NotNull(database.AuditJournal);
         await database.Audit.AppendAsync([Entry(1), Entry(2)], default);
 
-        // Durable in the journal, not yet in the audit tables.
+        // Durable in the journal, not yet in the audit tables. The file was made at its full size, of zeros, first.
         var file = Assert.Single(JournalFiles());
-        Assert.Equal(2, File.ReadAllLines(file).Length);
+        Assert.Equal(["request-1", "request-2"], Records(file).Select(r => r.Entry.RequestId));
+        Assert.Equal([1L, 2L], Records(file).Select(r => r.Sequence));
+        Assert.True(new FileInfo(file).Length > AuditJournal.SegmentBytes);
+        Assert.Equal(2, Written(file).Count(b => b == (byte)'\n'));
         Assert.Empty(StoredRows());
         if (!OperatingSystem.IsWindows())
         {
@@ -88,7 +105,14 @@ public sealed class AuditJournalTests : IAsyncDisposable
         await crashed.Audit.AppendAsync([Entry(4), Entry(5)], default);
         crashed.AuditJournal.Abandon();
         var file = Assert.Single(JournalFiles());
-        File.AppendAllText(file, """{"seq":6,"recorded":1700000006000,"action":"R","inter""");
+        Assert.Equal(5, Records(file).Count);
+        using (var torn = new FileStream(file, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            // A group cut short by the crash, where the next records would have gone.
+            torn.Position = Written(file).Length;
+            torn.Write("""{"seq":6,"recorded":1700000006000,"action":"R","inter"""u8);
+        }
+
         Assert.Equal([Row(1), Row(2)], StoredRows());
 
         var restarted = Open();
@@ -139,7 +163,8 @@ public sealed class AuditJournalTests : IAsyncDisposable
         }
 
         var full = journal.OpenFiles[0];
-        Assert.True(new FileInfo(full).Length >= AuditJournal.SegmentBytes);
+        Assert.True(Written(full).Length >= AuditJournal.SegmentBytes);
+        Assert.Equal(appended, Records(full).Count + Records(journal.OpenFiles[1]).Count); // nothing lost where the file changed
         await journal.FoldAsync(default);
         Assert.False(File.Exists(full));
         Assert.Single(JournalFiles());
