@@ -150,7 +150,9 @@ async Task<List<Result>> RunSizeAsync(int patients)
         }
 
         var selected = scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.Ordinal)).ToArray();
-        if (warmAll > 0 && selected.Length > 0)
+        const string Mixed = "mixed: $lastn beside submissions";
+        var mixed = only is null || Mixed.Contains(only, StringComparison.Ordinal);
+        if (warmAll > 0 && (selected.Length > 0 || mixed))
         {
             // A service that has been up a while: the JIT has tiered up the paths all four scenarios take. Without this,
             // after a bulk import (no requests yet), the tiering thread still took 18% of the CPU during the first scenario.
@@ -166,6 +168,19 @@ async Task<List<Result>> RunSizeAsync(int patients)
             using var profile = trace ? Profiler.Start(service.Pid, name, root, now, TimeSpan.FromSeconds(warmUp + seconds)) : null;
             results.Add(await LoadRunner.RunAsync(name, client, connections, TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), send, service.RssMb, service.CpuSeconds));
             profile?.Report();
+        }
+
+        if (mixed)
+        {
+            // Charts opened while patients submit: the reads' audit records and the submissions share the one writer.
+            // Two loops at once on the same service, so the service's CPU time cannot be split between them.
+            var submitters = Math.Max(1, connections / 8);
+            Console.WriteLine(Mixed);
+            results.AddRange(await Task.WhenAll(
+                LoadRunner.RunAsync($"mixed: $lastn ({connections - submitters} connections, beside submissions)", client, connections - submitters,
+                    TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), scenarios[0].Send, service.RssMb),
+                LoadRunner.RunAsync($"mixed: submission ({submitters} connections, beside $lastn)", client, submitters,
+                    TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(seconds), scenarios[3].Send, service.RssMb)));
         }
 
         var (ceilingApp, ceilingAddress) = await Ceiling.StartAsync(lastnBytes, lastnType);
