@@ -9,15 +9,15 @@ namespace Wmtty.Data.Audit;
 
 /// <summary>
 /// SQLite: the audit trail's write-ahead journal. An appended record is durable once it is in a journal file and that
-/// file is fsynced; it is folded into <c>audit_record</c> and <c>audit_patient</c> later, thousands to a transaction.
+/// file is flushed to disk (fdatasync); it is folded into <c>audit_record</c> and <c>audit_patient</c> later, thousands to a transaction.
 /// <list type="bullet">
-/// <item>An append returns only after its fsync, so the promise of <see cref="IAuditStore.AppendAsync"/> holds: a
+/// <item>An append returns only after its flush, so the promise of <see cref="IAuditStore.AppendAsync"/> holds: a
 /// request is answered only once its record is stored, here or in the database. A read's record costs a line in a
-/// file and a share of one fsync, instead of rows in three indexes and a share of a database commit.</item>
+/// file and a share of one flush, instead of rows in three indexes and a share of a database commit.</item>
 /// <item>Searches and reads fold first, so they see every record appended before they started.</item>
 /// <item>Each fold writes, in its own transaction, how far it got (<c>audit_journal</c>). After a crash, the next
-/// start reads the files that no running process holds and stores only what the database does not hold yet; a torn
-/// last line, never acknowledged, is skipped.</item>
+/// start reads the files that no running process holds and stores only what the database does not hold yet; reading
+/// stops at a torn group, which was never acknowledged (<see cref="Read"/>).</item>
 /// <item>Records are folded once <see cref="FoldAt"/> wait, or the oldest has waited <c>Storage:AuditJournalFoldEvery</c>
 /// (a second by default), so the audit tables are at most a few seconds behind without a search.</item>
 /// <item>A file is closed for appends at <see cref="SegmentBytes"/> and deleted once all of it is folded. At
