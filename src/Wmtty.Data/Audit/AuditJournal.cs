@@ -367,9 +367,9 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
                 continue; // held by a running instance, or gone already
             }
 
+            var id = Path.GetFileNameWithoutExtension(path)[prefix.Length..];
             using (file)
             {
-                var id = Path.GetFileNameWithoutExtension(path)[prefix.Length..];
                 var folded = retry.ReadAsync((connection, token) => connection.ExecuteScalarAsync<long?>(
                     new CommandDefinition(dialect.AuditJournalFoldedSql, new { JournalId = id }, cancellationToken: token)), CancellationToken.None).GetAwaiter().GetResult() ?? 0;
                 var left = Read(file).Where(r => r.Sequence > folded).ToList();
@@ -378,11 +378,9 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
                     var chunk = left[i..Math.Min(left.Count, i + FoldChunk)];
                     store.AppendAsync([.. chunk.Select(r => r.Entry)], dialect, id, chunk[^1].Sequence, CancellationToken.None).GetAwaiter().GetResult();
                 }
-
-                File.Delete(path);
             }
 
-            ForgetAsync(Path.GetFileNameWithoutExtension(path)[prefix.Length..], () => { }, CancellationToken.None).GetAwaiter().GetResult();
+            ForgetAsync(id, () => File.Delete(path), CancellationToken.None).GetAwaiter().GetResult();
         }
 
         opened = true;

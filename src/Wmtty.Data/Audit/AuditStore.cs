@@ -20,11 +20,7 @@ internal sealed class AuditStore(SqlDialect dialect, StoreRetry retry) : IAuditS
     public Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken) =>
         retry.WriteAsync(async (connection, transaction, _) =>
         {
-            foreach (var entry in entries)
-            {
-                await AuditWrites.AppendAsync(dialect, connection, transaction, entry);
-            }
-
+            await AuditWrites.AppendAllAsync(dialect, connection, transaction, entries);
             return entries.Count;
         }, cancellationToken);
 
@@ -35,11 +31,7 @@ internal sealed class AuditStore(SqlDialect dialect, StoreRetry retry) : IAuditS
     public Task AppendAsync(IReadOnlyList<AuditEntry> entries, Sqlite.SqliteDialect sqlite, string journalId, long through, CancellationToken cancellationToken) =>
         retry.WriteAsync(async (connection, transaction, _) =>
         {
-            foreach (var entry in entries)
-            {
-                await AuditWrites.AppendAsync(dialect, connection, transaction, entry);
-            }
-
+            await AuditWrites.AppendAllAsync(dialect, connection, transaction, entries);
             return await connection.ExecuteAsync(sqlite.AuditJournalMarkSql, new { JournalId = journalId, Through = through }, transaction);
         }, cancellationToken);
 
@@ -94,6 +86,14 @@ internal sealed class AuditStore(SqlDialect dialect, StoreRetry retry) : IAuditS
 /// <summary>The insert of one audit entry and its patients, inside a caller's transaction.</summary>
 internal static class AuditWrites
 {
+    public static async Task AppendAllAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            await AppendAsync(dialect, connection, transaction, entry);
+        }
+    }
+
     public static async Task AppendAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, AuditEntry entry)
     {
         var key = await connection.ExecuteScalarAsync<long>(dialect.InsertAuditSql, new

@@ -26,7 +26,7 @@ public sealed class StorageOptions
     public int GroupCommitWrites { get; set; } = 64;
 
     /// <summary>
-    /// SQLite: audit records are made durable in an append-only journal file beside the database, fsynced in groups,
+    /// SQLite: audit records are made durable in an append-only journal file beside the database, flushed in groups,
     /// and stored in the audit tables in batches of thousands (<c>AuditJournal</c>). False stores each group of records
     /// in the database directly, as SQL Server always does.
     /// </summary>

@@ -198,7 +198,7 @@ public sealed class WmttyDatabase : IAsyncDisposable
             Directory.CreateDirectory(folder);
         }
 
-        var inMemory = builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:";
+        var inMemory = builder.DataSource is "" or ":memory:"; // Mode is ReadWriteCreate, set above
         return new WmttyDatabase(new SqliteDialect(builder.ToString()), options, $"SQLite file {Path.GetFullPath(builder.DataSource)}",
             options.AuditJournal && !inMemory ? Path.GetFullPath(builder.DataSource) : null);
     }
