@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Search;
 using Wmtty.Fhir.Questionnaires;
@@ -6,9 +7,14 @@ using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Api.Definitions;
 
-/// <summary>Reads the ValueSets a questionnaire's answers come from, as stored here, and lists their codes.</summary>
+/// <summary>Reads the ValueSets a questionnaire's answers come from, as stored here, and lists their codes. Each version is parsed once.</summary>
 internal static class ValueSetCodes
 {
+    private const int MaxCached = 256;
+
+    // Parsed ValueSets and CodeSystems by (type, id, version): shared, and never changed once parsed.
+    private static readonly ConcurrentDictionary<(string Type, string Id, int Version), Resource> Parsed = new();
+
     /// <summary>The codes of each answerValueSet that is stored here and can be enumerated; others are left out, for the validator to report.</summary>
     public static async Task<IReadOnlyDictionary<string, IReadOnlySet<(string? System, string? Code)>>> ForAsync(StoreReader reader, Questionnaire questionnaire)
     {
@@ -35,8 +41,37 @@ internal static class ValueSetCodes
         return result;
     }
 
-    // By url, or url|version.
+    // By url, or url|version. Which version, by index alone; the resource parsed only when it is not cached already.
     private static async Task<Resource?> FindAsync(StoreReader reader, string type, string canonical)
+    {
+        var versionOnly = Query(type, canonical);
+        versionOnly.IncludeJson = false;
+        if (await reader.Find(versionOnly, 1) is not [var found])
+        {
+            return null;
+        }
+
+        if (Parsed.TryGetValue((type, found.Id, found.Version), out var cached))
+        {
+            return cached;
+        }
+
+        if (await reader.Find(Query(type, canonical), 1) is not [var match])
+        {
+            return null;
+        }
+
+        var resource = FhirSerialization.ReadStored(match.Json);
+        if (Parsed.Count >= MaxCached)
+        {
+            Parsed.Clear();
+        }
+
+        Parsed[(type, match.Id, match.Version)] = resource;
+        return resource;
+    }
+
+    private static SearchQuery Query(string type, string canonical)
     {
         var separator = canonical.LastIndexOf('|');
         var query = new SearchQuery(type).Where(new TokenCondition("url", null, separator > 0 ? canonical[..separator] : canonical));
@@ -45,7 +80,6 @@ internal static class ValueSetCodes
             query.Where(new TokenCondition("version", null, canonical[(separator + 1)..]));
         }
 
-        var matches = await reader.Find(query, 1);
-        return matches.Count == 0 ? null : FhirSerialization.ReadStored(matches[0].Json);
+        return query;
     }
 }

@@ -50,6 +50,9 @@ internal sealed class ResourceWriter(
     {
         CheckRules(resource, localBase, caller);
         var type = resource.TypeName;
+
+        // A conditional create may match instead, and answers that first: it prepares in its transaction.
+        var prepared = ifNoneExist is null ? await PrepareAheadAsync(resource, ResourceTypes.NewId(), 1, VersionChange.Created, localBase, cancellationToken) : null;
         var outcome = await store.WriteAsync(async (session, _) =>
         {
             if (ifNoneExist is not null)
@@ -74,9 +77,8 @@ internal sealed class ResourceWriter(
                 }
             }
 
-            var id = ResourceTypes.NewId();
-            var plan = await PlanAsync(session, resource, id, localBase);
-            var version = Stamp(resource, id, 1, VersionChange.Created, localBase, plan);
+            var id = prepared?.Version.Id ?? ResourceTypes.NewId();
+            var (plan, version) = await PlannedAsync(session, prepared, resource, id, 1, VersionChange.Created, localBase);
             await StoreAsync(session, version, null, caller);
             if (plan is not null)
             {
@@ -92,10 +94,11 @@ internal sealed class ResourceWriter(
         return outcome;
     }
 
-    public Task<WriteOutcome> UpdateAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken, Caller? caller = null)
+    public async Task<WriteOutcome> UpdateAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, CancellationToken cancellationToken, Caller? caller = null)
     {
         CheckRules(resource, localBase, caller);
-        return UpdateCheckedAsync(resource, id, conditions, localBase, publishing: false, cancellationToken, caller);
+        var prepared = await PrepareReplacingAsync(resource, id, await store.ReadAsync(resource.TypeName, id, cancellationToken), localBase, cancellationToken);
+        return await UpdateCheckedAsync(resource, id, conditions, localBase, publishing: false, cancellationToken, caller, prepared);
     }
 
     /// <summary>
@@ -149,9 +152,40 @@ internal sealed class ResourceWriter(
 
         CheckRules(resource, localBase, caller: null);
         var id = resource.Id;
+
+        // Compared with what is stored, and prepared, before the transaction; inside, that holds if the version is the same.
+        // Not a Patient: what it is compared as depends on the patient's current preferences, read inside.
+        StoredVersion? read = null;
+        PreparedWrite? prepared = null;
+        if (resource is not Patient)
+        {
+            read = await store.ReadAsync(resource.TypeName, id, cancellationToken);
+            if (Unchanged(read, resource) is { } matched)
+            {
+                read = read! with { Json = matched };
+            }
+            else
+            {
+                read = read is null ? null : read with { Json = null };
+                prepared = await PrepareReplacingAsync(resource, id, read, localBase, cancellationToken);
+            }
+        }
+
         return await RetryingAsync(new WriteConditions(null, null), null, async session =>
         {
             var current = await session.GetCurrentAsync(resource.TypeName, id);
+            if (read is not null && current is not null && current.Version == read.Version && current.IsDeleted == read.IsDeleted)
+            {
+                return read.Json is { } same
+                    ? new WriteOutcome(WriteKind.Matched, current.Type, id, current.Version, read.LastUpdated, same)
+                    : await ReplaceAsync(session, resource, id, current, new WriteConditions(null, null), localBase, publishing: false, caller: null, prepared: prepared);
+            }
+
+            if (read is null && current is null && prepared is not null)
+            {
+                return await ReplaceAsync(session, resource, id, current, new WriteConditions(null, null), localBase, publishing: false, caller: null, prepared: prepared);
+            }
+
             if (resource is Patient patient)
             {
                 await preferences.ApplyCurrentAsync(session, patient, id); // the language and interpreter need the patient gave stay
@@ -168,12 +202,67 @@ internal sealed class ResourceWriter(
         }, cancellationToken);
     }
 
-    private Task<WriteOutcome> UpdateCheckedAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, bool publishing, CancellationToken cancellationToken, Caller? caller)
+    // The stored JSON when the stored version has the same content as the resource; null otherwise.
+    private static byte[]? Unchanged(StoredVersion? stored, Resource resource) =>
+        stored is { IsDeleted: false, Json: { } json }
+        && StoredForm.Content(FhirSerialization.ReadStored(json)).AsSpan().SequenceEqual(StoredForm.Content(resource))
+            ? json
+            : null;
+
+    /// <summary>
+    /// A write's slow part, done before its transaction: a response checked against its questionnaire and its Observations
+    /// extracted, and every version stamped, serialized and indexed, as they would be inside. The transaction uses it when
+    /// what it read still holds (<see cref="PlannedAsync"/>), and otherwise does that part again itself. Where the database
+    /// has one writer at a time (SQLite), its turn is then spent on rows, and the rest runs on every core.
+    /// </summary>
+    private sealed record PreparedWrite(ReadSet Reads, ResponsePlan? Plan, NewVersion Version);
+
+    // meta.lastUpdated is therefore when the write was prepared, a moment before its commit.
+    private async Task<PreparedWrite> PrepareAheadAsync(Resource resource, string id, int version, VersionChange change, Uri localBase, CancellationToken cancellationToken)
+    {
+        var reads = new ReadSet();
+        var plan = resource is QuestionnaireResponse response
+            ? preferences.StampAhead(await responses.PrepareAsync(reads.Reader(store, cancellationToken), response, id, localBase, stamper.Now()), localBase)
+            : null;
+        return new PreparedWrite(reads, plan, Stamp(resource, id, version, change, localBase, plan));
+    }
+
+    /// <summary>
+    /// Prepared ahead as the next version after <paramref name="current"/>, for a write that replaces. A resource that fails
+    /// its checks is left to the transaction, which answers with the error it would have given in its own order
+    /// (If-Match, access and existence before the content).
+    /// </summary>
+    private async Task<PreparedWrite?> PrepareReplacingAsync(Resource resource, string id, StoredVersion? current, Uri localBase, CancellationToken cancellationToken)
+    {
+        var creates = current is null or { IsDeleted: true };
+        try
+        {
+            return await PrepareAheadAsync(resource, id, (current?.Version ?? 0) + 1, creates ? VersionChange.CreatedByUpdate : VersionChange.Updated, localBase, cancellationToken);
+        }
+        catch (FhirException)
+        {
+            return null;
+        }
+    }
+
+    // The plan and the version to write: the ones prepared ahead when they are for this version and what they read still holds.
+    private async Task<(ResponsePlan? Plan, NewVersion Version)> PlannedAsync(IWriteSession session, PreparedWrite? prepared, Resource resource, string id, int version, VersionChange change, Uri localBase)
+    {
+        if (prepared is { Version: var ahead } && ahead.Id == id && ahead.Version == version && ahead.Change == change && await prepared.Reads.StillHoldsAsync(session))
+        {
+            return (prepared.Plan, ahead);
+        }
+
+        var plan = await PlanAsync(session, resource, id, localBase);
+        return (plan, Stamp(resource, id, version, change, localBase, plan));
+    }
+
+    private Task<WriteOutcome> UpdateCheckedAsync(Resource resource, string id, WriteConditions conditions, Uri localBase, bool publishing, CancellationToken cancellationToken, Caller? caller, PreparedWrite? prepared = null)
     {
         return RetryingAsync(conditions, caller, async session =>
         {
             var current = await session.GetCurrentAsync(resource.TypeName, id);
-            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing, caller);
+            return await ReplaceAsync(session, resource, id, current, conditions, localBase, publishing, caller, prepared: prepared);
         }, cancellationToken);
     }
 
@@ -280,7 +369,8 @@ internal sealed class ResourceWriter(
     }
 
     /// <param name="serverChosenId">The id was made here (a conditional update that creates), not given by the client.</param>
-    private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase, bool publishing, Caller? caller, bool serverChosenId = false)
+    /// <param name="prepared">The plan and version prepared before the transaction, used if they still hold.</param>
+    private async Task<WriteOutcome> ReplaceAsync(IWriteSession session, Resource resource, string id, CurrentVersion? current, WriteConditions conditions, Uri localBase, bool publishing, Caller? caller, bool serverChosenId = false, PreparedWrite? prepared = null)
     {
         current = await LockedCurrentAsync(session, resource.TypeName, id, current);
 
@@ -299,9 +389,8 @@ internal sealed class ResourceWriter(
             await RefuseChangeOfOwnedAsync(session, current);
         }
 
-        var plan = await PlanAsync(session, resource, id, localBase);
         var creates = current is null or { IsDeleted: true };
-        var version = Stamp(resource, id, (current?.Version ?? 0) + 1, creates ? VersionChange.CreatedByUpdate : VersionChange.Updated, localBase, plan);
+        var (plan, version) = await PlannedAsync(session, prepared, resource, id, (current?.Version ?? 0) + 1, creates ? VersionChange.CreatedByUpdate : VersionChange.Updated, localBase);
         await StoreAsync(session, version, current, caller);
         if (plan is not null)
         {

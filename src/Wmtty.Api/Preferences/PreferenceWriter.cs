@@ -31,13 +31,13 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         {
             // An amendment (or a retried PUT): what it still says keeps its Observation; what it no longer
             // says is withdrawn, so no search ever shows two answers of the same response as final.
-            plan = plan with { Extracted = await ReuseAsync(session, plan.Extracted ?? [], before, localBase) };
+            plan = plan with { Extracted = await ReuseAsync(session, plan, before, localBase) };
         }
         else
         {
             foreach (var observation in plan.Extracted ?? [])
             {
-                await WriteNewAsync(session, observation, localBase);
+                await WriteNewAsync(session, plan, observation, localBase);
             }
         }
 
@@ -80,7 +80,7 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         }
     }
 
-    private async Task<IReadOnlyList<ExtractedObservation>> ReuseAsync(IWriteSession session, IReadOnlyList<ExtractedObservation> extracted, ResponsePreferences before, Uri localBase)
+    private async Task<IReadOnlyList<ExtractedObservation>> ReuseAsync(IWriteSession session, ResponsePlan plan, ResponsePreferences before, Uri localBase)
     {
         var stored = new List<(Observation Observation, CurrentVersion Current)>();
         foreach (var entry in before.Entries)
@@ -92,7 +92,7 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         }
 
         var result = new List<ExtractedObservation>();
-        foreach (var fresh in extracted)
+        foreach (var fresh in plan.Extracted ?? [])
         {
             var same = stored.FindIndex(s => SameStatement(s.Observation, fresh.Observation));
             if (same >= 0)
@@ -102,7 +102,7 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
             }
             else
             {
-                await WriteNewAsync(session, fresh, localBase);
+                await WriteNewAsync(session, plan, fresh, localBase);
                 result.Add(fresh);
             }
         }
@@ -116,8 +116,20 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         return result;
     }
 
-    private Task WriteNewAsync(IWriteSession session, ExtractedObservation observation, Uri localBase) =>
-        session.WriteAsync(stamper.Stamp(observation.Observation, observation.Id, 1, VersionChange.Created, localBase), replacing: null);
+    private Task WriteNewAsync(IWriteSession session, ResponsePlan plan, ExtractedObservation observation, Uri localBase) =>
+        session.WriteAsync(plan.Stamped?.GetValueOrDefault(observation.Id) ?? FirstVersion(observation, localBase), replacing: null);
+
+    private NewVersion FirstVersion(ExtractedObservation observation, Uri localBase) =>
+        stamper.Stamp(observation.Observation, observation.Id, 1, VersionChange.Created, localBase);
+
+    /// <summary>
+    /// The plan with its Observations stamped as the first versions that <see cref="WriteAsync"/> writes for them, so that
+    /// serializing and indexing them happens before the write transaction, not in it.
+    /// </summary>
+    public ResponsePlan StampAhead(ResponsePlan plan, Uri localBase) =>
+        plan.Extracted is { Count: > 0 } extracted
+            ? plan with { Stamped = extracted.ToDictionary(e => e.Id, e => FirstVersion(e, localBase), StringComparer.Ordinal) }
+            : plan;
 
     private static bool SameStatement(Observation stored, Observation fresh) =>
         stored.Status == fresh.Status && stored.Language == fresh.Language

@@ -18,7 +18,11 @@ namespace Wmtty.Api.Preferences;
 /// <param name="IsPreferenceSet">A completed or amended What Matters To You response: its Observations replace the patient's current preferences.</param>
 internal sealed record ResponsePlan(
     string PatientId, StoredQuestionnaire Questionnaire, DateTimeOffset Authored, QuestionnaireResponse.QuestionnaireResponseStatus? Status,
-    IReadOnlyList<ExtractedObservation>? Extracted, bool IsPreferenceSet);
+    IReadOnlyList<ExtractedObservation>? Extracted, bool IsPreferenceSet)
+{
+    /// <summary>The extracted Observations as first versions, stamped, serialized and indexed ahead of the write transaction, by id (<see cref="PreferenceWriter.StampAhead"/>); null when not done.</summary>
+    public IReadOnlyDictionary<string, NewVersion>? Stamped { get; init; }
+}
 
 /// <summary>
 /// Checks a QuestionnaireResponse inside the write transaction that stores it: the questionnaire

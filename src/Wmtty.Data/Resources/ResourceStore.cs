@@ -55,6 +55,12 @@ public interface IWriteSession
     /// </summary>
     Task<IReadOnlyList<SearchMatch>> FindAsync(SearchQuery query, int limit);
 
+    /// <summary>
+    /// The id and version of each resource the search finds, as <c>id/version</c>, in no particular order: what
+    /// <see cref="FindAsync"/> would find, by index alone, in one value (so the writer keeps the statement prepared).
+    /// </summary>
+    Task<IReadOnlyList<string>> FindVersionsAsync(SearchQuery query, int limit);
+
     /// <summary>The stored JSON of a version found by <see cref="GetCurrentAsync"/>; null for a delete.</summary>
     Task<byte[]?> ReadJsonAsync(CurrentVersion version);
 
@@ -170,6 +176,16 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
             var (sql, parameters) = searchSql.Page(query, limit);
             var rows = await connection.QueryAsync<MatchRow>(sql, parameters, transaction);
             return rows.Select(r => r.ToMatch()).ToList();
+        }
+
+        public async Task<IReadOnlyList<string>> FindVersionsAsync(SearchQuery query, int limit)
+        {
+            var includeJson = query.IncludeJson;
+            query.IncludeJson = false;
+            var (sql, parameters) = searchSql.Page(query, limit);
+            query.IncludeJson = includeJson;
+            var versions = await connection.ExecuteScalarAsync<string?>(dialect.VersionsOfSql(sql), parameters, transaction);
+            return string.IsNullOrEmpty(versions) ? [] : versions.Split(',');
         }
 
         public Task<byte[]?> ReadJsonAsync(CurrentVersion version) =>

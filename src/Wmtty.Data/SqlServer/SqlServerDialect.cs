@@ -131,6 +131,8 @@ internal sealed partial class SqlServerDialect(string connectionString, SqlRetry
             """;
     }
 
+    public override string VersionsOfSql(string pageSql) => $"SELECT STRING_AGG(CONCAT(m.Id, '/', m.Version), ',') FROM ({pageSql}) AS m";
+
     public override string Top(string limitParameter) => $"TOP ({limitParameter}) ";
 
     public override string Limit(string limitParameter) => "";

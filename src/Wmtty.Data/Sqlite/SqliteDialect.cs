@@ -1,12 +1,14 @@
 using System.Data;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Wmtty.Data.Audit;
 using Wmtty.Data.Storage;
 
 namespace Wmtty.Data.Sqlite;
 
 /// <summary>SQLite, the embedded default: one file in WAL mode, one writer at a time.</summary>
-internal sealed class SqliteDialect(string connectionString) : SqlDialect
+/// <param name="syncAfterCommit"><see cref="StorageOptions.SyncAfterCommit"/>; done only on Linux.</param>
+internal sealed class SqliteDialect(string connectionString, bool syncAfterCommit = false) : SqlDialect
 {
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -44,7 +46,39 @@ internal sealed class SqliteDialect(string connectionString) : SqlDialect
     // the log starts over, its file is cut back to 64 MB. A savepoint (WriteGroup's second run of a group) and a statement
     // that changes many rows copy the pages they change to a statement journal first; temp_store keeps that journal in
     // memory, not in a temporary file (bulk import of responses, when every write had a savepoint: 88 to 124 per second).
-    public override string? WriterConnectionSql => "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY;";
+    // With SyncsAfterCommit, its commits write the log without syncing it (synchronous NORMAL, which still syncs around
+    // checkpoints); the group commit syncs it afterwards, before it answers.
+    public override string? WriterConnectionSql => "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY;"
+        + (SyncsAfterCommit ? " PRAGMA synchronous = NORMAL;" : "");
+
+    public override bool SyncsAfterCommit { get; } = syncAfterCommit && OperatingSystem.IsLinux();
+
+    // The log file's data, by path: SQLite keeps the file while any connection is open, and this opens it for each sync,
+    // so a log deleted and made again (every connection closed, then one opened) is still the one synced.
+    public override Action SyncLog(DbConnection writer)
+    {
+        var log = SQLitePCL.raw.sqlite3_db_filename(((SqliteConnection)writer).Handle, "main").utf8_to_string() + "-wal";
+        return () =>
+        {
+            var descriptor = Native.Open(log, 0); // O_RDONLY: fdatasync needs no write access
+            if (descriptor < 0)
+            {
+                throw new IOException($"The write-ahead log could not be opened to sync it (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+            }
+
+            try
+            {
+                if (Native.Fdatasync(descriptor) != 0)
+                {
+                    throw new IOException($"The write-ahead log could not be synced (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+                }
+            }
+            finally
+            {
+                _ = Native.Close(descriptor);
+            }
+        };
+    }
 
     // Passive: copies what it can and takes no lock anyone waits for. But under a steady stream of readers some reader
     // is almost always inside the log, so the log never starts over and grows, and every read looks through it. Past
@@ -161,6 +195,8 @@ internal sealed class SqliteDialect(string connectionString) : SqlDialect
         INSERT{(table.IgnoreDuplicates ? " OR IGNORE" : "")} INTO {table.Name} ({string.Join(", ", table.Columns)})
         VALUES {ValueRows(table, rows)}
         """;
+
+    public override string VersionsOfSql(string pageSql) => $"SELECT group_concat(m.Id || '/' || m.Version, ',') FROM ({pageSql}) m";
 
     public override string Top(string limitParameter) => "";
 

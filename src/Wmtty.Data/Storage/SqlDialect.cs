@@ -32,6 +32,15 @@ internal abstract class SqlDialect
     /// <summary>Settings for the one connection that writes every group, where <see cref="OneWriterAtATime"/>.</summary>
     public virtual string? WriterConnectionSql => null;
 
+    /// <summary>
+    /// The writer's commits do not wait for the disk: the group commit (<see cref="WriteGroup"/>) makes each commit durable
+    /// with <see cref="SyncLog"/> after the writer has moved on, and answers the commit's writes only then.
+    /// </summary>
+    public virtual bool SyncsAfterCommit => false;
+
+    /// <summary>Makes every commit made so far on <paramref name="writer"/>'s database durable (<see cref="SyncsAfterCommit"/>).</summary>
+    public virtual Action SyncLog(DbConnection writer) => throw new NotSupportedException($"{Name} syncs in its commit.");
+
     /// <summary>At shutdown: copies the whole write-ahead log into the database and empties it; null where the database does its own.</summary>
     public virtual string? ShutdownCheckpointSql => null;
 
@@ -259,6 +268,9 @@ internal abstract class SqlDialect
     // Search fragments.
 
     /// <summary>What goes straight after SELECT to cap the rows; empty where the cap comes last.</summary>
+    /// <summary>One value from a search page's rows (<c>Id</c> and <c>Version</c>): <c>id/version</c> of each, joined by commas, in any order; null for none.</summary>
+    public abstract string VersionsOfSql(string pageSql);
+
     public abstract string Top(string limitParameter);
 
     /// <summary>After <c>FROM resource r</c> when a search starts from one clause's keys: keeps the planner from walking an index of r instead.</summary>

@@ -26,6 +26,13 @@ public sealed class StorageOptions
     public int GroupCommitWrites { get; set; } = 64;
 
     /// <summary>
+    /// SQLite on Linux: the single writer commits a group without waiting for the disk, and goes on to the next group while
+    /// the group's commit is made durable by an <c>fdatasync</c> of the write-ahead log; the group's writes are answered
+    /// only after that. False has SQLite sync inside every commit, with the writer waiting.
+    /// </summary>
+    public bool SyncAfterCommit { get; set; } = true;
+
+    /// <summary>
     /// SQLite: audit records are made durable in an append-only journal file beside the database, flushed in groups,
     /// and stored in the audit tables in batches of thousands (<c>AuditJournal</c>). False stores each group of records
     /// in the database directly, as SQL Server always does.

@@ -199,7 +199,7 @@ public sealed class WmttyDatabase : IAsyncDisposable
         }
 
         var inMemory = builder.DataSource is "" or ":memory:"; // Mode is ReadWriteCreate, set above
-        return new WmttyDatabase(new SqliteDialect(builder.ToString()), options, $"SQLite file {Path.GetFullPath(builder.DataSource)}",
+        return new WmttyDatabase(new SqliteDialect(builder.ToString(), options.SyncAfterCommit && !inMemory), options, $"SQLite file {Path.GetFullPath(builder.DataSource)}",
             options.AuditJournal && !inMemory ? Path.GetFullPath(builder.DataSource) : null);
     }
 }

@@ -12,8 +12,10 @@ namespace Wmtty.Data.Storage;
 /// <item>A write that fails fails alone; the others still commit. A write that fails before changing a row needs
 /// nothing undone. One that fails after changing rows sends the group round again, each write in a savepoint of
 /// its own (<see cref="WriteAllAsync"/>).</item>
-/// <item>No write is answered before the commit that holds it: each caller waits for its group's commit,
-/// and if that commit fails, every write in the group fails (and was not stored).</item>
+/// <item>No write is answered before the commit that holds it is durable: each caller waits for its group's commit,
+/// and if that commit fails, every write in the group fails (and was not stored). Where the dialect syncs after the
+/// commit (<see cref="SqlDialect.SyncsAfterCommit"/>), the writer goes on to the next group while the log is synced,
+/// and the group's writes are answered when that sync is done; one sync covers every commit made before it began.</item>
 /// <item>Writes inside a group are not cancelled part-way: SQLite answers an interrupted statement in an explicit
 /// transaction by rolling back the whole transaction, other callers' writes included. A write still queued
 /// when its caller gives up is skipped.</item>
@@ -29,13 +31,15 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
     private long lastCheckpoint = Environment.TickCount64;
     private Task checkpoint = Task.CompletedTask; // the latest one started: one at a time, and CloseAsync waits for it
     private bool closed; // no checkpoints after CloseAsync
+    private readonly LogSync logSync = new();
+    private Action? syncLog; // for the writer connection's database, with SyncsAfterCommit
 
     /// <summary>Runs <paramref name="write"/> in the next group and completes when that group has committed.</summary>
     public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
     {
         var pending = new Pending(async (connection, transaction) => await write(connection, transaction, CancellationToken.None), cancellationToken);
         queue.Enqueue(pending);
-        while (!pending.Done.Task.IsCompleted)
+        while (!pending.Taken)
         {
             try
             {
@@ -52,7 +56,7 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
 
             try
             {
-                if (!pending.Done.Task.IsCompleted)
+                if (!pending.Taken)
                 {
                     await RunGroupAsync();
                 }
@@ -104,15 +108,50 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
             return;
         }
 
-        foreach (var (write, result) in written)
+        if (written.Count > 0 && syncLog is { } sync)
         {
-            write.Done.TrySetResult(result);
+            _ = AnswerWhenDurableAsync(logSync.SyncAsync(sync), written);
+        }
+        else
+        {
+            Answer(written);
         }
 
         if (written.Count > 0)
         {
             StartCheckpoint();
         }
+    }
+
+    private static void Answer(List<(Pending Write, object? Result)> written)
+    {
+        foreach (var (write, result) in written)
+        {
+            write.Done.TrySetResult(result);
+        }
+    }
+
+    // Off the writer's turn: the next group runs meanwhile.
+    private static async Task AnswerWhenDurableAsync(Task synced, List<(Pending Write, object? Result)> written)
+    {
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            await synced;
+            WriterMetrics.Sync.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception exception)
+        {
+            var failure = new StoreUnavailableException("The database committed the change, but the disk did not confirm it was written, so it may or may not have been stored.", exception);
+            foreach (var (write, _) in written)
+            {
+                write.Done.TrySetException(failure);
+            }
+
+            return;
+        }
+
+        Answer(written);
     }
 
     /// <summary>
@@ -192,6 +231,7 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
         {
             closed = true;
             await checkpoint.ContinueWith(static _ => { }, TaskScheduler.Default); // its end, not its outcome: a failed checkpoint is caught up later
+            await logSync.IdleAsync(); // the log is synced for every group answered or still to be answered
             await CloseWriterAsync();
         }
         finally
@@ -224,6 +264,7 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
             }
 
             writer = connection;
+            syncLog = dialect.SyncsAfterCommit ? dialect.SyncLog(connection) : null;
         }
 
         return writer;
@@ -299,6 +340,9 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
 
         public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>A group took the write, or its caller gave up: either way no group will take it now.</summary>
+        public bool Taken => Volatile.Read(ref state) != Queued;
+
         /// <summary>A group takes the write, unless its caller already gave up.</summary>
         public bool TryStart()
         {
@@ -320,6 +364,71 @@ internal sealed class WriteGroup(SqlDialect dialect, int maxWrites)
 
             Done.TrySetCanceled(cancellationToken);
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Syncs the log, one sync at a time on a thread of its own. A group that asks while a sync runs gets the next sync,
+    /// which begins after its commit returned; every group that asked meanwhile shares that one.
+    /// </summary>
+    private sealed class LogSync
+    {
+        private readonly Lock gate = new();
+        private Task idle = Task.CompletedTask; // the running loop, done when no sync runs
+        private TaskCompletionSource? next; // for groups that asked while a sync ran
+        private bool running;
+
+        public Task SyncAsync(Action sync)
+        {
+            var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (gate)
+            {
+                if (running)
+                {
+                    next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    return next.Task;
+                }
+
+                running = true;
+                idle = Task.Factory.StartNew(() => Loop(sync, first), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+
+            return first.Task;
+        }
+
+        public Task IdleAsync()
+        {
+            lock (gate)
+            {
+                return idle;
+            }
+        }
+
+        private void Loop(Action sync, TaskCompletionSource current)
+        {
+            while (true)
+            {
+                try
+                {
+                    sync();
+                    current.TrySetResult();
+                }
+                catch (Exception exception)
+                {
+                    current.TrySetException(exception);
+                }
+
+                lock (gate)
+                {
+                    if (next is null)
+                    {
+                        running = false;
+                        return;
+                    }
+
+                    (current, next) = (next, null);
+                }
+            }
         }
     }
 }

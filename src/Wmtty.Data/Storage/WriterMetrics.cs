@@ -27,6 +27,9 @@ internal static class WriterMetrics
     public static readonly Histogram<double> Commit = Meter.CreateHistogram<double>(
         "wmtty.storage.group.commit", "ms", "Time a group's commit took (writing its pages to the write-ahead log, and the sync).");
 
+    public static readonly Histogram<double> Sync = Meter.CreateHistogram<double>(
+        "wmtty.storage.group.sync", "ms", "Time from a group's commit to the end of the log sync that made it durable, where that runs after the commit (Storage:SyncAfterCommit).");
+
     public static readonly Counter<long> PagesWritten = Meter.CreateCounter<long>(
         "wmtty.storage.pages_written", "{page}", "Database pages the writer's commits wrote.");
 }

@@ -234,6 +234,29 @@ public sealed class GroupCommitTests : IDisposable
         Assert.Equal(30, await CountAsync());
     }
 
+    [Fact]
+    public async Task WithSyncAfterCommitTheCommitDoesNotSyncAndAWriteIsAnsweredOnlyWhenTheLogSyncAfterItSucceeds()
+    {
+        Assert.Equal(2, await retry.WriteAsync((connection, transaction, _) => connection.ExecuteScalarAsync<long>("PRAGMA synchronous", transaction: transaction), CancellationToken.None)); // FULL: SQLite syncs in the commit
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // syncs in the commit elsewhere
+        }
+
+        var deferred = new StoreRetry(new SqliteDialect(connectionString, syncAfterCommit: true), retries: 0, TimeSpan.FromMilliseconds(1), groupCommitWrites: 64);
+        Assert.Equal(1, await deferred.WriteAsync((connection, transaction, _) => connection.ExecuteScalarAsync<long>("PRAGMA synchronous", transaction: transaction), CancellationToken.None)); // NORMAL
+        Assert.Equal(Enumerable.Repeat(1, 30), await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            deferred.WriteAsync((connection, transaction, _) => InsertAsync(connection, transaction, $"synced-{i}"), CancellationToken.None))));
+        Assert.Equal(30, await CountAsync());
+
+        // The log goes from under the writer, as a failing disk would refuse it: the next commit still succeeds in SQLite,
+        // but its sync cannot be done, so the write is not answered as stored.
+        File.Delete(Path.Combine(folder, "group.db-wal"));
+        var unconfirmed = await Assert.ThrowsAsync<StoreUnavailableException>(() =>
+            deferred.WriteAsync((connection, transaction, _) => InsertAsync(connection, transaction, "unconfirmed"), CancellationToken.None));
+        Assert.Contains("may or may not have been stored", unconfirmed.Message);
+    }
+
     private static Task<int> InsertAsync(DbConnection connection, DbTransaction transaction, string name) =>
         connection.ExecuteAsync("INSERT INTO item (name) VALUES (@name)", new { name }, transaction);
 

@@ -94,6 +94,27 @@ public abstract class StoreContract : IDisposable
     // Versions, the current flag and index rows.
 
     [SkippableFact]
+    public async Task FindVersionsNamesWhatASearchFindsAtItsVersions()
+    {
+        await WriteAsync(Version("fv1", 1, "fv-a"));
+        await WriteAsync(Version("fv1", 2, "fv-a"));
+        await WriteAsync(Version("fv2", 1, "fv-a"));
+        await WriteAsync(Version("fv3", 1, "fv-b"));
+        var query = new SearchQuery("Observation").Where(new TokenCondition("code", null, "fv-a"));
+        var (versions, found, none, byId) = await Store.WriteAsync(async (session, _) => (
+            await session.FindVersionsAsync(query, 10),
+            await session.FindAsync(query, 10),
+            await session.FindVersionsAsync(new SearchQuery("Observation").Where(new TokenCondition("code", null, "fv-none")), 10),
+            await session.FindVersionsAsync(new SearchQuery("Observation").Where(new IdCondition("fv1")), 1)), CancellationToken.None);
+
+        Assert.Equal(["fv1/2", "fv2/1"], versions.Order(StringComparer.Ordinal));
+        Assert.Equal(versions.Order(StringComparer.Ordinal), found.Select(m => $"{m.Id}/{m.Version}").Order(StringComparer.Ordinal));
+        Assert.True(query.IncludeJson); // asked without JSON, and given back as it was
+        Assert.Empty(none);
+        Assert.Equal(["fv1/2"], byId);
+    }
+
+    [SkippableFact]
     public async Task EveryVersionIsKeptAndOnlyTheLatestIsCurrent()
     {
         await WriteAsync(Version("o1", 1, "a"));

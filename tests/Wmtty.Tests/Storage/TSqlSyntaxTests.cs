@@ -110,6 +110,7 @@ public sealed class TSqlSyntaxTests
             var search = new SearchSql(Dialect);
             AssertParses($"search '{name}' (page)", search.Page(query, 20).Sql);
             AssertParses($"search '{name}' (count)", search.Count(query).Sql);
+            AssertParses($"search '{name}' (versions)", Dialect.VersionsOfSql(search.Page(query, 20).Sql));
         }
 
         // A new kind of condition must be added here, or this fails.
