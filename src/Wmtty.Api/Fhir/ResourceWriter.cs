@@ -45,6 +45,7 @@ internal sealed class ResourceWriter(
     private const int Attempts = 3;
 
     private readonly string canonicalBase = definitions.Value.CanonicalBase;
+    private readonly RecentDefinitions recentDefinitions = new();
 
     public async Task<WriteOutcome> CreateAsync(Resource resource, SearchQuery? ifNoneExist, Uri localBase, CancellationToken cancellationToken, Caller? caller = null)
     {
@@ -222,7 +223,7 @@ internal sealed class ResourceWriter(
     {
         var reads = new ReadSet();
         var plan = resource is QuestionnaireResponse response
-            ? preferences.StampAhead(await responses.PrepareAsync(reads.Reader(store, cancellationToken), response, id, localBase, stamper.Now()), localBase)
+            ? preferences.StampAhead(await responses.PrepareAsync(reads.Reader(store, cancellationToken, recentDefinitions), response, id, localBase, stamper.Now()), localBase)
             : null;
         return new PreparedWrite(reads, plan, Stamp(resource, id, version, change, localBase, plan));
     }
@@ -248,9 +249,14 @@ internal sealed class ResourceWriter(
     // The plan and the version to write: the ones prepared ahead when they are for this version and what they read still holds.
     private async Task<(ResponsePlan? Plan, NewVersion Version)> PlannedAsync(IWriteSession session, PreparedWrite? prepared, Resource resource, string id, int version, VersionChange change, Uri localBase)
     {
-        if (prepared is { Version: var ahead } && ahead.Id == id && ahead.Version == version && ahead.Change == change && await prepared.Reads.StillHoldsAsync(session))
+        if (prepared is { Version: var ahead } && ahead.Id == id && ahead.Version == version && ahead.Change == change)
         {
-            return (prepared.Plan, ahead);
+            if (await prepared.Reads.StillHoldsAsync(session))
+            {
+                return (prepared.Plan, ahead);
+            }
+
+            recentDefinitions.Clear(); // one of them may be what changed
         }
 
         var plan = await PlanAsync(session, resource, id, localBase);

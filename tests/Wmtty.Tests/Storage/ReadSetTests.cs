@@ -97,4 +97,32 @@ public sealed class ReadSetTests : IAsyncDisposable
         await WriteAsync(Questionnaire("q2", 1));
         Assert.False(await HoldsAsync(beforeSecondMatch));
     }
+
+    private static SearchQuery VersionsByUrl() =>
+        new SearchQuery("Questionnaire") { IncludeJson = false }.Where(new TokenCondition("url", null, "http://example.org/q"));
+
+    [Fact]
+    public async Task ARememberedAnswerThatWentStaleIsCaughtInsideTheTransaction()
+    {
+        await WriteAsync(Questionnaire("q1", 1));
+        var recent = new RecentDefinitions();
+        Assert.Equal(1, Assert.Single(await new ReadSet().Reader(Store, CancellationToken.None, recent).Find(VersionsByUrl(), 2)).Version);
+
+        await WriteAsync(Questionnaire("q1", 2));
+        var stale = new ReadSet();
+        Assert.Equal(1, Assert.Single(await stale.Reader(Store, CancellationToken.None, recent).Find(VersionsByUrl(), 2)).Version); // remembered, not asked
+        Assert.False(await HoldsAsync(stale));
+
+        recent.Clear(); // as the writer does when a preparation did not hold
+        var fresh = new ReadSet();
+        Assert.Equal(2, Assert.Single(await fresh.Reader(Store, CancellationToken.None, recent).Find(VersionsByUrl(), 2)).Version);
+        Assert.True(await HoldsAsync(fresh));
+
+        // Only definitions' versions are remembered: never patient data, and never a resource's JSON.
+        Assert.NotNull(RecentDefinitions.KeyOf(VersionsByUrl(), 2));
+        Assert.Null(RecentDefinitions.KeyOf(new SearchQuery("Patient") { IncludeJson = false }.Where(new IdCondition("p1")), 1));
+        Assert.Null(RecentDefinitions.KeyOf(ByUrl, 2));
+        Assert.NotEqual(RecentDefinitions.KeyOf(VersionsByUrl(), 2),
+            RecentDefinitions.KeyOf(new SearchQuery("Questionnaire") { IncludeJson = false }.Where(new TokenCondition("url", null, "http://example.org/other")), 2));
+    }
 }
