@@ -49,6 +49,25 @@ public sealed class ResponseValidationTests : AppTest
     }
 
     [Fact]
+    public async Task AResponseForAPatientNotStoredHereOrNoLongerHereIs422AtItsSubject()
+    {
+        // The patient is taken to exist while the response is prepared, ahead of the write; the write's transaction checks.
+        var unknown = Responses.Build("no-such-patient", Responses.TypicalAnswers(), "completed");
+        var issue = Assert.Single(await RejectedAsync(unknown));
+        Assert.Equal("QuestionnaireResponse.subject.reference", issue.Expression);
+        Assert.Contains("Patient/no-such-patient is not known here", issue.Diagnostics);
+
+        await Responses.SubmitAsync(Client, Typical()); // the questionnaire and its value sets are now remembered
+        using (var deleted = await Client.DeleteAsync($"/fhir/Patient/{patientId}"))
+        {
+            Assert.True(deleted.IsSuccessStatusCode, $"{(int)deleted.StatusCode}");
+        }
+
+        var gone = Assert.Single(await RejectedAsync(Typical()));
+        Assert.Contains($"Patient/{patientId} is not known here", gone.Diagnostics);
+    }
+
+    [Fact]
     public async Task AnUnknownLinkIdIs422AtThatItem()
     {
         var response = Typical();
