@@ -542,23 +542,7 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
                 return; // NTFS journals names itself; a folder cannot be opened to flush it
             }
 
-            var descriptor = Native.Open(folder, 0); // O_RDONLY
-            if (descriptor < 0)
-            {
-                throw new IOException($"Could not open the audit journal's folder to fsync it (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
-            }
-
-            try
-            {
-                if (Native.Fsync(descriptor) != 0)
-                {
-                    throw new IOException($"Could not fsync the audit journal's folder (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
-                }
-            }
-            finally
-            {
-                _ = Native.Close(descriptor);
-            }
+            Native.Flush(folder, dataOnly: false, "the audit journal's folder");
         }
 
         /// <summary>
@@ -646,4 +630,26 @@ internal static class Native
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int descriptor);
+
+    /// <summary>Opens <paramref name="path"/> (a file or a folder) read-only and flushes it to disk: its data alone (<c>fdatasync</c>), or with its metadata (<c>fsync</c>).</summary>
+    public static void Flush(string path, bool dataOnly, string what)
+    {
+        var descriptor = Open(path, 0); // O_RDONLY: flushing needs no write access
+        if (descriptor < 0)
+        {
+            throw new IOException($"Could not open {what} to flush it (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if ((dataOnly ? Fdatasync(descriptor) : Fsync(descriptor)) != 0)
+            {
+                throw new IOException($"Could not flush {what} (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(descriptor);
+        }
+    }
 }

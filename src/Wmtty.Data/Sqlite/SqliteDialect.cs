@@ -58,26 +58,7 @@ internal sealed class SqliteDialect(string connectionString, bool syncAfterCommi
     public override Action SyncLog(DbConnection writer)
     {
         var log = SQLitePCL.raw.sqlite3_db_filename(((SqliteConnection)writer).Handle, "main").utf8_to_string() + "-wal";
-        return () =>
-        {
-            var descriptor = Native.Open(log, 0); // O_RDONLY: fdatasync needs no write access
-            if (descriptor < 0)
-            {
-                throw new IOException($"The write-ahead log could not be opened to sync it (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
-            }
-
-            try
-            {
-                if (Native.Fdatasync(descriptor) != 0)
-                {
-                    throw new IOException($"The write-ahead log could not be synced (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
-                }
-            }
-            finally
-            {
-                _ = Native.Close(descriptor);
-            }
-        };
+        return () => Native.Flush(log, dataOnly: true, "the write-ahead log");
     }
 
     // Passive: copies what it can and takes no lock anyone waits for. But under a steady stream of readers some reader
