@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Wmtty.Api.Errors;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Search;
@@ -12,14 +11,11 @@ namespace Wmtty.Api.Definitions;
 internal sealed record StoredQuestionnaire(string Id, int Version, Questionnaire Resource);
 
 /// <summary>
-/// Finds the Questionnaire a canonical <c>url|version</c> names. Parsed questionnaires are kept by
-/// (id, version), so a submission does not parse the questionnaire again unless it changed.
+/// Finds the Questionnaire a canonical <c>url|version</c> names. Each version is parsed once (<see cref="ParsedDefinitions"/>),
+/// so a submission does not parse the questionnaire again unless it changed.
 /// </summary>
 internal sealed class QuestionnaireLookup
 {
-    private const int MaxCached = 64;
-    private readonly ConcurrentDictionary<(string Id, int Version), Questionnaire> parsed = new();
-
     /// <summary>422 when the canonical does not name exactly one stored version.</summary>
     public async Task<StoredQuestionnaire> FindAsync(StoreReader reader, string? canonical, string expression)
     {
@@ -27,9 +23,9 @@ internal sealed class QuestionnaireLookup
         var query = Query(canonical, expression);
         query.IncludeJson = false;
         var found = await reader.Find(query, 2);
-        if (found.Count == 1 && parsed.TryGetValue((found[0].Id, found[0].Version), out var cached))
+        if (found.Count == 1 && ParsedDefinitions.TryGet(ResourceTypes.Questionnaire, found[0], out var cached))
         {
-            return new StoredQuestionnaire(found[0].Id, found[0].Version, cached);
+            return new StoredQuestionnaire(found[0].Id, found[0].Version, (Questionnaire)cached);
         }
 
         return Resolve(found.Count == 1 ? await reader.Find(Query(canonical, expression), 2) : found, canonical!, expression);
@@ -67,21 +63,8 @@ internal sealed class QuestionnaireLookup
         _ => throw Unprocessable($"More than one stored Questionnaire claims to be '{FhirText.Shorten(canonical, 200)}', so the response cannot be checked.", expression),
     };
 
-    private StoredQuestionnaire Parse(SearchMatch match)
-    {
-        if (!parsed.TryGetValue((match.Id, match.Version), out var questionnaire))
-        {
-            questionnaire = (Questionnaire)FhirSerialization.ReadStored(match.Json);
-            if (parsed.Count >= MaxCached)
-            {
-                parsed.Clear();
-            }
-
-            parsed[(match.Id, match.Version)] = questionnaire;
-        }
-
-        return new StoredQuestionnaire(match.Id, match.Version, questionnaire);
-    }
+    private static StoredQuestionnaire Parse(SearchMatch match) =>
+        new(match.Id, match.Version, (Questionnaire)ParsedDefinitions.Parse(ResourceTypes.Questionnaire, match));
 
     private static FhirException Unprocessable(string diagnostics, string expression) =>
         FhirException.Unprocessable(FhirOutcome.Error(IssueType.NotFound, diagnostics, expression));

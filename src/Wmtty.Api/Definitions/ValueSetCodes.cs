@@ -1,20 +1,13 @@
-using System.Collections.Concurrent;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Search;
 using Wmtty.Fhir.Questionnaires;
 using Wmtty.Fhir.Resources;
-using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Api.Definitions;
 
 /// <summary>Reads the ValueSets a questionnaire's answers come from, as stored here, and lists their codes. Each version is parsed once.</summary>
 internal static class ValueSetCodes
 {
-    private const int MaxCached = 256;
-
-    // Parsed ValueSets and CodeSystems by (type, id, version): shared, and never changed once parsed.
-    private static readonly ConcurrentDictionary<(string Type, string Id, int Version), Resource> Parsed = new();
-
     /// <summary>The codes of each answerValueSet that is stored here and can be enumerated; others are left out, for the validator to report.</summary>
     public static async Task<IReadOnlyDictionary<string, IReadOnlySet<(string? System, string? Code)>>> ForAsync(StoreReader reader, Questionnaire questionnaire)
     {
@@ -51,24 +44,12 @@ internal static class ValueSetCodes
             return null;
         }
 
-        if (Parsed.TryGetValue((type, found.Id, found.Version), out var cached))
+        if (ParsedDefinitions.TryGet(type, found, out var cached))
         {
             return cached;
         }
 
-        if (await reader.Find(Query(type, canonical), 1) is not [var match])
-        {
-            return null;
-        }
-
-        var resource = FhirSerialization.ReadStored(match.Json);
-        if (Parsed.Count >= MaxCached)
-        {
-            Parsed.Clear();
-        }
-
-        Parsed[(type, match.Id, match.Version)] = resource;
-        return resource;
+        return await reader.Find(Query(type, canonical), 1) is [var match] ? ParsedDefinitions.Parse(type, match) : null;
     }
 
     private static SearchQuery Query(string type, string canonical)

@@ -157,17 +157,14 @@ internal sealed class ResourceWriter(
         // Compared with what is stored, and prepared, before the transaction; inside, that holds if the version is the same.
         // Not a Patient: what it is compared as depends on the patient's current preferences, read inside.
         StoredVersion? read = null;
+        var unchanged = false;
         PreparedWrite? prepared = null;
         if (resource is not Patient)
         {
             read = await store.ReadAsync(resource.TypeName, id, cancellationToken);
-            if (Unchanged(read, resource) is { } matched)
+            unchanged = Unchanged(read, resource);
+            if (!unchanged)
             {
-                read = read! with { Json = matched };
-            }
-            else
-            {
-                read = read is null ? null : read with { Json = null };
                 prepared = await PrepareReplacingAsync(resource, id, read, localBase, cancellationToken);
             }
         }
@@ -177,8 +174,8 @@ internal sealed class ResourceWriter(
             var current = await session.GetCurrentAsync(resource.TypeName, id);
             if (read is not null && current is not null && current.Version == read.Version && current.IsDeleted == read.IsDeleted)
             {
-                return read.Json is { } same
-                    ? new WriteOutcome(WriteKind.Matched, current.Type, id, current.Version, read.LastUpdated, same)
+                return unchanged
+                    ? new WriteOutcome(WriteKind.Matched, current.Type, id, current.Version, read.LastUpdated, read.Json!)
                     : await ReplaceAsync(session, resource, id, current, new WriteConditions(null, null), localBase, publishing: false, caller: null, prepared: prepared);
             }
 
@@ -203,12 +200,10 @@ internal sealed class ResourceWriter(
         }, cancellationToken);
     }
 
-    // The stored JSON when the stored version has the same content as the resource; null otherwise.
-    private static byte[]? Unchanged(StoredVersion? stored, Resource resource) =>
+    // Whether the stored version has the same content as the resource.
+    private static bool Unchanged(StoredVersion? stored, Resource resource) =>
         stored is { IsDeleted: false, Json: { } json }
-        && StoredForm.Content(FhirSerialization.ReadStored(json)).AsSpan().SequenceEqual(StoredForm.Content(resource))
-            ? json
-            : null;
+        && StoredForm.Content(FhirSerialization.ReadStored(json)).AsSpan().SequenceEqual(StoredForm.Content(resource));
 
     /// <summary>
     /// A write's slow part, done before its transaction: a response checked against its questionnaire and its Observations
