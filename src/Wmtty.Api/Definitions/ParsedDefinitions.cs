@@ -10,7 +10,7 @@ namespace Wmtty.Api.Definitions;
 /// </summary>
 internal static class ParsedDefinitions
 {
-    private const int MaxKept = 256;
+    private const int MaxKept = 64; // questionnaires are hundreds of kilobytes each, translated
     private static readonly ConcurrentDictionary<(string Type, string Id, int Version), Resource> Parsed = new();
 
     /// <summary>The version <paramref name="match"/> names, if it was parsed before (its JSON is not needed).</summary>
