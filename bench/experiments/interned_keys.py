@@ -1,14 +1,14 @@
 """Interned index keys, measured as bench/Wmtty.Bench/StorageFloor.cs measures the storage floor.
 
-Usage: python3 bench/experiments/interned_keys.py <data folder of a bench run with --keep>/wmtty.db
+Usage: python3 bench/experiments/interned_keys.py <data folder of a bench run with --keep>/wmtty.db [--param-only]
 
 Copies the database to a temporary file, adds index tables that name the resource type and parameter by one small
-integer (param_key) and the token system by another (system_key), filled from the real ones, and then copies 512
+integer (param_key) and the token system by another (system_key; with --param-only the system stays text), filled from the real ones, and then copies 512
 responses' index rows again in rolled-back transactions of 32, into the real tables and into the interned ones, three
 times each. Prints the time a response and both layouts' sizes. The original database is not changed.
 """
 import sqlite3, sys, time, shutil, os, tempfile
-src=sys.argv[1]; db=os.path.join(tempfile.gettempdir(), 'wmtty-interned-keys.db')
+src=sys.argv[1]; param_only='--param-only' in sys.argv[2:]; db=os.path.join(tempfile.gettempdir(), 'wmtty-interned-keys.db')
 for x in ('','-wal','-shm'):
     if os.path.exists(db+x): os.remove(db+x)
 s=sqlite3.connect(src); s.execute("pragma wal_checkpoint(TRUNCATE)"); s.close()
@@ -22,8 +22,8 @@ CREATE TABLE param_key (pkey INTEGER PRIMARY KEY, resource_type TEXT NOT NULL, p
 INSERT INTO param_key (resource_type, param) SELECT DISTINCT resource_type, param FROM token_index UNION SELECT DISTINCT resource_type, param FROM reference_index UNION SELECT DISTINCT resource_type, param FROM date_index;
 CREATE TABLE system_key (skey INTEGER PRIMARY KEY, system TEXT NOT NULL UNIQUE);
 INSERT INTO system_key (system) SELECT DISTINCT system FROM token_index WHERE system IS NOT NULL;
-CREATE TABLE token2 (resource_key INTEGER NOT NULL, pkey INTEGER NOT NULL, skey INTEGER NULL, code TEXT NOT NULL);
-INSERT INTO token2 SELECT t.resource_key, p.pkey, s.skey, t.code FROM token_index t JOIN param_key p USING (resource_type, param) LEFT JOIN system_key s ON s.system = t.system ORDER BY t.rowid;
+CREATE TABLE token2 (resource_key INTEGER NOT NULL, pkey INTEGER NOT NULL, skey NULL, code TEXT NOT NULL);
+INSERT INTO token2 SELECT t.resource_key, p.pkey, """+("t.system" if param_only else "s.skey")+""", t.code FROM token_index t JOIN param_key p USING (resource_type, param) LEFT JOIN system_key s ON s.system = t.system ORDER BY t.rowid;
 CREATE INDEX ix_token2_lookup ON token2 (pkey, code, skey, resource_key);
 CREATE INDEX ix_token2_system ON token2 (pkey, skey, resource_key);
 CREATE INDEX ix_token2_resource ON token2 (resource_key);
