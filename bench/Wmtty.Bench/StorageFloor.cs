@@ -42,7 +42,7 @@ internal static class StorageFloor
                 SELECT response_key AS old_key, n / {PerTransaction} AS chunk FROM floor_response
                 UNION ALL
                 SELECT o.resource_key, f.n / {PerTransaction} FROM floor_response f
-                JOIN reference_index x ON x.resource_type = 'Observation' AND x.param = 'derived-from' AND x.target_id = f.response_id AND x.target_type = 'QuestionnaireResponse'
+                JOIN reference_index x ON x.param_key = (SELECT param_key FROM index_param WHERE resource_type = 'Observation' AND param = 'derived-from') AND x.target_id = f.response_id AND x.target_type = 'QuestionnaireResponse'
                 JOIN resource o ON o.resource_key = x.resource_key AND o.is_current = 1;
             """);
         var next = Scalar(connection, "SELECT MAX(resource_key) FROM resource") + 1_000_000;
@@ -52,10 +52,10 @@ internal static class StorageFloor
                 SELECT m.new_key AS resource_key, r.resource_type, r.resource_id || '~floor' AS resource_id, r.version, r.is_current, r.is_deleted, r.last_updated,
                        m.new_key AS origin_key, r.request_method, r.response_status, r.json, r.compartment, m.chunk
                 FROM floor_map m JOIN resource r ON r.resource_key = m.old_key;
-            CREATE TEMP TABLE floor_token AS SELECT m.new_key AS resource_key, t.resource_type, t.param, t.system, t.code, m.chunk FROM floor_map m JOIN token_index t ON t.resource_key = m.old_key;
-            CREATE TEMP TABLE floor_reference AS SELECT m.new_key AS resource_key, x.resource_type, x.param, x.target_type, x.target_id, x.identifier_system, x.identifier_value, m.chunk FROM floor_map m JOIN reference_index x ON x.resource_key = m.old_key;
-            CREATE TEMP TABLE floor_date AS SELECT m.new_key AS resource_key, d.resource_type, d.param, d.low, d.high, m.chunk FROM floor_map m JOIN date_index d ON d.resource_key = m.old_key;
-            CREATE TEMP TABLE floor_string AS SELECT m.new_key AS resource_key, s.resource_type, s.param, s.value, s.exact_value, m.chunk FROM floor_map m JOIN string_index s ON s.resource_key = m.old_key;
+            CREATE TEMP TABLE floor_token AS SELECT m.new_key AS resource_key, t.param_key, t.system, t.code, m.chunk FROM floor_map m JOIN token_index t ON t.resource_key = m.old_key;
+            CREATE TEMP TABLE floor_reference AS SELECT m.new_key AS resource_key, x.param_key, x.target_type, x.target_id, x.identifier_system, x.identifier_value, m.chunk FROM floor_map m JOIN reference_index x ON x.resource_key = m.old_key;
+            CREATE TEMP TABLE floor_date AS SELECT m.new_key AS resource_key, d.param_key, d.low, d.high, m.chunk FROM floor_map m JOIN date_index d ON d.resource_key = m.old_key;
+            CREATE TEMP TABLE floor_string AS SELECT m.new_key AS resource_key, s.param_key, s.value, s.exact_value, m.chunk FROM floor_map m JOIN string_index s ON s.resource_key = m.old_key;
             CREATE TEMP TABLE floor_set AS
                 SELECT p.set_key, f.response_id || '~floor' AS response_id, p.patient_id, p.authored, f.n / {PerTransaction} AS chunk
                 FROM floor_response f JOIN preference_response p ON p.response_id = f.response_id;
@@ -91,11 +91,11 @@ internal static class StorageFloor
         ];
         string[] otherRows =
         [
-            "INSERT INTO token_index (resource_key, resource_type, param, system, code) SELECT resource_key, resource_type, param, system, code FROM floor_token WHERE chunk = @chunk ORDER BY resource_key",
-            "INSERT INTO reference_index (resource_key, resource_type, param, target_type, target_id, identifier_system, identifier_value) " +
-            "SELECT resource_key, resource_type, param, target_type, target_id, identifier_system, identifier_value FROM floor_reference WHERE chunk = @chunk ORDER BY resource_key",
-            "INSERT INTO date_index (resource_key, resource_type, param, low, high) SELECT resource_key, resource_type, param, low, high FROM floor_date WHERE chunk = @chunk ORDER BY resource_key",
-            "INSERT INTO string_index (resource_key, resource_type, param, value, exact_value) SELECT resource_key, resource_type, param, value, exact_value FROM floor_string WHERE chunk = @chunk ORDER BY resource_key",
+            "INSERT INTO token_index (resource_key, param_key, system, code) SELECT resource_key, param_key, system, code FROM floor_token WHERE chunk = @chunk ORDER BY resource_key",
+            "INSERT INTO reference_index (resource_key, param_key, target_type, target_id, identifier_system, identifier_value) " +
+            "SELECT resource_key, param_key, target_type, target_id, identifier_system, identifier_value FROM floor_reference WHERE chunk = @chunk ORDER BY resource_key",
+            "INSERT INTO date_index (resource_key, param_key, low, high) SELECT resource_key, param_key, low, high FROM floor_date WHERE chunk = @chunk ORDER BY resource_key",
+            "INSERT INTO string_index (resource_key, param_key, value, exact_value) SELECT resource_key, param_key, value, exact_value FROM floor_string WHERE chunk = @chunk ORDER BY resource_key",
             $"INSERT INTO preference_response (set_key, response_id, patient_id, authored) SELECT set_key + {nextSet}, response_id, patient_id, authored FROM floor_set WHERE chunk = @chunk ORDER BY set_key",
             $"INSERT INTO preference_observation (set_key, observation_id, code_system, code, position) SELECT set_key + {nextSet}, observation_id, code_system, code, position FROM floor_entry WHERE chunk = @chunk ORDER BY set_key",
             "INSERT INTO extracted_observation (response_id, observation_id) SELECT response_id, observation_id FROM floor_extracted WHERE chunk = @chunk",

@@ -1,5 +1,8 @@
 """Interned index keys, measured as bench/Wmtty.Bench/StorageFloor.cs measures the storage floor.
 
+Measured on 2026-11-24, before migration 8 interned the resource type and parameter: it needs a database written
+before that migration (the bench at commit ec5b79c).
+
 Usage: python3 bench/experiments/interned_keys.py <data folder of a bench run with --keep>/wmtty.db [--param-only]
 
 Copies the database to a temporary file, adds index tables that name the resource type and parameter by one small

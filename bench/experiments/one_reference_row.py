@@ -1,6 +1,9 @@
 """One reference row where Observation's and QuestionnaireResponse's `subject` and `patient` say the same, measured
 as bench/Wmtty.Bench/StorageFloor.cs measures the storage floor.
 
+Measured on 2026-11-24, before migration 8 interned the resource type and parameter: it needs a database written
+before that migration (the bench at commit ec5b79c).
+
 Usage: python3 bench/experiments/one_reference_row.py <data folder of a bench run with --keep>/wmtty.db
 
 Copies 512 responses' resource and index rows again in rolled-back transactions of 32, with and without their `patient`

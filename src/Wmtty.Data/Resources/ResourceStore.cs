@@ -142,8 +142,10 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
             return rows.Select(r => new WithheldSection(r.Audience, r.SectionSystem, r.SectionCode)).ToList();
         }, cancellationToken);
 
-    public Task<T> WriteAsync<T>(Func<IWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        retry.WriteAsync(async (connection, transaction, token) =>
+    public async Task<T> WriteAsync<T>(Func<IWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await dialect.IndexParams.ReadIfMissedAsync(cancellationToken);
+        return await retry.WriteAsync(async (connection, transaction, token) =>
         {
             try
             {
@@ -157,6 +159,7 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
                 throw new ConcurrencyConflictException("Another write to the same resource committed first.", exception);
             }
         }, cancellationToken);
+    }
 
     private sealed class WriteSession(SqlDialect dialect, SearchSql searchSql, DbConnection connection, DbTransaction transaction, TimeSpan lockTimeout) : IWriteSession
     {
@@ -261,12 +264,21 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
             }
 
             var index = version.Index;
-            var type = version.Type;
-            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Tokens, index.Tokens, t => [key, type, t.Param, t.System, t.Code]);
+            var keys = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var param in index.Tokens.Select(t => t.Param).Concat(index.References.Select(r => r.Param))
+                .Concat(index.Dates.Select(d => d.Param)).Concat(index.Strings.Select(s => s.Param)))
+            {
+                if (!keys.ContainsKey(param))
+                {
+                    keys[param] = await dialect.IndexParams.KeyAsync(connection, transaction, version.Type, param);
+                }
+            }
+
+            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Tokens, index.Tokens, t => [key, keys[t.Param], t.System, t.Code]);
             await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.References, index.References,
-                r => [key, type, r.Param, r.TargetType, r.TargetId, r.IdentifierSystem, r.IdentifierValue]);
-            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Dates, index.Dates, d => [key, type, d.Param, d.Low, d.High]);
-            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Strings, index.Strings, s => [key, type, s.Param, s.Value, s.ExactValue]);
+                r => [key, keys[r.Param], r.TargetType, r.TargetId, r.IdentifierSystem, r.IdentifierValue]);
+            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Dates, index.Dates, d => [key, keys[d.Param], d.Low, d.High]);
+            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Strings, index.Strings, s => [key, keys[s.Param], s.Value, s.ExactValue]);
         }
     }
 

@@ -110,6 +110,11 @@ internal sealed class SearchSql(SqlDialect dialect)
             return name;
         }
 
+        // The key index rows name a type's search parameter by (index_param), looked up once as the statement starts: a
+        // parameter never indexed yet has no key, and then the condition matches no row, as it would have before.
+        public string ParamKey(string typeParameter, string param) =>
+            $"(SELECT param_key FROM index_param WHERE resource_type = {typeParameter} AND param = {Parameter(param)})";
+
         public (string, DynamicParameters) Build() => (sql.ToString(), parameters);
 
         // What the caller may not see is left out in SQL, so pages and totals never count it.
@@ -123,7 +128,7 @@ internal sealed class SearchSql(SqlDialect dialect)
             if (query.Withholding is { } withholding)
             {
                 var audiences = withholding.Audiences.Append("*").Select(Parameter);
-                sql.Append($"\n  AND NOT EXISTS (SELECT 1 FROM consent_withheld w JOIN token_index t ON t.resource_key = r.resource_key AND t.param = {Parameter(withholding.Param)} AND t.system = w.section_system AND t.code = w.section_code WHERE w.patient_id = r.compartment AND w.audience IN ({string.Join(", ", audiences)}))");
+                sql.Append($"\n  AND NOT EXISTS (SELECT 1 FROM consent_withheld w JOIN token_index t ON t.resource_key = r.resource_key AND t.param_key = {ParamKey("@Type", withholding.Param)} AND t.system = w.section_system AND t.code = w.section_code WHERE w.patient_id = r.compartment AND w.audience IN ({string.Join(", ", audiences)}))");
             }
 
             if (query.HideWhereWithheld is { } section)
@@ -200,7 +205,7 @@ internal sealed class SearchSql(SqlDialect dialect)
 
                 case ReferenceCondition reference:
                     OpenIndexSubquery("reference_index", "x");
-                    sql.Append($"x.resource_type = @Type AND x.param = {Parameter(reference.Param)} AND x.target_id = {Parameter(reference.TargetId)}");
+                    sql.Append($"x.param_key = {ParamKey("@Type", reference.Param)} AND x.target_id = {Parameter(reference.TargetId)}");
                     if (reference.TargetType is not null)
                     {
                         sql.Append($" AND x.target_type = {Parameter(reference.TargetType)}");
@@ -215,12 +220,12 @@ internal sealed class SearchSql(SqlDialect dialect)
 
                 case DateCondition date:
                     OpenIndexSubquery("date_index", "d");
-                    sql.Append($"d.resource_type = @Type AND d.param = {Parameter(date.Param)} AND ({Compare(date.Comparator, "d.low", "d.high", date.Low, date.High)}))");
+                    sql.Append($"d.param_key = {ParamKey("@Type", date.Param)} AND ({Compare(date.Comparator, "d.low", "d.high", date.Low, date.High)}))");
                     break;
 
                 case StringCondition text:
                     OpenIndexSubquery("string_index", "s");
-                    sql.Append($"s.resource_type = @Type AND s.param = {Parameter(text.Param)} AND ");
+                    sql.Append($"s.param_key = {ParamKey("@Type", text.Param)} AND ");
                     sql.Append(text.Match switch
                     {
                         StringMatch.Exact => $"s.exact_value = {Parameter(text.Value)}",
@@ -238,7 +243,7 @@ internal sealed class SearchSql(SqlDialect dialect)
         private void AppendToken(TokenCondition token)
         {
             OpenIndexSubquery("token_index", "t");
-            sql.Append($"t.resource_type = @Type AND t.param = {Parameter(token.Param)}");
+            sql.Append($"t.param_key = {ParamKey("@Type", token.Param)}");
             if (token.Code is not null)
             {
                 sql.Append($" AND t.code = {Parameter(token.Code)}");
@@ -260,11 +265,11 @@ internal sealed class SearchSql(SqlDialect dialect)
         // it: an EHR asking for subject:identifier=<NHS number> means the patient, however referenced.
         private void AppendReferenceIdentifier(ReferenceIdentifierCondition condition)
         {
-            var param = Parameter(condition.Param);
+            var param = ParamKey("@Type", condition.Param);
             var value = Parameter(condition.Value);
             var system = condition.System is null ? null : Parameter(condition.System);
 
-            sql.Append($"(r.resource_key IN (SELECT x.resource_key FROM reference_index x WHERE x.resource_type = @Type AND x.param = {param} AND x.identifier_value = {value}");
+            sql.Append($"(r.resource_key IN (SELECT x.resource_key FROM reference_index x WHERE x.param_key = {param} AND x.identifier_value = {value}");
             if (system is not null)
             {
                 sql.Append($" AND x.identifier_system = {system}");
@@ -273,13 +278,13 @@ internal sealed class SearchSql(SqlDialect dialect)
             sql.Append(')');
             foreach (var targetType in condition.TargetTypes)
             {
-                sql.Append($"\n       OR r.resource_key IN (SELECT x.resource_key FROM token_index ti JOIN resource t ON t.resource_key = ti.resource_key AND t.is_current = 1 AND t.is_deleted = 0 JOIN reference_index x ON x.target_type = t.resource_type AND x.target_id = t.resource_id WHERE ti.resource_type = {Parameter(targetType)} AND ti.param = {Parameter(condition.TargetIdentifierParam)} AND ti.code = {value}");
+                sql.Append($"\n       OR r.resource_key IN (SELECT x.resource_key FROM token_index ti JOIN resource t ON t.resource_key = ti.resource_key AND t.is_current = 1 AND t.is_deleted = 0 JOIN reference_index x ON x.target_type = t.resource_type AND x.target_id = t.resource_id WHERE ti.param_key = {ParamKey(Parameter(targetType), condition.TargetIdentifierParam)} AND ti.code = {value}");
                 if (system is not null)
                 {
                     sql.Append($" AND ti.system = {system}");
                 }
 
-                sql.Append($" AND x.resource_type = @Type AND x.param = {param})");
+                sql.Append($" AND x.param_key = {param})");
             }
 
             sql.Append(')');

@@ -108,6 +108,13 @@ internal sealed partial class SqlServerDialect(string connectionString, SqlRetry
         WHERE token_hash = @TokenHash AND used_at IS NULL AND revoked_at IS NULL AND expires_at > @Now
         """;
 
+    // The range lock (HOLDLOCK) keeps two instances that index a new parameter at once from both adding it.
+    public override string AddIndexParamSql => """
+        INSERT INTO index_param (resource_type, param)
+        SELECT @Type, @Param
+        WHERE NOT EXISTS (SELECT 1 FROM index_param WITH (UPDLOCK, HOLDLOCK) WHERE resource_type = @Type AND param = @Param)
+        """;
+
     public override int RowsPerInsert(int columns) => Math.Min(MaxValueRows, MaxParameters / columns);
 
     // Skipping duplicates is a MERGE that only inserts; HOLDLOCK keeps a concurrent MERGE of the same key

@@ -111,6 +111,20 @@ internal abstract class SqlDialect
     /// <summary>Follows <see cref="InsertVersionSql"/> for a new resource, to make it its own origin; null where the insert does that itself.</summary>
     public virtual string? SetOriginSql => "UPDATE resource SET origin_key = resource_key WHERE resource_key = @Key";
 
+    /// <summary>The key index rows name a type's search parameter by (<see cref="IndexParams"/>); null when it has none yet.</summary>
+    public string IndexParamKeySql => "SELECT param_key FROM index_param WHERE resource_type = @Type AND param = @Param";
+
+    /// <summary>Every key given out, for <see cref="IndexParams"/>.</summary>
+    public string IndexParamsSql => "SELECT CAST(param_key AS BIGINT) AS ParamKey, resource_type AS Type, param AS Param FROM index_param";
+
+    /// <summary>Gives a type's search parameter a key, in the write's transaction, unless it has one.</summary>
+    public abstract string AddIndexParamSql { get; }
+
+    /// <summary>The keys of search parameters written in committed transactions.</summary>
+    public IndexParams IndexParams => LazyInitializer.EnsureInitialized(ref indexParams, () => new IndexParams(this));
+
+    private IndexParams? indexParams;
+
     public string DeleteTokensSql => "DELETE FROM token_index WHERE resource_key = @Key";
 
     public string DeleteReferencesSql => "DELETE FROM reference_index WHERE resource_key = @Key";
@@ -192,9 +206,10 @@ internal abstract class SqlDialect
         }
 
         return $"""
-            SELECT resource_key AS ResourceKey, param AS Param, system AS System, code AS Code
-            FROM token_index
-            WHERE resource_key IN ({list}) AND param IN ('code', 'category', 'status')
+            SELECT t.resource_key AS ResourceKey, p.param AS Param, t.system AS System, t.code AS Code
+            FROM token_index t
+            JOIN index_param p ON p.param_key = t.param_key
+            WHERE t.resource_key IN ({list}) AND p.param IN ('code', 'category', 'status')
             """;
     }
 
@@ -321,10 +336,10 @@ internal abstract class SqlDialect
 /// <summary>A table filled by batched inserts; <see cref="IgnoreDuplicates"/> skips rows whose whole key is already there.</summary>
 internal sealed record RowTable(string Name, IReadOnlyList<string> Columns, bool IgnoreDuplicates = false)
 {
-    public static readonly RowTable Tokens = new("token_index", ["resource_key", "resource_type", "param", "system", "code"]);
-    public static readonly RowTable References = new("reference_index", ["resource_key", "resource_type", "param", "target_type", "target_id", "identifier_system", "identifier_value"]);
-    public static readonly RowTable Dates = new("date_index", ["resource_key", "resource_type", "param", "low", "high"]);
-    public static readonly RowTable Strings = new("string_index", ["resource_key", "resource_type", "param", "value", "exact_value"]);
+    public static readonly RowTable Tokens = new("token_index", ["resource_key", "param_key", "system", "code"]);
+    public static readonly RowTable References = new("reference_index", ["resource_key", "param_key", "target_type", "target_id", "identifier_system", "identifier_value"]);
+    public static readonly RowTable Dates = new("date_index", ["resource_key", "param_key", "low", "high"]);
+    public static readonly RowTable Strings = new("string_index", ["resource_key", "param_key", "value", "exact_value"]);
     public static readonly RowTable PreferenceObservations = new("preference_observation", ["set_key", "observation_id", "code_system", "code", "position"]);
     public static readonly RowTable Extracted = new("extracted_observation", ["response_id", "observation_id"], IgnoreDuplicates: true);
     public static readonly RowTable Withheld = new("consent_withheld", ["patient_id", "audience", "section_system", "section_code"]);

@@ -149,22 +149,69 @@ public sealed class MigrationTests : IDisposable
     [Fact]
     public async Task IndexedStringsLongerThanTheNewLimitAreCutSoTheyAreStillFound()
     {
-        var database = Database();
-        database.Migrate();
+        MigrateTo(4);
         var longName = new string('k', 600);
         using (var connection = Open())
         {
             // As a build that indexed up to 1,000 characters left it, before migration 5.
             connection.Execute("INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, origin_key, request_method, response_status, json) VALUES ('Patient', 'long', 1, 1, 0, 0, 1, 'POST', 201, x'7B7D')");
             connection.Execute("INSERT INTO string_index (resource_key, resource_type, param, value, exact_value) SELECT resource_key, 'Patient', 'family', @Value, @Value FROM resource", new { Value = longName });
-            connection.Execute("DELETE FROM schema_version WHERE version >= 5; DROP TABLE preference_current; DROP TABLE audit_journal"); // and without what came after
         }
 
-        Assert.Equal([5, 6, 7], Database().Migrate());
+        Assert.Equal([5, 6, 7, 8], Database().Migrate());
 
         var search = new Wmtty.Data.Search.SearchQuery("Patient").Where(new Wmtty.Data.Search.StringCondition("family", Wmtty.Fhir.Search.SearchText.Exact(longName), Wmtty.Data.Search.StringMatch.Exact));
         Assert.Equal("long", Assert.Single(await Database().Resources.SearchAsync(search, 10, default)).Id);
         using var check = Open();
         Assert.Equal(256, check.ExecuteScalar<int>("SELECT length(value) FROM string_index"));
+    }
+
+    [Fact]
+    public async Task IndexRowsWrittenWithTheirTypeAndParameterAsTextAreKeyedAndStillFound()
+    {
+        MigrateTo(7);
+        using (var connection = Open())
+        {
+            // Rows as builds before migration 8 wrote them: the resource type and parameter as text in every row.
+            connection.Execute("""
+                INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, origin_key, request_method, response_status, json, compartment)
+                VALUES ('Patient', 'p1', 1, 1, 0, 0, 1, 'POST', 201, x'7B7D', 'p1'), ('Observation', 'o1', 1, 1, 0, 0, 2, 'POST', 201, x'7B7D', 'p1');
+                INSERT INTO token_index (resource_key, resource_type, param, system, code) VALUES (2, 'Observation', 'code', 'http://snomed.info/sct', '1234');
+                INSERT INTO reference_index (resource_key, resource_type, param, target_type, target_id, identifier_system, identifier_value) VALUES (2, 'Observation', 'subject', 'Patient', 'p1', NULL, NULL);
+                INSERT INTO date_index (resource_key, resource_type, param, low, high) VALUES (2, 'Observation', 'date', 1000, 1999);
+                INSERT INTO string_index (resource_key, resource_type, param, value, exact_value) VALUES (1, 'Patient', 'family', 'smith', 'Smith');
+                """);
+        }
+
+        Assert.Equal([8], Database().Migrate());
+
+        using (var check = Open())
+        {
+            Assert.Equal(4, check.ExecuteScalar<long>("SELECT COUNT(*) FROM index_param"));
+            Assert.Empty(check.Query<string>("SELECT name FROM pragma_table_info('token_index') WHERE name IN ('resource_type', 'param')"));
+        }
+
+        var resources = Database().Resources;
+        async Task<string?> Found(Wmtty.Data.Search.SearchQuery query) => Assert.Single(await resources.SearchAsync(query, 10, default)).Id;
+        Assert.Equal("o1", await Found(new Wmtty.Data.Search.SearchQuery("Observation").Where(new Wmtty.Data.Search.TokenCondition("code", "http://snomed.info/sct", "1234"))));
+        Assert.Equal("o1", await Found(new Wmtty.Data.Search.SearchQuery("Observation").Where(new Wmtty.Data.Search.ReferenceCondition("subject", "Patient", "p1"))));
+        Assert.Equal("o1", await Found(new Wmtty.Data.Search.SearchQuery("Observation").Where(new Wmtty.Data.Search.DateCondition("date", Wmtty.Data.Search.Comparator.Eq, 1000, 1999))));
+        Assert.Equal("p1", await Found(new Wmtty.Data.Search.SearchQuery("Patient").Where(new Wmtty.Data.Search.StringCondition("family", "smith", Wmtty.Data.Search.StringMatch.StartsWith))));
+        Assert.Empty(await resources.SearchAsync(new Wmtty.Data.Search.SearchQuery("Patient").Where(new Wmtty.Data.Search.TokenCondition("code", "http://snomed.info/sct", "1234")), 10, default));
+    }
+
+    // A database as a build that knew only the first migrations left it.
+    private void MigrateTo(int version)
+    {
+        var dialect = new Wmtty.Data.Sqlite.SqliteDialect($"Data Source={Path.Combine(folder, "wmtty.db")};Pooling=False");
+        Directory.CreateDirectory(folder);
+        using var connection = Open();
+        dialect.PrepareDatabase(connection);
+        connection.Execute(dialect.EnsureSchemaVersionTableSql);
+        foreach (var migration in new Migrator(dialect).Migrations.Where(m => m.Version <= version))
+        {
+            connection.Execute(migration.Sql);
+            connection.Execute(dialect.RecordMigrationSql, new { migration.Version, migration.Description, AppliedUtc = "2026-01-01T00:00:00Z" });
+        }
     }
 }
