@@ -18,8 +18,8 @@ internal sealed class IndexParams(SqlDialect dialect)
     private long readAt = long.MinValue / 2; // Environment.TickCount64 of the latest read
     private int missed; // 1 after a write found a parameter not known here
 
-    /// <summary>The parameter's key, inside the write's transaction.</summary>
-    public async Task<long> KeyAsync(DbConnection connection, DbTransaction transaction, string type, string param)
+    /// <summary>The parameter's key, inside the write's transaction; without allocating when it is known, as it nearly always is.</summary>
+    public async ValueTask<long> KeyAsync(DbConnection connection, DbTransaction transaction, string type, string param)
     {
         if (known.TryGetValue((type, param), out var key))
         {
