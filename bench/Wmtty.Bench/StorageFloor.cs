@@ -52,7 +52,7 @@ internal static class StorageFloor
                 SELECT m.new_key AS resource_key, r.resource_type, r.resource_id || '~floor' AS resource_id, r.version, r.is_current, r.is_deleted, r.last_updated,
                        m.new_key AS origin_key, r.request_method, r.response_status, r.json, r.compartment, m.chunk
                 FROM floor_map m JOIN resource r ON r.resource_key = m.old_key;
-            CREATE TEMP TABLE floor_token AS SELECT m.new_key AS resource_key, t.param_key, t.system, t.code, m.chunk FROM floor_map m JOIN token_index t ON t.resource_key = m.old_key;
+            CREATE TEMP TABLE floor_token AS SELECT m.new_key AS resource_key, t.param_key, t.system_key, t.code, m.chunk FROM floor_map m JOIN token_index t ON t.resource_key = m.old_key;
             CREATE TEMP TABLE floor_reference AS SELECT m.new_key AS resource_key, x.param_key, x.target_type, x.target_id, x.identifier_system, x.identifier_value, m.chunk FROM floor_map m JOIN reference_index x ON x.resource_key = m.old_key;
             CREATE TEMP TABLE floor_date AS SELECT m.new_key AS resource_key, d.param_key, d.low, d.high, m.chunk FROM floor_map m JOIN date_index d ON d.resource_key = m.old_key;
             CREATE TEMP TABLE floor_string AS SELECT m.new_key AS resource_key, s.param_key, s.value, s.exact_value, m.chunk FROM floor_map m JOIN string_index s ON s.resource_key = m.old_key;
@@ -91,7 +91,7 @@ internal static class StorageFloor
         ];
         string[] otherRows =
         [
-            "INSERT INTO token_index (resource_key, param_key, system, code) SELECT resource_key, param_key, system, code FROM floor_token WHERE chunk = @chunk ORDER BY resource_key",
+            "INSERT INTO token_index (resource_key, param_key, system_key, code) SELECT resource_key, param_key, system_key, code FROM floor_token WHERE chunk = @chunk ORDER BY resource_key",
             "INSERT INTO reference_index (resource_key, param_key, target_type, target_id, identifier_system, identifier_value) " +
             "SELECT resource_key, param_key, target_type, target_id, identifier_system, identifier_value FROM floor_reference WHERE chunk = @chunk ORDER BY resource_key",
             "INSERT INTO date_index (resource_key, param_key, low, high) SELECT resource_key, param_key, low, high FROM floor_date WHERE chunk = @chunk ORDER BY resource_key",

@@ -144,7 +144,7 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
 
     public async Task<T> WriteAsync<T>(Func<IWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
-        await dialect.IndexParams.ReadIfMissedAsync(cancellationToken);
+        await dialect.IndexKeys.ReadIfMissedAsync(cancellationToken);
         return await retry.WriteAsync(async (connection, transaction, token) =>
         {
             try
@@ -270,11 +270,17 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
             {
                 if (!keys.ContainsKey(param))
                 {
-                    keys[param] = await dialect.IndexParams.KeyAsync(connection, transaction, version.Type, param);
+                    keys[param] = await dialect.IndexKeys.ParamKeyAsync(connection, transaction, version.Type, param);
                 }
             }
 
-            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Tokens, index.Tokens, t => [key, keys[t.Param], t.System, t.Code]);
+            var tokens = new (TokenRow Row, long? SystemKey)[index.Tokens.Count];
+            for (var i = 0; i < tokens.Length; i++)
+            {
+                tokens[i] = (index.Tokens[i], await dialect.IndexKeys.SystemKeyAsync(connection, transaction, index.Tokens[i].System));
+            }
+
+            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Tokens, tokens, t => [key, keys[t.Row.Param], t.SystemKey, t.Row.Code]);
             await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.References, index.References,
                 r => [key, keys[r.Param], r.TargetType, r.TargetId, r.IdentifierSystem, r.IdentifierValue]);
             await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Dates, index.Dates, d => [key, keys[d.Param], d.Low, d.High]);

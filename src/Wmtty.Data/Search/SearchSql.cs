@@ -115,6 +115,10 @@ internal sealed class SearchSql(SqlDialect dialect)
         public string ParamKey(string typeParameter, string param) =>
             $"(SELECT param_key FROM index_param WHERE resource_type = {typeParameter} AND param = {Parameter(param)})";
 
+        // Token rows name their system by a key (token_system), looked up the same way: a system never indexed has no key,
+        // and the condition matches no row.
+        public string SystemKey(string system) => $"(SELECT system_key FROM token_system WHERE system = {Parameter(system)})";
+
         public (string, DynamicParameters) Build() => (sql.ToString(), parameters);
 
         // What the caller may not see is left out in SQL, so pages and totals never count it.
@@ -128,7 +132,7 @@ internal sealed class SearchSql(SqlDialect dialect)
             if (query.Withholding is { } withholding)
             {
                 var audiences = withholding.Audiences.Append("*").Select(Parameter);
-                sql.Append($"\n  AND NOT EXISTS (SELECT 1 FROM consent_withheld w JOIN token_index t ON t.resource_key = r.resource_key AND t.param_key = {ParamKey("@Type", withholding.Param)} AND t.system = w.section_system AND t.code = w.section_code WHERE w.patient_id = r.compartment AND w.audience IN ({string.Join(", ", audiences)}))");
+                sql.Append($"\n  AND NOT EXISTS (SELECT 1 FROM consent_withheld w JOIN token_system ws ON ws.system = w.section_system JOIN token_index t ON t.resource_key = r.resource_key AND t.param_key = {ParamKey("@Type", withholding.Param)} AND t.system_key = ws.system_key AND t.code = w.section_code WHERE w.patient_id = r.compartment AND w.audience IN ({string.Join(", ", audiences)}))");
             }
 
             if (query.HideWhereWithheld is { } section)
@@ -251,11 +255,11 @@ internal sealed class SearchSql(SqlDialect dialect)
 
             if (token.RequireNoSystem)
             {
-                sql.Append(" AND t.system IS NULL");
+                sql.Append(" AND t.system_key IS NULL");
             }
             else if (token.System is not null)
             {
-                sql.Append($" AND t.system = {Parameter(token.System)}");
+                sql.Append($" AND t.system_key = {SystemKey(token.System)}");
             }
 
             sql.Append(')');
@@ -268,6 +272,7 @@ internal sealed class SearchSql(SqlDialect dialect)
             var param = ParamKey("@Type", condition.Param);
             var value = Parameter(condition.Value);
             var system = condition.System is null ? null : Parameter(condition.System);
+            var systemKey = condition.System is null ? null : SystemKey(condition.System);
 
             sql.Append($"(r.resource_key IN (SELECT x.resource_key FROM reference_index x WHERE x.param_key = {param} AND x.identifier_value = {value}");
             if (system is not null)
@@ -281,7 +286,7 @@ internal sealed class SearchSql(SqlDialect dialect)
                 sql.Append($"\n       OR r.resource_key IN (SELECT x.resource_key FROM token_index ti JOIN resource t ON t.resource_key = ti.resource_key AND t.is_current = 1 AND t.is_deleted = 0 JOIN reference_index x ON x.target_type = t.resource_type AND x.target_id = t.resource_id WHERE ti.param_key = {ParamKey(Parameter(targetType), condition.TargetIdentifierParam)} AND ti.code = {value}");
                 if (system is not null)
                 {
-                    sql.Append($" AND ti.system = {system}");
+                    sql.Append($" AND ti.system_key = {systemKey}");
                 }
 
                 sql.Append($" AND x.param_key = {param})");

@@ -108,11 +108,17 @@ internal sealed partial class SqlServerDialect(string connectionString, SqlRetry
         WHERE token_hash = @TokenHash AND used_at IS NULL AND revoked_at IS NULL AND expires_at > @Now
         """;
 
-    // The range lock (HOLDLOCK) keeps two instances that index a new parameter at once from both adding it.
+    // The range lock (HOLDLOCK) keeps two instances that index a new parameter (or token system) at once from both adding it.
     public override string AddIndexParamSql => """
         INSERT INTO index_param (resource_type, param)
         SELECT @Type, @Param
         WHERE NOT EXISTS (SELECT 1 FROM index_param WITH (UPDLOCK, HOLDLOCK) WHERE resource_type = @Type AND param = @Param)
+        """;
+
+    public override string AddTokenSystemSql => """
+        INSERT INTO token_system (system)
+        SELECT @System
+        WHERE NOT EXISTS (SELECT 1 FROM token_system WITH (UPDLOCK, HOLDLOCK) WHERE system = @System)
         """;
 
     public override int RowsPerInsert(int columns) => Math.Min(MaxValueRows, MaxParameters / columns);

@@ -138,6 +138,8 @@ internal sealed class SqliteDialect(string connectionString, bool syncAfterCommi
 
     public override string AddIndexParamSql => "INSERT INTO index_param (resource_type, param) VALUES (@Type, @Param) ON CONFLICT (resource_type, param) DO NOTHING";
 
+    public override string AddTokenSystemSql => "INSERT INTO token_system (system) VALUES (@System) ON CONFLICT (system) DO NOTHING";
+
     public override string InsertAuditSql => """
         INSERT INTO audit_record (recorded, action, interaction, resource_type, resource_id, status, caller_kind, subject, subject_name, client_id, roles, request_id)
         VALUES (@Recorded, @Action, @Interaction, @ResourceType, @ResourceId, @Status, @CallerKind, @Subject, @SubjectName, @ClientId, @Roles, @RequestId)

@@ -111,19 +111,28 @@ internal abstract class SqlDialect
     /// <summary>Follows <see cref="InsertVersionSql"/> for a new resource, to make it its own origin; null where the insert does that itself.</summary>
     public virtual string? SetOriginSql => "UPDATE resource SET origin_key = resource_key WHERE resource_key = @Key";
 
-    /// <summary>The key index rows name a type's search parameter by (<see cref="IndexParams"/>); null when it has none yet.</summary>
+    /// <summary>The key index rows name a type's search parameter by (<see cref="IndexKeys"/>); null when it has none yet.</summary>
     public string IndexParamKeySql => "SELECT param_key FROM index_param WHERE resource_type = @Type AND param = @Param";
 
-    /// <summary>Every key given out, for <see cref="IndexParams"/>.</summary>
+    /// <summary>Every parameter key given out, for <see cref="IndexKeys"/>.</summary>
     public string IndexParamsSql => "SELECT CAST(param_key AS BIGINT) AS ParamKey, resource_type AS Type, param AS Param FROM index_param";
 
     /// <summary>Gives a type's search parameter a key, in the write's transaction, unless it has one.</summary>
     public abstract string AddIndexParamSql { get; }
 
-    /// <summary>The keys of search parameters written in committed transactions.</summary>
-    public IndexParams IndexParams => LazyInitializer.EnsureInitialized(ref indexParams, () => new IndexParams(this));
+    /// <summary>The key token rows name a system by (<see cref="IndexKeys"/>); null when it has none yet.</summary>
+    public string TokenSystemKeySql => "SELECT system_key FROM token_system WHERE system = @System";
 
-    private IndexParams? indexParams;
+    /// <summary>Every system key given out, for <see cref="IndexKeys"/>.</summary>
+    public string TokenSystemsSql => "SELECT CAST(system_key AS BIGINT) AS SystemKey, system AS System FROM token_system";
+
+    /// <summary>Gives a token system a key, in the write's transaction, unless it has one.</summary>
+    public abstract string AddTokenSystemSql { get; }
+
+    /// <summary>The keys of search parameters and token systems written in committed transactions.</summary>
+    public IndexKeys IndexKeys => LazyInitializer.EnsureInitialized(ref indexKeys, () => new IndexKeys(this));
+
+    private IndexKeys? indexKeys;
 
     public string DeleteTokensSql => "DELETE FROM token_index WHERE resource_key = @Key";
 
@@ -206,9 +215,10 @@ internal abstract class SqlDialect
         }
 
         return $"""
-            SELECT t.resource_key AS ResourceKey, p.param AS Param, t.system AS System, t.code AS Code
+            SELECT t.resource_key AS ResourceKey, p.param AS Param, s.system AS System, t.code AS Code
             FROM token_index t
             JOIN index_param p ON p.param_key = t.param_key
+            LEFT JOIN token_system s ON s.system_key = t.system_key
             WHERE t.resource_key IN ({list}) AND p.param IN ('code', 'category', 'status')
             """;
     }
@@ -336,7 +346,7 @@ internal abstract class SqlDialect
 /// <summary>A table filled by batched inserts; <see cref="IgnoreDuplicates"/> skips rows whose whole key is already there.</summary>
 internal sealed record RowTable(string Name, IReadOnlyList<string> Columns, bool IgnoreDuplicates = false)
 {
-    public static readonly RowTable Tokens = new("token_index", ["resource_key", "param_key", "system", "code"]);
+    public static readonly RowTable Tokens = new("token_index", ["resource_key", "param_key", "system_key", "code"]);
     public static readonly RowTable References = new("reference_index", ["resource_key", "param_key", "target_type", "target_id", "identifier_system", "identifier_value"]);
     public static readonly RowTable Dates = new("date_index", ["resource_key", "param_key", "low", "high"]);
     public static readonly RowTable Strings = new("string_index", ["resource_key", "param_key", "value", "exact_value"]);

@@ -158,7 +158,7 @@ public sealed class MigrationTests : IDisposable
             connection.Execute("INSERT INTO string_index (resource_key, resource_type, param, value, exact_value) SELECT resource_key, 'Patient', 'family', @Value, @Value FROM resource", new { Value = longName });
         }
 
-        Assert.Equal([5, 6, 7, 8], Database().Migrate());
+        Assert.Equal([5, 6, 7, 8, 9], Database().Migrate());
 
         var search = new Wmtty.Data.Search.SearchQuery("Patient").Where(new Wmtty.Data.Search.StringCondition("family", Wmtty.Fhir.Search.SearchText.Exact(longName), Wmtty.Data.Search.StringMatch.Exact));
         Assert.Equal("long", Assert.Single(await Database().Resources.SearchAsync(search, 10, default)).Id);
@@ -183,7 +183,7 @@ public sealed class MigrationTests : IDisposable
                 """);
         }
 
-        Assert.Equal([8], Database().Migrate());
+        Assert.Equal([8, 9], Database().Migrate());
 
         using (var check = Open())
         {
@@ -198,6 +198,43 @@ public sealed class MigrationTests : IDisposable
         Assert.Equal("o1", await Found(new Wmtty.Data.Search.SearchQuery("Observation").Where(new Wmtty.Data.Search.DateCondition("date", Wmtty.Data.Search.Comparator.Eq, 1000, 1999))));
         Assert.Equal("p1", await Found(new Wmtty.Data.Search.SearchQuery("Patient").Where(new Wmtty.Data.Search.StringCondition("family", "smith", Wmtty.Data.Search.StringMatch.StartsWith))));
         Assert.Empty(await resources.SearchAsync(new Wmtty.Data.Search.SearchQuery("Patient").Where(new Wmtty.Data.Search.TokenCondition("code", "http://snomed.info/sct", "1234")), 10, default));
+    }
+
+    [Fact]
+    public async Task TokenRowsWrittenWithTheirSystemAsTextAreKeyedAndFoundByEveryFormOfToken()
+    {
+        MigrateTo(8);
+        using (var connection = Open())
+        {
+            // Rows as builds before migration 9 wrote them: the token's system as text, or none.
+            connection.Execute("""
+                INSERT INTO resource (resource_type, resource_id, version, is_current, is_deleted, last_updated, origin_key, request_method, response_status, json, compartment)
+                VALUES ('Observation', 'snomed', 1, 1, 0, 0, 1, 'POST', 201, x'7B7D', 'p1'),
+                       ('Observation', 'local', 1, 1, 0, 0, 2, 'POST', 201, x'7B7D', 'p1'),
+                       ('Observation', 'bare', 1, 1, 0, 0, 3, 'POST', 201, x'7B7D', 'p1');
+                INSERT INTO index_param (resource_type, param) VALUES ('Observation', 'code');
+                INSERT INTO token_index (resource_key, param_key, system, code)
+                VALUES (1, 1, 'http://snomed.info/sct', '1234'), (2, 1, 'https://example.org/codes', '1234'), (3, 1, NULL, '1234');
+                """);
+        }
+
+        Assert.Equal([9], Database().Migrate());
+
+        using (var check = Open())
+        {
+            Assert.Equal(["http://snomed.info/sct", "https://example.org/codes"], check.Query<string>("SELECT system FROM token_system ORDER BY system_key"));
+            Assert.Empty(check.Query<string>("SELECT name FROM pragma_table_info('token_index') WHERE name = 'system'"));
+            Assert.Equal(1, check.ExecuteScalar<long>("SELECT COUNT(*) FROM token_index WHERE system_key IS NULL"));
+        }
+
+        var resources = Database().Resources;
+        async Task<string[]> Found(string? system, string? code, bool requireNoSystem = false) =>
+            [.. (await resources.SearchAsync(new Wmtty.Data.Search.SearchQuery("Observation").Where(new Wmtty.Data.Search.TokenCondition("code", system, code, requireNoSystem)), 10, default)).Select(m => m.Id).Order()];
+        Assert.Equal(["snomed"], await Found("http://snomed.info/sct", "1234"));
+        Assert.Equal(["local"], await Found("https://example.org/codes", null));
+        Assert.Equal(["bare"], await Found(null, "1234", requireNoSystem: true));
+        Assert.Equal(["bare", "local", "snomed"], await Found(null, "1234"));
+        Assert.Empty(await Found("http://loinc.org", "1234"));
     }
 
     // A database as a build that knew only the first migrations left it.

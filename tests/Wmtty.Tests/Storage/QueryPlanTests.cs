@@ -35,7 +35,8 @@ public sealed class QueryPlanTests : IDisposable
             "EXPLAIN QUERY PLAN " + dialect.PreferenceTokensSql(3), new { k0 = 1L, k1 = 2L, k2 = 3L }).Select(r => r.Detail).ToList();
         Assert.Contains(tokens, d => d.StartsWith("SEARCH t USING INDEX ix_token_resource (resource_key=?)", StringComparison.Ordinal));
         Assert.Contains("SEARCH p USING INTEGER PRIMARY KEY (rowid=?)", tokens);
-        Assert.Equal(2, tokens.Count);
+        Assert.Contains("SEARCH s USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN", tokens);
+        Assert.Equal(3, tokens.Count);
     }
 
     /// <summary>
