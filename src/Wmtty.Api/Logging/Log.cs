@@ -36,6 +36,9 @@ internal static partial class Log
     [LoggerMessage(1015, LogLevel.Warning, "Building the current-preferences projections stopped ({Error}); those patients are read the slower way, and the next start carries on.")]
     public static partial void ProjectionsNotBuilt(this ILogger logger, string error);
 
+    [LoggerMessage(1016, LogLevel.Information, "Rewrote deflated the current-preferences projections of {Patients} patients stored before that format.")]
+    public static partial void ProjectionsRewritten(this ILogger logger, int patients);
+
     [LoggerMessage(2000, LogLevel.Information, "Wrote {ResourceType}/{ResourceId} version {Version}.")]
     public static partial void ResourceWritten(this ILogger logger, string resourceType, string resourceId, int version);
 

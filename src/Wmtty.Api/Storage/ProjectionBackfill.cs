@@ -5,7 +5,8 @@ namespace Wmtty.Api.Storage;
 
 /// <summary>
 /// Once the service is up, in the background: the one-row projections of patients stored before they existed
-/// (migration 6). Nothing waits for it; those patients are answered through the join until it reaches them. As a
+/// (migration 6), then the rows stored before they were deflated (migration 10). Nothing waits for it; those patients
+/// are answered through the join, or from their old rows, until it reaches them. As a
 /// hosted service, it is stopped and waited for before the database is closed.
 /// </summary>
 internal sealed class ProjectionBackfill(WmttyDatabase database, IHostApplicationLifetime lifetime, ILogger<ProjectionBackfill> logger) : BackgroundService
@@ -22,6 +23,11 @@ internal sealed class ProjectionBackfill(WmttyDatabase database, IHostApplicatio
             if (!stoppingToken.IsCancellationRequested && await database.Preferences.BuildMissingProjectionsAsync(stoppingToken) is > 0 and var patients)
             {
                 logger.ProjectionsBuilt(patients);
+            }
+
+            if (!stoppingToken.IsCancellationRequested && await database.Preferences.RewriteOldProjectionsAsync(stoppingToken) is > 0 and var rewritten)
+            {
+                logger.ProjectionsRewritten(rewritten);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

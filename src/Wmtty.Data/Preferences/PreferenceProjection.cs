@@ -96,6 +96,9 @@ internal static class PreferenceProjection
         return prefix + bytes;
     }
 
+    /// <summary>Whether the value is in the format this build writes (rows in older formats are rewritten in the background).</summary>
+    public static bool IsCurrentFormat(byte[] entries) => entries.Length > 0 && entries[0] == Deflated;
+
     /// <summary>The rows back; null when the value is not one this build wrote (then the join answers).</summary>
     public static List<PreferenceStore.PreferenceRow>? Decode(byte[] entries)
     {

@@ -37,6 +37,13 @@ public interface IPreferenceStore
     /// patients are read through the join: the same answer, more slowly.
     /// </summary>
     Task<int> BuildMissingProjectionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Rewrites deflated the projection rows written before the deflated format (the patients migration 10 listed), a
+    /// batch at a time, taking each patient off the list in the same transaction; returns how many rows it rewrote. A
+    /// row it cannot read is built again from the join. Until then, those rows are read as they are.
+    /// </summary>
+    Task<int> RewriteOldProjectionsAsync(CancellationToken cancellationToken);
 }
 
 internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IPreferenceStore
@@ -97,6 +104,48 @@ internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IP
             }, cancellationToken);
             looked += patients.Count;
             after = patients[^1];
+        }
+    }
+
+    public async Task<int> RewriteOldProjectionsAsync(CancellationToken cancellationToken)
+    {
+        const int Batch = 200;
+        var rewritten = 0;
+        while (true)
+        {
+            var patients = await retry.ReadAsync<List<string>>(async (connection, token) => [.. await connection.QueryAsync<string>(new CommandDefinition(
+                dialect.ProjectionsToRewriteSql, new { Limit = Batch }, cancellationToken: token))], cancellationToken);
+            if (patients.Count == 0)
+            {
+                return rewritten;
+            }
+
+            // Read again inside the writer's transaction: a write since may have rewritten the row, or removed it.
+            rewritten += await retry.WriteAsync(async (connection, transaction, _) =>
+            {
+                var done = 0;
+                foreach (var patientId in patients)
+                {
+                    var entries = await connection.ExecuteScalarAsync<byte[]?>(dialect.PreferenceCurrentSql, new { PatientId = patientId }, transaction);
+                    if (entries is not null && !PreferenceProjection.IsCurrentFormat(entries))
+                    {
+                        if (PreferenceProjection.Decode(entries) is { } rows)
+                        {
+                            await connection.ExecuteAsync(dialect.UpdatePreferenceCurrentSql, new { PatientId = patientId, Entries = PreferenceProjection.Encode(rows) }, transaction);
+                        }
+                        else
+                        {
+                            await PreferenceProjection.RefreshAsync(dialect, connection, transaction, [patientId]);
+                        }
+
+                        done++;
+                    }
+
+                    await connection.ExecuteAsync(dialect.ForgetProjectionToRewriteSql, new { PatientId = patientId }, transaction);
+                }
+
+                return done;
+            }, cancellationToken);
         }
     }
 

@@ -177,6 +177,13 @@ internal abstract class SqlDialect
 
     public string InsertPreferenceCurrentSql => "INSERT INTO preference_current (patient_id, entries) VALUES (@PatientId, @Entries)";
 
+    public string UpdatePreferenceCurrentSql => "UPDATE preference_current SET entries = @Entries WHERE patient_id = @PatientId";
+
+    /// <summary>Up to @Limit patients, in id order, whose projection rows predate the deflated format (migration 10).</summary>
+    public string ProjectionsToRewriteSql => $"SELECT {Top("@Limit")}patient_id FROM preference_current_rewrite ORDER BY patient_id{Limit("@Limit")}";
+
+    public string ForgetProjectionToRewriteSql => "DELETE FROM preference_current_rewrite WHERE patient_id = @PatientId";
+
     /// <summary>The patients whose sets (current or not) hold the Observation: theirs may change when it does.</summary>
     public string PatientsOfObservationSql => """
         SELECT DISTINCT p.patient_id FROM preference_observation o

@@ -147,6 +147,52 @@ public sealed class MigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task AfterAnUpgradeProjectionRowsOfTheOldFormatAreRewrittenDeflatedInTheBackground()
+    {
+        string patientId;
+        List<string> before;
+        await using (var first = new WmttyApp(dataDirectory: folder))
+        {
+            using var client = await first.ClientAsync();
+            (patientId, _) = await Responses.CreatePatientAsync(client);
+            await Responses.SubmitAsync(client, Responses.Build(patientId, Responses.TypicalAnswers()));
+            before = [.. (await Responses.LastNAsync(client, $"patient={patientId}")).Select(e => e.ToJsonString())];
+        }
+
+        byte[] Entries()
+        {
+            using var connection = Open();
+            return connection.ExecuteScalar<byte[]>("SELECT entries FROM preference_current WHERE patient_id = @patientId", new { patientId })!;
+        }
+
+        using (var connection = Open())
+        {
+            // As a build before migration 10 left it: the row uncompressed (format 1), and no list of rows to rewrite.
+            connection.Execute("UPDATE preference_current SET entries = @entries WHERE patient_id = @patientId",
+                new { patientId, entries = PreferenceProjectionTests.Uncompressed(Wmtty.Data.Preferences.PreferenceProjection.Decode(Entries())!) });
+            connection.Execute("DROP TABLE preference_current_rewrite; DELETE FROM schema_version WHERE version = 10");
+        }
+
+        Assert.Equal(1, Entries()[0]);
+        await using var second = new WmttyApp(dataDirectory: folder);
+        using var again = await second.ClientAsync();
+        Assert.Equal(before, (await Responses.LastNAsync(again, $"patient={patientId}")).Select(e => e.ToJsonString()));
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        long listed;
+        do
+        {
+            await Task.Delay(50);
+            using var check = Open();
+            listed = check.ExecuteScalar<long>("SELECT COUNT(*) FROM preference_current_rewrite");
+        }
+        while (listed > 0 && waited.Elapsed < TimeSpan.FromSeconds(20));
+
+        Assert.Equal(0, listed);
+        Assert.Equal(2, Entries()[0]);
+        Assert.Equal(before, (await Responses.LastNAsync(again, $"patient={patientId}")).Select(e => e.ToJsonString()));
+    }
+
+    [Fact]
     public async Task IndexedStringsLongerThanTheNewLimitAreCutSoTheyAreStillFound()
     {
         MigrateTo(4);
@@ -158,7 +204,7 @@ public sealed class MigrationTests : IDisposable
             connection.Execute("INSERT INTO string_index (resource_key, resource_type, param, value, exact_value) SELECT resource_key, 'Patient', 'family', @Value, @Value FROM resource", new { Value = longName });
         }
 
-        Assert.Equal([5, 6, 7, 8, 9], Database().Migrate());
+        Assert.Equal([5, 6, 7, 8, 9, 10], Database().Migrate());
 
         var search = new Wmtty.Data.Search.SearchQuery("Patient").Where(new Wmtty.Data.Search.StringCondition("family", Wmtty.Fhir.Search.SearchText.Exact(longName), Wmtty.Data.Search.StringMatch.Exact));
         Assert.Equal("long", Assert.Single(await Database().Resources.SearchAsync(search, 10, default)).Id);
@@ -183,7 +229,7 @@ public sealed class MigrationTests : IDisposable
                 """);
         }
 
-        Assert.Equal([8, 9], Database().Migrate());
+        Assert.Equal([8, 9, 10], Database().Migrate());
 
         using (var check = Open())
         {
@@ -218,7 +264,7 @@ public sealed class MigrationTests : IDisposable
                 """);
         }
 
-        Assert.Equal([9], Database().Migrate());
+        Assert.Equal([9, 10], Database().Migrate());
 
         using (var check = Open())
         {

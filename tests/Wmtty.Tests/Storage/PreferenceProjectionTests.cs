@@ -37,7 +37,7 @@ public sealed class PreferenceProjectionTests
     }
 
     // Format 1, as builds before format 2 wrote it.
-    private static byte[] Uncompressed(List<PreferenceStore.PreferenceRow> rows)
+    internal static byte[] Uncompressed(List<PreferenceStore.PreferenceRow> rows)
     {
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))

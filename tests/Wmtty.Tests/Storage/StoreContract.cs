@@ -648,6 +648,69 @@ public abstract class StoreContract : IDisposable
         Assert.Equal(patients.Count - 1, Scalar("SELECT COUNT(*) FROM preference_current"));
     }
 
+    [SkippableFact]
+    public async Task ProjectionRowsOfTheOldFormatAreRewrittenDeflatedAndTakenOffTheList()
+    {
+        var authored = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        var patients = Enumerable.Range(0, 450).Select(i => $"p{i:D3}").ToList(); // more than two batches
+        await Store.WriteAsync(async (session, _) =>
+        {
+            foreach (var patient in patients)
+            {
+                await session.WriteAsync(Version($"o-{patient}", 1, "a") with { Compartment = patient }, null);
+                await session.WriteAsync(Version($"o2-{patient}", 1, "b") with { Compartment = patient }, null);
+                await session.Preferences.SetAsync(new ResponsePreferences($"r-{patient}", patient, authored,
+                    [new PreferenceEntry($"o-{patient}", null, "diet", 1), new PreferenceEntry($"o2-{patient}", "http://loinc.org", "54899-0", 2)]));
+            }
+
+            return 0;
+        }, default);
+
+        async Task<List<(string, int, string, string, int)>> JoinedAsync(string patient) =>
+            [.. (await Database.Preferences.CurrentAsync(patient, withTokens: true, default)).Select(c => (c.Match.Id, c.Match.Version, System.Text.Encoding.UTF8.GetString(c.Match.Json), c.Code, c.Position))];
+        async Task<List<(string, int, string, string, int)>> ProjectedAsync(string patient) =>
+            [.. (await Database.Preferences.CurrentAsync(patient, withTokens: false, default)).Select(c => (c.Match.Id, c.Match.Version, System.Text.Encoding.UTF8.GetString(c.Match.Json), c.Code, c.Position))];
+        byte[] Entries(string patient)
+        {
+            using var connection = Open();
+            return connection.ExecuteScalar<byte[]>("SELECT entries FROM preference_current WHERE patient_id = @patient", new { patient })!;
+        }
+
+        // As a build before the deflated format left them, and as migration 10 lists them: every row in format 1 but
+        // p001's, written since in format 2; p002's garbled; p003 with no row at all any more.
+        var before = new Dictionary<string, List<(string, int, string, string, int)>>();
+        foreach (var patient in patients)
+        {
+            before[patient] = await JoinedAsync(patient);
+            if (patient != "p001")
+            {
+                Scalar("UPDATE preference_current SET entries = @entries WHERE patient_id = @patient",
+                    new { patient, entries = PreferenceProjectionTests.Uncompressed(PreferenceProjection.Decode(Entries(patient))!) });
+            }
+
+            Scalar("INSERT INTO preference_current_rewrite (patient_id) VALUES (@patient)", new { patient });
+        }
+
+        Scalar("UPDATE preference_current SET entries = @entries WHERE patient_id = 'p002'", new { entries = new byte[] { 1, 9, 0, 0, 0, 7 } });
+        Scalar("DELETE FROM preference_current WHERE patient_id = 'p003'");
+        var deflatedBefore = Entries("p001");
+        Assert.Equal(1, Entries("p000")[0]);
+        Assert.Equal(before["p000"], await ProjectedAsync("p000")); // read as it is meanwhile
+
+        Assert.Equal(patients.Count - 2, await Database.Preferences.RewriteOldProjectionsAsync(default));
+
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM preference_current_rewrite"));
+        Assert.Equal(patients.Count - 1, Scalar("SELECT COUNT(*) FROM preference_current"));
+        foreach (var patient in patients.Where(p => p != "p003"))
+        {
+            Assert.True(PreferenceProjection.IsCurrentFormat(Entries(patient)), patient);
+            Assert.Equal(before[patient], await ProjectedAsync(patient));
+        }
+
+        Assert.Equal(deflatedBefore, Entries("p001")); // already deflated: only taken off the list
+        Assert.Equal(0, await Database.Preferences.RewriteOldProjectionsAsync(default));
+    }
+
     // The audit trail.
 
     [SkippableFact]
