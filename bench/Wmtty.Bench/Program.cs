@@ -16,6 +16,18 @@ var only = OptionText("--only"); // run only scenarios whose name contains this
 var seedBy = OptionText("--seed") ?? "import"; // import: NDJSON through the bulk import; http: POSTs to the running service
 var importWorkers = Option("--import-workers", 128);
 var warmAll = Option("--warm-all", 20); // seconds of all scenarios mixed before any is measured
+// --service-env NAME=VALUE (repeatable): set for the service's processes only (its import too), not for the load tool or the ceiling
+foreach (var setting in args.Select((a, i) => (a, i)).Where(p => p.a == "--service-env" && p.i + 1 < args.Length).Select(p => args[p.i + 1]))
+{
+    var equals = setting.IndexOf('=');
+    if (equals <= 0)
+    {
+        throw new ArgumentException($"--service-env takes NAME=VALUE, not '{setting}'.");
+    }
+
+    ServiceProcess.ExtraEnvironment[setting[..equals]] = setting[(equals + 1)..];
+}
+
 const string CanonicalBase = "https://wmtty.example.org/fhir"; // as in src/Wmtty.Api/appsettings.json
 
 var root = RepositoryRoot();
@@ -210,6 +222,7 @@ async Task<List<Result>> RunSizeAsync(int patients)
             imported is not null
                 ? $"patients: {ids.Count}, each with one completed QuestionnaireResponse (loaded with the bulk import; database {DatabaseMb(dataDirectory):F0} MB)"
                 : $"patients: {ids.Count}, each with one completed QuestionnaireResponse (seeded over HTTP at {seedRate:F0} patients/s, {2 * seedRate:F0} resources/s, {seedParallelism} at a time)",
+            ServiceProcess.ExtraEnvironment.Count == 0 ? "service environment: as published" : $"service environment (--service-env): {string.Join(", ", ServiceProcess.ExtraEnvironment.Select(e => $"{e.Key}={e.Value}"))}",
             $"load: {connections} connections, closed loop; first {warmAll} s of all scenarios mixed, then each scenario {seconds} s after {warmUp} s warm-up; one ehrwriter bearer token from /dev/token on every request",
             $"service start-up (process start to first 200 from GET /fhir/metadata, {(imported is null ? "fresh" : "imported")} database): {service.StartUp.TotalMilliseconds:F0} ms",
             $"service peak RSS over the whole run (VmHWM): {service.PeakRssMb():F0} MB; write-ahead log at the end: {WalMb(dataDirectory):F1} MB",

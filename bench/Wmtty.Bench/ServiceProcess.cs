@@ -24,6 +24,9 @@ internal sealed class ServiceProcess : IDisposable
 
     public int Pid => process.Id;
 
+    /// <summary>Environment variables for the service's processes only (<c>--service-env</c>), after the bench's own.</summary>
+    public static Dictionary<string, string> ExtraEnvironment { get; } = new(StringComparer.Ordinal);
+
     /// <summary>From process start to the first 200 from GET /fhir/metadata.</summary>
     public TimeSpan StartUp { get; private set; }
 
@@ -46,6 +49,11 @@ internal sealed class ServiceProcess : IDisposable
         start.Environment["Storage__DataDirectory"] = dataDirectory;
         start.Environment["RateLimiting__PermitsPerMinute"] = "0"; // no limit: one client sends everything
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in ExtraEnvironment)
+        {
+            start.Environment[name] = value;
+        }
+
         return start;
     }
 
