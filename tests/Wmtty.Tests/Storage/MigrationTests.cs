@@ -114,15 +114,7 @@ public sealed class MigrationTests : IDisposable
     [Fact]
     public async Task AfterAnUpgradeTheServiceBuildsTheMissingPreferenceProjectionsInTheBackground()
     {
-        string patientId;
-        List<string> before;
-        await using (var first = new WmttyApp(dataDirectory: folder))
-        {
-            using var client = await first.ClientAsync();
-            (patientId, _) = await Responses.CreatePatientAsync(client);
-            await Responses.SubmitAsync(client, Responses.Build(patientId, Responses.TypicalAnswers()));
-            before = [.. (await Responses.LastNAsync(client, $"patient={patientId}")).Select(e => e.ToJsonString())];
-        }
+        var (patientId, before) = await PatientWithPreferencesAsync();
 
         using (var connection = Open())
         {
@@ -149,15 +141,7 @@ public sealed class MigrationTests : IDisposable
     [Fact]
     public async Task AfterAnUpgradeProjectionRowsOfTheOldFormatAreRewrittenDeflatedInTheBackground()
     {
-        string patientId;
-        List<string> before;
-        await using (var first = new WmttyApp(dataDirectory: folder))
-        {
-            using var client = await first.ClientAsync();
-            (patientId, _) = await Responses.CreatePatientAsync(client);
-            await Responses.SubmitAsync(client, Responses.Build(patientId, Responses.TypicalAnswers()));
-            before = [.. (await Responses.LastNAsync(client, $"patient={patientId}")).Select(e => e.ToJsonString())];
-        }
+        var (patientId, before) = await PatientWithPreferencesAsync();
 
         byte[] Entries()
         {
@@ -281,6 +265,16 @@ public sealed class MigrationTests : IDisposable
         Assert.Equal(["bare"], await Found(null, "1234", requireNoSystem: true));
         Assert.Equal(["bare", "local", "snomed"], await Found(null, "1234"));
         Assert.Empty(await Found("http://loinc.org", "1234"));
+    }
+
+    // A patient with a typical submission, stored by the service and stopped again; and their $lastn entries.
+    private async Task<(string PatientId, List<string> LastN)> PatientWithPreferencesAsync()
+    {
+        await using var app = new WmttyApp(dataDirectory: folder);
+        using var client = await app.ClientAsync();
+        var (patientId, _) = await Responses.CreatePatientAsync(client);
+        await Responses.SubmitAsync(client, Responses.Build(patientId, Responses.TypicalAnswers()));
+        return (patientId, [.. (await Responses.LastNAsync(client, $"patient={patientId}")).Select(e => e.ToJsonString())]);
     }
 
     // A database as a build that knew only the first migrations left it.

@@ -607,21 +607,35 @@ public abstract class StoreContract : IDisposable
         Assert.Equal(["other-diet"], (await SameBothWaysAsync("p2")).Select(c => c.Id));
     }
 
-    [SkippableFact]
-    public async Task MissingProjectionsAreBuiltBatchByBatchAndAnEmptyJoinGetsNoRow()
+    // 450 patients (more than two of the background tasks' batches), each with a set: a diet Observation, and a language one if asked.
+    private async Task<List<string>> PatientsWithSetsAsync(bool withLanguage)
     {
         var authored = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
-        var patients = Enumerable.Range(0, 450).Select(i => $"p{i:D3}").ToList(); // more than two batches
+        var patients = Enumerable.Range(0, 450).Select(i => $"p{i:D3}").ToList();
         await Store.WriteAsync(async (session, _) =>
         {
             foreach (var patient in patients)
             {
+                List<PreferenceEntry> entries = [new PreferenceEntry($"o-{patient}", null, "diet", 1)];
                 await session.WriteAsync(Version($"o-{patient}", 1, "a") with { Compartment = patient }, null);
-                await session.Preferences.SetAsync(new ResponsePreferences($"r-{patient}", patient, authored, [new PreferenceEntry($"o-{patient}", null, "diet", 1)]));
+                if (withLanguage)
+                {
+                    await session.WriteAsync(Version($"o2-{patient}", 1, "b") with { Compartment = patient }, null);
+                    entries.Add(new PreferenceEntry($"o2-{patient}", "http://loinc.org", "54899-0", 2));
+                }
+
+                await session.Preferences.SetAsync(new ResponsePreferences($"r-{patient}", patient, authored, entries));
             }
 
             return 0;
         }, default);
+        return patients;
+    }
+
+    [SkippableFact]
+    public async Task MissingProjectionsAreBuiltBatchByBatchAndAnEmptyJoinGetsNoRow()
+    {
+        var patients = await PatientsWithSetsAsync(withLanguage: false);
         Assert.Equal(patients.Count, Scalar("SELECT COUNT(*) FROM preference_current"));
 
         // As a database from before the projection: no rows. One patient's only Observation is deleted, so their join is empty.
@@ -651,20 +665,7 @@ public abstract class StoreContract : IDisposable
     [SkippableFact]
     public async Task ProjectionRowsOfTheOldFormatAreRewrittenDeflatedAndTakenOffTheList()
     {
-        var authored = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
-        var patients = Enumerable.Range(0, 450).Select(i => $"p{i:D3}").ToList(); // more than two batches
-        await Store.WriteAsync(async (session, _) =>
-        {
-            foreach (var patient in patients)
-            {
-                await session.WriteAsync(Version($"o-{patient}", 1, "a") with { Compartment = patient }, null);
-                await session.WriteAsync(Version($"o2-{patient}", 1, "b") with { Compartment = patient }, null);
-                await session.Preferences.SetAsync(new ResponsePreferences($"r-{patient}", patient, authored,
-                    [new PreferenceEntry($"o-{patient}", null, "diet", 1), new PreferenceEntry($"o2-{patient}", "http://loinc.org", "54899-0", 2)]));
-            }
-
-            return 0;
-        }, default);
+        var patients = await PatientsWithSetsAsync(withLanguage: true);
 
         async Task<List<(string, int, string, string, int)>> JoinedAsync(string patient) =>
             [.. (await Database.Preferences.CurrentAsync(patient, withTokens: true, default)).Select(c => (c.Match.Id, c.Match.Version, System.Text.Encoding.UTF8.GetString(c.Match.Json), c.Code, c.Position))];
