@@ -18,7 +18,7 @@ internal static class PreferenceProjection
     // The rows are mostly their Observations' JSON, which deflates about 6 times at the fastest level (15.4 KB to 2.5 KB
     // a patient, measured in the bench): at a million patients the table is a few GB instead of 15 and stays in memory,
     // and a row fits in one page instead of a chain of five (bench/README.md, "Where it stands"). Rows of format 1 are
-    // still read.
+    // still read, and rewritten deflated in the background (migration 10, PreferenceStore.RewriteOldProjectionsAsync).
     private const byte Uncompressed = 1;
     private const byte Deflated = 2;
 
