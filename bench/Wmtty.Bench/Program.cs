@@ -28,6 +28,21 @@ foreach (var setting in args.Select((a, i) => (a, i)).Where(p => p.a == "--servi
     ServiceProcess.ExtraEnvironment[setting[..equals]] = setting[(equals + 1)..];
 }
 
+// A/B in one run (Compare.cs): --compare-env NAME=VALUE (repeatable) and/or --compare-service PATH/Wmtty.Api.dll make a second service, B
+var compareEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
+foreach (var setting in args.Select((a, i) => (a, i)).Where(p => p.a == "--compare-env" && p.i + 1 < args.Length).Select(p => args[p.i + 1]))
+{
+    var equals = setting.IndexOf('=');
+    compareEnvironment[equals > 0 ? setting[..equals] : throw new ArgumentException($"--compare-env takes NAME=VALUE, not '{setting}'.")] = setting[(equals + 1)..];
+}
+
+var compareDll = OptionText("--compare-service") is { } otherDll ? Path.GetFullPath(otherDll) : null;
+var comparing = compareEnvironment.Count > 0 || compareDll is not null;
+if (compareDll is not null && !File.Exists(compareDll))
+{
+    throw new ArgumentException($"--compare-service: no such file, {compareDll}.");
+}
+
 const string CanonicalBase = "https://wmtty.example.org/fhir"; // as in src/Wmtty.Api/appsettings.json
 
 var root = RepositoryRoot();
@@ -110,6 +125,17 @@ async Task<List<Result>> RunSizeAsync(int patients)
             }
         }
 
+        // A/B: B gets its own copy of the database, taken before either service has opened it.
+        var otherDirectory = dataDirectory + "-b";
+        if (comparing)
+        {
+            Directory.CreateDirectory(otherDirectory);
+            foreach (var file in Directory.GetFiles(dataDirectory, "wmtty.db*"))
+            {
+                File.Copy(file, Path.Combine(otherDirectory, Path.GetFileName(file)));
+            }
+        }
+
         using var service = await ServiceProcess.StartAsync(apiDll, dataDirectory);
         Console.WriteLine($"  first answer from GET /fhir/metadata after {service.StartUp.TotalMilliseconds:F0} ms (pid {service.Pid})");
 
@@ -172,6 +198,33 @@ async Task<List<Result>> RunSizeAsync(int patients)
         }
 
         var selected = scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.Ordinal)).ToArray();
+        if (comparing)
+        {
+            using var other = await ServiceProcess.StartAsync(compareDll ?? apiDll, otherDirectory, compareEnvironment);
+            Console.WriteLine($"  B: {compareDll ?? "the same build"}{string.Concat(compareEnvironment.Select(e => $", {e.Key}={e.Value}"))}; first answer after {other.StartUp.TotalMilliseconds:F0} ms (pid {other.Pid})");
+            using var otherToken = await LoadRunner.Client(other.Address, 1).GetAsync("/dev/token?role=ehrwriter");
+            using var issuedOther = JsonDocument.Parse(await otherToken.Content.ReadAsStringAsync());
+            using var otherClient = LoadRunner.Client(other.Address, connections, issuedOther.RootElement.GetProperty("access_token").GetString()!);
+            foreach (var (name, side) in new[] { ("A", client), ("B", otherClient) }.Where(_ => warmAll > 0))
+            {
+                await LoadRunner.RunAsync($"{name}: warm-up, all scenarios mixed", side, connections, TimeSpan.Zero, TimeSpan.FromSeconds(warmAll),
+                    (c, r, ct) => scenarios[r.Next(scenarios.Length)].Send(c, r, ct));
+            }
+
+            var comparison = await Compare.RunAsync(selected, new Compare.Side("A", service, client), new Compare.Side("B", other, otherClient), connections,
+                TimeSpan.FromSeconds(warmUp), TimeSpan.FromSeconds(Option("--slice", 5)), Option("--pairs", 8), now,
+            [
+                $"machine: {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); the load tool and both services share them",
+                $"patients: {ids.Count}; {connections} connections, closed loop; first {warmAll} s of all scenarios mixed on each service",
+                $"A: this checkout, published (Release, ReadyToRun){(ServiceProcess.ExtraEnvironment.Count == 0 ? "" : $"; both with {string.Join(", ", ServiceProcess.ExtraEnvironment.Select(e => $"{e.Key}={e.Value}"))}")}",
+                $"B: {(compareDll is null ? "the same build" : $"--compare-service {compareDll}")}{string.Concat(compareEnvironment.Select(e => $", {e.Key}={e.Value}"))}",
+            ]);
+            Console.WriteLine();
+            Console.WriteLine(comparison);
+            Console.WriteLine($"Written to {Report.Write(Path.Combine(root, "bench", "results"), now, comparison, "-ab")}");
+            return [];
+        }
+
         const string Mixed = "mixed: $lastn beside submissions";
         var mixed = only is null || Mixed.Contains(only, StringComparison.Ordinal);
         if (warmAll > 0 && (selected.Length > 0 || mixed))
@@ -245,6 +298,10 @@ async Task<List<Result>> RunSizeAsync(int patients)
             else
             {
                 Directory.Delete(dataDirectory, recursive: true);
+                if (Directory.Exists(dataDirectory + "-b"))
+                {
+                    Directory.Delete(dataDirectory + "-b", recursive: true);
+                }
             }
         }
         catch (IOException)

@@ -30,7 +30,7 @@ internal sealed class ServiceProcess : IDisposable
     /// <summary>From process start to the first 200 from GET /fhir/metadata.</summary>
     public TimeSpan StartUp { get; private set; }
 
-    private static ProcessStartInfo Command(string apiDll, string dataDirectory, params string[] arguments)
+    private static ProcessStartInfo Command(string apiDll, string dataDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -49,7 +49,7 @@ internal sealed class ServiceProcess : IDisposable
         start.Environment["Storage__DataDirectory"] = dataDirectory;
         start.Environment["RateLimiting__PermitsPerMinute"] = "0"; // no limit: one client sends everything
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (name, value) in ExtraEnvironment)
+        foreach (var (name, value) in ExtraEnvironment.Concat(environment ?? new Dictionary<string, string>()))
         {
             start.Environment[name] = value;
         }
@@ -61,7 +61,7 @@ internal sealed class ServiceProcess : IDisposable
     public static async Task<(int ExitCode, TimeSpan Elapsed, string Output)> ImportAsync(string apiDll, string dataDirectory, string file, int workers)
     {
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(Command(apiDll, dataDirectory, "import", file, "--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture)))!;
+        using var process = Process.Start(Command(apiDll, dataDirectory, null, "import", file, "--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture)))!;
         var error = Task.Run(async () =>
         {
             while (await process.StandardError.ReadLineAsync() is { } line)
@@ -75,10 +75,11 @@ internal sealed class ServiceProcess : IDisposable
         return (process.ExitCode, clock.Elapsed, output.Trim());
     }
 
-    public static async Task<ServiceProcess> StartAsync(string apiDll, string dataDirectory)
+    /// <summary>Starts the service on a free loopback port; <paramref name="environment"/>: more variables for this process only (a compared service's).</summary>
+    public static async Task<ServiceProcess> StartAsync(string apiDll, string dataDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        var start = Command(apiDll, dataDirectory, "--urls", address.ToString().TrimEnd('/'));
+        var start = Command(apiDll, dataDirectory, environment, "--urls", address.ToString().TrimEnd('/'));
 
         var clock = Stopwatch.StartNew();
         var service = new ServiceProcess(Process.Start(start)!, address);
