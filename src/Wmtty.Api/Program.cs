@@ -52,6 +52,12 @@ if (await OpenApiSetup.TryExportAsync(app, args)) // --export-openapi: write ope
     return;
 }
 
+if (BackupCommand.Requested(args)) // backup FOLDER: an online copy of the SQLite database and its audit journal, then stop
+{
+    Environment.ExitCode = BackupCommand.Run(app, args);
+    return;
+}
+
 var database = app.MigrateDatabase();
 app.SeedDefinitions();       // the current questionnaire version, its CodeSystem and ValueSets
 

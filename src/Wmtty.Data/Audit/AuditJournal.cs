@@ -37,6 +37,7 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
     private readonly AuditStore store;
     private readonly SqliteDialect dialect;
     private readonly StoreRetry retry;
+    private readonly string databasePath;
     private readonly string folder;
     private readonly string prefix;
     private readonly SemaphoreSlim appendTurn = new(1, 1);
@@ -61,10 +62,15 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
         this.store = store;
         this.dialect = dialect;
         this.retry = retry;
-        folder = Path.GetDirectoryName(Path.GetFullPath(databasePath))!;
+        this.databasePath = Path.GetFullPath(databasePath);
+        folder = Path.GetDirectoryName(this.databasePath)!;
         prefix = Path.GetFileName(databasePath) + "-audit-";
         timer = TimeProvider.System.CreateTimer(_ => StartFold(), null, foldEvery, foldEvery);
     }
+
+    /// <summary>The journal files beside a database file, every process's, in name order.</summary>
+    internal static IEnumerable<string> FilesBeside(string databasePath) =>
+        Directory.EnumerateFiles(Path.GetDirectoryName(Path.GetFullPath(databasePath))!, Path.GetFileName(databasePath) + "-audit-*.journal").Order(StringComparer.Ordinal);
 
     /// <summary>How many folds have stored records so far.</summary>
     public long Folds => Interlocked.Read(ref folds);
@@ -355,7 +361,7 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
             return;
         }
 
-        foreach (var path in Directory.EnumerateFiles(folder, prefix + "*.journal").Order(StringComparer.Ordinal))
+        foreach (var path in FilesBeside(databasePath))
         {
             FileStream file;
             try

@@ -175,11 +175,15 @@ public sealed class WmttyDatabase : IAsyncDisposable
         return new WmttyDatabase(new SqlServerDialect(builder.ConnectionString, retry), options, $"SQL Server {where} (pool {builder.MinPoolSize}-{builder.MaxPoolSize})");
     }
 
-    private static WmttyDatabase CreateSqlite(StorageOptions options, string? connectionString)
-    {
-        var builder = string.IsNullOrWhiteSpace(connectionString)
+    /// <summary>The SQLite connection as configured: the file in <c>Storage:DataDirectory</c>, unless <c>ConnectionStrings:Wmtty</c> names one.</summary>
+    internal static SqliteConnectionStringBuilder SqliteConnection(StorageOptions options, string? connectionString) =>
+        string.IsNullOrWhiteSpace(connectionString)
             ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(Path.GetFullPath(options.DataDirectory), "wmtty.db") }
             : new SqliteConnectionStringBuilder(connectionString);
+
+    private static WmttyDatabase CreateSqlite(StorageOptions options, string? connectionString)
+    {
+        var builder = SqliteConnection(options, connectionString);
         builder.ForeignKeys = true;
         builder.Pooling = true;
 
