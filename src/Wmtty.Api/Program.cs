@@ -24,11 +24,13 @@ builder.AddFhirApi();        // FHIR R4 REST: formats, errors as OperationOutcom
 builder.AddWmttyDefinitions(); // the questionnaire and terminology; response checks and extraction
 builder.AddWmttyOpenApi();   // Swagger document and UI
 builder.AddClientLimits();   // CORS for named EHR origins; a rate limit per client (429)
+builder.AddLoadShedding();   // at most so many requests at once, so many waiting; beyond, 503
 builder.Services.AddPortal(); // the patient portal's drafts and form protection
 
 var app = builder.Build();
 
 app.UseSecurityHeaders();    // CSP, nosniff, no referrer, HSTS outside Development; X-Request-ID
+app.UseLoadShedding();       // overloaded: 503 at once, before any other work, not a timeout
 app.UseExceptionHandler();   // exceptions become OperationOutcomes (FhirExceptionHandler)
 app.UseFhirStatusPages();    // and so do bodiless 401/403/404/405s on /fhir and /invitations; /portal gets pages
 app.UseRequestDecompression(); // gzip, deflate and br request bodies
