@@ -41,13 +41,15 @@ internal sealed class SearchRequest
 
     public List<OperationOutcome.IssueComponent> Warnings { get; } = [];
 
+    private bool strict; // Prefer: handling=strict: what lenient handling adjusts and reports is an error instead
+
     /// <summary>_include: the reference parameters of the matches whose targets come too, each with an optional target type.</summary>
     public List<(string Param, string? TargetType)> Includes { get; } = [];
 
     /// <param name="strict">Unknown or unsupported parameters are an error (400) rather than ignored and reported.</param>
     public static SearchRequest Parse(string type, IEnumerable<KeyValuePair<string, string>> parameters, bool strict, Uri localBase)
     {
-        var request = new SearchRequest(new SearchQuery(type) { Count = DefaultCount });
+        var request = new SearchRequest(new SearchQuery(type) { Count = DefaultCount }) { strict = strict };
         string? cursor = null;
         var controlsSeen = new HashSet<string>();
         foreach (var (name, value) in parameters)
@@ -120,6 +122,11 @@ internal sealed class SearchRequest
                 if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
                 {
                     throw FhirException.BadRequest($"_count must be a whole number from 0 to {MaxCount}, not '{SearchConditions.Shorten(value)}'.");
+                }
+
+                if (count > MaxCount && strict)
+                {
+                    throw FhirException.BadRequest($"_count={count} is more than {MaxCount}, the largest page this service returns (Prefer: handling=strict).", IssueType.TooCostly);
                 }
 
                 if (count > MaxCount)
@@ -197,6 +204,11 @@ internal sealed class SearchRequest
         {
             SearchConditions.RejectModifier(name, modifier);
             var alternatives = Alternatives(value);
+            if (code == "_id" && alternatives.FirstOrDefault(v => !ResourceTypes.IsValidId(v)) is { } notAnId)
+            {
+                throw FhirException.BadRequest($"_id takes resource ids (1 to 64 letters, digits, '-' and '.'), not '{SearchConditions.Shorten(notAnId)}'.");
+            }
+
             if (alternatives.Count > 0)
             {
                 Query.Where([.. alternatives.Select(v => code == "_id" ? (SearchCondition)new IdCondition(v) : SearchConditions.LastUpdated(v))]);
