@@ -68,12 +68,19 @@ internal static class ClientLimits
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
-        var response = rejected.HttpContext.Response;
-        response.StatusCode = StatusCodes.Status429TooManyRequests;
         var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
-        response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        await RefuseAsync(rejected.HttpContext.Response, StatusCodes.Status429TooManyRequests, seconds,
+            FhirOutcome.Error(IssueType.Throttled, $"Too many requests from this client. Try again in {seconds} seconds."), cancellationToken);
+    }
+
+    /// <summary>Answers a request refused before it ran (429, 503): the status, <c>Retry-After</c> and the OperationOutcome.</summary>
+    internal static async Task RefuseAsync(HttpResponse response, int status, int retryAfterSeconds, OperationOutcome outcome, CancellationToken cancellationToken)
+    {
+        response.StatusCode = status;
+        response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        response.Headers.CacheControl = "no-store";
         response.ContentType = FhirFormats.JsonMediaType + "; charset=utf-8";
-        var outcome = FhirOutcome.Error(IssueType.Throttled, $"Too many requests from this client. Try again in {response.Headers.RetryAfter} seconds.");
         await response.Body.WriteAsync(FhirSerialization.ToJsonBytes(outcome), cancellationToken);
     }
 }

@@ -1,6 +1,4 @@
 using System.Threading.RateLimiting;
-using Wmtty.Api.Fhir;
-using Wmtty.Fhir.Serialization;
 using FhirOutcome = Wmtty.Fhir.Outcomes.Outcome;
 
 namespace Wmtty.Api.Security;
@@ -71,14 +69,6 @@ internal static class LoadShedding
         });
     }
 
-    private static async Task RejectAsync(HttpContext context)
-    {
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.RetryAfter = "1";
-        response.Headers.CacheControl = "no-store";
-        response.ContentType = FhirFormats.JsonMediaType + "; charset=utf-8";
-        var outcome = FhirOutcome.Error(IssueType.Transient, "The service is busy. Nothing was done; try again in a second.");
-        await response.Body.WriteAsync(FhirSerialization.ToJsonBytes(outcome), context.RequestAborted);
-    }
+    private static Task RejectAsync(HttpContext context) => ClientLimits.RefuseAsync(context.Response, StatusCodes.Status503ServiceUnavailable, 1,
+        FhirOutcome.Error(IssueType.Transient, "The service is busy. Nothing was done; try again in a second."), context.RequestAborted);
 }
