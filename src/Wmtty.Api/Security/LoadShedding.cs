@@ -58,7 +58,17 @@ internal static class LoadShedding
                 return;
             }
 
-            using var lease = await limiter.AcquireAsync(1, context.RequestAborted); // at once when there is a place, or the queue is full
+            RateLimitLease lease;
+            try
+            {
+                lease = await limiter.AcquireAsync(1, context.RequestAborted); // at once when there is a place, or the queue is full
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                return; // the client went away while waiting: nothing to answer
+            }
+
+            using var held = lease;
             if (!lease.IsAcquired)
             {
                 await RejectAsync(context);
