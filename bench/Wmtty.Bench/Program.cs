@@ -17,25 +17,13 @@ var seedBy = OptionText("--seed") ?? "import"; // import: NDJSON through the bul
 var importWorkers = Option("--import-workers", 128);
 var warmAll = Option("--warm-all", 20); // seconds of all scenarios mixed before any is measured
 // --service-env NAME=VALUE (repeatable): set for the service's processes only (its import too), not for the load tool or the ceiling
-foreach (var setting in args.Select((a, i) => (a, i)).Where(p => p.a == "--service-env" && p.i + 1 < args.Length).Select(p => args[p.i + 1]))
+foreach (var (name, value) in Settings("--service-env"))
 {
-    var equals = setting.IndexOf('=');
-    if (equals <= 0)
-    {
-        throw new ArgumentException($"--service-env takes NAME=VALUE, not '{setting}'.");
-    }
-
-    ServiceProcess.ExtraEnvironment[setting[..equals]] = setting[(equals + 1)..];
+    ServiceProcess.ExtraEnvironment[name] = value;
 }
 
 // A/B in one run (Compare.cs): --compare-env NAME=VALUE (repeatable) and/or --compare-service PATH/Wmtty.Api.dll make a second service, B
-var compareEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
-foreach (var setting in args.Select((a, i) => (a, i)).Where(p => p.a == "--compare-env" && p.i + 1 < args.Length).Select(p => args[p.i + 1]))
-{
-    var equals = setting.IndexOf('=');
-    compareEnvironment[equals > 0 ? setting[..equals] : throw new ArgumentException($"--compare-env takes NAME=VALUE, not '{setting}'.")] = setting[(equals + 1)..];
-}
-
+var compareEnvironment = Settings("--compare-env");
 var compareDll = OptionText("--compare-service") is { } otherDll ? Path.GetFullPath(otherDll) : null;
 var comparing = compareEnvironment.Count > 0 || compareDll is not null;
 if (compareDll is not null && !File.Exists(compareDll))
@@ -83,6 +71,7 @@ if (runs.Count > 1)
 async Task<List<Result>> RunSizeAsync(int patients)
 {
     var dataDirectory = Path.Combine(Path.GetTempPath(), $"wmtty-bench-{Guid.NewGuid():N}");
+    var otherDirectory = dataDirectory + "-b"; // B's copy, for an A/B
     Directory.CreateDirectory(dataDirectory);
     var now = DateTime.UtcNow;
     Console.WriteLine($"Wmtty bench: {patients} patients, {seconds} s per scenario, {connections} connections, {Environment.ProcessorCount} cores");
@@ -126,7 +115,6 @@ async Task<List<Result>> RunSizeAsync(int patients)
         }
 
         // A/B: B gets its own copy of the database, taken before either service has opened it.
-        var otherDirectory = dataDirectory + "-b";
         if (comparing)
         {
             Directory.CreateDirectory(otherDirectory);
@@ -139,15 +127,7 @@ async Task<List<Result>> RunSizeAsync(int patients)
         using var service = await ServiceProcess.StartAsync(apiDll, dataDirectory);
         Console.WriteLine($"  first answer from GET /fhir/metadata after {service.StartUp.TotalMilliseconds:F0} ms (pid {service.Pid})");
 
-        string token;
-        using (var anonymous = LoadRunner.Client(service.Address, 1))
-        {
-            // An integration engine's token (Preferences.ReadWrite.All): it may create patients and read.
-            using var issued = JsonDocument.Parse(await anonymous.GetStringAsync("/dev/token?role=ehrwriter"));
-            token = issued.RootElement.GetProperty("access_token").GetString()!;
-        }
-
-        using var client = LoadRunner.Client(service.Address, connections, token);
+        using var client = LoadRunner.Client(service.Address, connections, await TokenAsync(service.Address));
 
         var seedRate = 0.0;
         var ids = imported;
@@ -202,9 +182,7 @@ async Task<List<Result>> RunSizeAsync(int patients)
         {
             using var other = await ServiceProcess.StartAsync(compareDll ?? apiDll, otherDirectory, compareEnvironment);
             Console.WriteLine($"  B: {compareDll ?? "the same build"}{string.Concat(compareEnvironment.Select(e => $", {e.Key}={e.Value}"))}; first answer after {other.StartUp.TotalMilliseconds:F0} ms (pid {other.Pid})");
-            using var otherToken = await LoadRunner.Client(other.Address, 1).GetAsync("/dev/token?role=ehrwriter");
-            using var issuedOther = JsonDocument.Parse(await otherToken.Content.ReadAsStringAsync());
-            using var otherClient = LoadRunner.Client(other.Address, connections, issuedOther.RootElement.GetProperty("access_token").GetString()!);
+            using var otherClient = LoadRunner.Client(other.Address, connections, await TokenAsync(other.Address));
             foreach (var (name, side) in new[] { ("A", client), ("B", otherClient) }.Where(_ => warmAll > 0))
             {
                 await LoadRunner.RunAsync($"{name}: warm-up, all scenarios mixed", side, connections, TimeSpan.Zero, TimeSpan.FromSeconds(warmAll),
@@ -298,9 +276,9 @@ async Task<List<Result>> RunSizeAsync(int patients)
             else
             {
                 Directory.Delete(dataDirectory, recursive: true);
-                if (Directory.Exists(dataDirectory + "-b"))
+                if (Directory.Exists(otherDirectory))
                 {
-                    Directory.Delete(dataDirectory + "-b", recursive: true);
+                    Directory.Delete(otherDirectory, recursive: true);
                 }
             }
         }
@@ -308,6 +286,32 @@ async Task<List<Result>> RunSizeAsync(int patients)
         {
         }
     }
+}
+
+// An integration engine's token (Preferences.ReadWrite.All) from the service's /dev/token: it may create patients and read.
+static async Task<string> TokenAsync(Uri service)
+{
+    using var anonymous = LoadRunner.Client(service, 1);
+    using var issued = JsonDocument.Parse(await anonymous.GetStringAsync("/dev/token?role=ehrwriter"));
+    return issued.RootElement.GetProperty("access_token").GetString()!;
+}
+
+// Every NAME=VALUE given after a repeatable option.
+Dictionary<string, string> Settings(string option)
+{
+    var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+    foreach (var setting in args.Select((a, i) => (a, i)).Where(p => p.a == option && p.i + 1 < args.Length).Select(p => args[p.i + 1]))
+    {
+        var equals = setting.IndexOf('=');
+        if (equals <= 0)
+        {
+            throw new ArgumentException($"{option} takes NAME=VALUE, not '{setting}'.");
+        }
+
+        settings[setting[..equals]] = setting[(equals + 1)..];
+    }
+
+    return settings;
 }
 
 int Option(string name, int fallback)

@@ -64,13 +64,16 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
         this.retry = retry;
         this.databasePath = Path.GetFullPath(databasePath);
         folder = Path.GetDirectoryName(this.databasePath)!;
-        prefix = Path.GetFileName(databasePath) + "-audit-";
+        prefix = Prefix(databasePath);
         timer = TimeProvider.System.CreateTimer(_ => StartFold(), null, foldEvery, foldEvery);
     }
 
     /// <summary>The journal files beside a database file, every process's, in name order.</summary>
     internal static IEnumerable<string> FilesBeside(string databasePath) =>
-        Directory.EnumerateFiles(Path.GetDirectoryName(Path.GetFullPath(databasePath))!, Path.GetFileName(databasePath) + "-audit-*.journal").Order(StringComparer.Ordinal);
+        Directory.EnumerateFiles(Path.GetDirectoryName(Path.GetFullPath(databasePath))!, Prefix(databasePath) + "*.journal").Order(StringComparer.Ordinal);
+
+    // Each file's name: the database file's, this, an id, ".journal".
+    private static string Prefix(string databasePath) => Path.GetFileName(databasePath) + "-audit-";
 
     /// <summary>How many folds have stored records so far.</summary>
     public long Folds => Interlocked.Read(ref folds);
