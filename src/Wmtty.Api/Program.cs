@@ -8,6 +8,7 @@ using Wmtty.Api.Invitations;
 using Wmtty.Api.Logging;
 using Wmtty.Api.OpenApi;
 using Wmtty.Api.Portal;
+using Wmtty.Api.Rights;
 using Wmtty.Api.Security;
 using Wmtty.Api.SignIn;
 using Wmtty.Api.Storage;
@@ -26,6 +27,7 @@ builder.AddWmttyOpenApi();   // Swagger document and UI
 builder.AddClientLimits();   // CORS for named EHR origins; a rate limit per client (429)
 builder.AddLoadShedding();   // at most so many requests at once, so many waiting; beyond, 503
 builder.Services.AddPortal(); // the patient portal's drafts and form protection
+builder.AddPatientRights();  // $everything, $erase, and the retention job that erases expired patients
 
 var app = builder.Build();
 

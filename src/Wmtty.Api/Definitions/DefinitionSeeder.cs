@@ -17,7 +17,8 @@ internal sealed class DefinitionSet(Func<string, IReadOnlyList<Resource>> build)
     public static DefinitionSet Default { get; } = new(canonicalBase =>
     {
         var questionnaire = WhatMattersQuestionnaire.Build(canonicalBase);
-        return [questionnaire, .. PreferenceTerminology.Build(canonicalBase, questionnaire), Wmtty.Fhir.Summaries.SummaryOperation.Build(canonicalBase)];
+        return [questionnaire, .. PreferenceTerminology.Build(canonicalBase, questionnaire), Wmtty.Fhir.Summaries.SummaryOperation.Build(canonicalBase),
+            Wmtty.Fhir.Rights.EraseOperation.Build(canonicalBase)];
     });
 
     public IReadOnlyList<Resource> Build(string canonicalBase) => build(canonicalBase);

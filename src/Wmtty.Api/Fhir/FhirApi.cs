@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Wmtty.Api.Access;
 using Wmtty.Api.Definitions;
 using Wmtty.Api.Preferences;
+using Wmtty.Api.Rights;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Wmtty.Api.Capabilities;
 using Wmtty.Api.Errors;
@@ -52,9 +53,11 @@ internal static class FhirApi
             resources.MapResourceInteractions(type);
         }
 
-        fhir.MapPreferences(app.Services.GetRequiredService<IOptions<DefinitionOptions>>().Value.CanonicalBase); // $lastn, $wmtty-summary
+        var canonicalBase = app.Services.GetRequiredService<IOptions<DefinitionOptions>>().Value.CanonicalBase;
+        fhir.MapPreferences(canonicalBase); // $lastn, $wmtty-summary
         fhir.MapResponseOperations(); // $populate, $extract
         fhir.MapAuditEvents();        // AuditEvent read and search, from the audit trail
+        fhir.MapPatientRights(canonicalBase); // $everything (the right of access) and $erase (the right to erasure)
 
         return app;
     }

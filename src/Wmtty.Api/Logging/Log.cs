@@ -89,4 +89,13 @@ internal static partial class Log
 
     [LoggerMessage(4003, LogLevel.Information, "An invitation link was refused as {Reason} (invitation {InvitationId}).")]
     public static partial void InvitationRefused(this ILogger logger, string reason, string invitationId);
+
+    [LoggerMessage(5000, LogLevel.Information, "Patient {PatientId} erased ({Reason}): {Resources} resources, {Versions} versions, {Invitations} invitations.")]
+    public static partial void PatientErased(this ILogger logger, string patientId, string reason, int resources, int versions, int invitations);
+
+    [LoggerMessage(5001, LogLevel.Information, "Retention: {Erased} patients with no change since {Cutoff:O} erased ({Versions} versions); {Kept} others checked and kept, as their data changed since.")]
+    public static partial void RetentionPurged(this ILogger logger, int erased, DateTimeOffset cutoff, int versions, int kept);
+
+    [LoggerMessage(5002, LogLevel.Error, "Retention: the pass failed; it runs again in {Interval}.")]
+    public static partial void RetentionFailed(this ILogger logger, Exception exception, TimeSpan interval);
 }

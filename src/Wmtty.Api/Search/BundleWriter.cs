@@ -52,6 +52,27 @@ internal static class BundleWriter
         return buffer;
     }
 
+    /// <summary>
+    /// <c>$everything</c>: every stored version as a searchset entry, each with its own <c>meta.versionId</c>, so entries of
+    /// one resource share a fullUrl as a Bundle allows (bdl-7).
+    /// </summary>
+    public static PooledJson Everything(string baseUrl, IReadOnlyList<StoredVersion> versions, string self)
+    {
+        var buffer = new PooledJson(4096 + versions.Sum(v => (v.Json?.Length ?? 0) + 128));
+        using (var writer = new Utf8JsonWriter(buffer, Options))
+        {
+            Start(writer, "searchset", versions.Count, self, null, hasEntries: versions.Count > 0);
+            foreach (var version in versions)
+            {
+                Entry(writer, $"{baseUrl}/{version.Type}/{version.Id}", version.Json!, "match");
+            }
+
+            End(writer, hasEntries: versions.Count > 0);
+        }
+
+        return buffer;
+    }
+
     private static void Entry(Utf8JsonWriter writer, string fullUrl, byte[] json, string mode)
     {
         writer.WriteStartObject();

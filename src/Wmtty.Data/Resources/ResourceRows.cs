@@ -59,3 +59,23 @@ public readonly record struct StringRow(string Param, string Value, string Exact
 
 /// <summary>A section a patient's privacy Consent withholds from an audience ('*' for everyone but the patient).</summary>
 public readonly record struct WithheldSection(string Audience, string SectionSystem, string SectionCode);
+
+/// <summary>A version row as Dapper reads it: databases disagree on integer widths, so they are converted here, once.</summary>
+internal sealed class VersionRow
+{
+    /// <summary>Only where the statement selects it.</summary>
+    public long ResourceKey { get; set; }
+    public string Type { get; set; } = "";
+    public string Id { get; set; } = "";
+    public long Version { get; set; }
+    public bool IsDeleted { get; set; }
+    public long LastUpdated { get; set; }
+    public string Method { get; set; } = "";
+    public long Status { get; set; }
+    public byte[]? Json { get; set; }
+    public string? Compartment { get; set; }
+
+    public StoredVersion ToStored() => new(
+        Type, Id, checked((int)Version), IsDeleted, DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated),
+        new VersionChange(Method, checked((int)Status)), Json) { Compartment = Compartment };
+}

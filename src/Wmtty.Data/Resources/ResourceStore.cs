@@ -35,6 +35,15 @@ public interface IResourceStore
     /// <summary>What the patient's active privacy Consents withhold, and from whom.</summary>
     Task<IReadOnlyList<WithheldSection>> WithheldAsync(string patientId, CancellationToken cancellationToken);
 
+    /// <summary>Every version of every resource in the patient's compartment, deletions included, in no particular order.</summary>
+    Task<IReadOnlyList<StoredVersion>> CompartmentAsync(string patientId, CancellationToken cancellationToken);
+
+    /// <summary>When the patient's data last changed; null when nothing is held about them.</summary>
+    Task<DateTimeOffset?> LastActivityAsync(string patientId, CancellationToken cancellationToken);
+
+    /// <summary>Patients, live or deleted, whose own current version is older than <paramref name="cutoff"/>, read a page at a time.</summary>
+    IAsyncEnumerable<string> PatientsUnchangedSinceAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
+
     /// <summary>
     /// Runs <paramref name="work"/> in one write transaction, and commits if it returns. Work that fails for
     /// a transient reason is run again from the start, so it must do nothing outside the session that it
@@ -72,6 +81,15 @@ public interface IWriteSession
 
     /// <summary>Replaces what the patient's Consents withhold.</summary>
     Task ReplaceWithheldAsync(string patientId, IReadOnlyCollection<WithheldSection> withheld);
+
+    /// <summary>Every version in the patient's compartment, as <see cref="IResourceStore.CompartmentAsync"/>, inside the transaction.</summary>
+    Task<IReadOnlyList<StoredVersion>> CompartmentAsync(string patientId);
+
+    /// <summary>
+    /// Hard-deletes every version in the patient's compartment with its index rows, their preference sets and projection,
+    /// what their Consents withhold, and the invitations sent to <paramref name="nhsNumbers"/>.
+    /// </summary>
+    Task<ErasedCompartment> EraseCompartmentAsync(string patientId, IReadOnlyCollection<string> nhsNumbers);
 
     /// <summary>Appends an audit record in this transaction, so the write and its record commit together.</summary>
     Task AppendAuditAsync(AuditEntry entry);
@@ -142,6 +160,15 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
             return rows.Select(r => new WithheldSection(r.Audience, r.SectionSystem, r.SectionCode)).ToList();
         }, cancellationToken);
 
+    public Task<IReadOnlyList<StoredVersion>> CompartmentAsync(string patientId, CancellationToken cancellationToken) =>
+        retry.ReadAsync((connection, _) => Compartments.VersionsAsync(dialect, connection, null, patientId), cancellationToken);
+
+    public Task<DateTimeOffset?> LastActivityAsync(string patientId, CancellationToken cancellationToken) =>
+        retry.ReadAsync((connection, token) => Compartments.LastActivityAsync(dialect, connection, patientId, token), cancellationToken);
+
+    public IAsyncEnumerable<string> PatientsUnchangedSinceAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        Compartments.PatientsUnchangedSinceAsync(dialect, retry, cutoff, pageSize: 500, cancellationToken);
+
     public async Task<T> WriteAsync<T>(Func<IWriteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         await dialect.IndexKeys.ReadIfMissedAsync(cancellationToken);
@@ -202,6 +229,11 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
             await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.Withheld, withheld.Distinct().ToList(),
                 w => [patientId, w.Audience, w.SectionSystem, w.SectionCode]);
         }
+
+        public Task<IReadOnlyList<StoredVersion>> CompartmentAsync(string patientId) => Compartments.VersionsAsync(dialect, connection, transaction, patientId);
+
+        public Task<ErasedCompartment> EraseCompartmentAsync(string patientId, IReadOnlyCollection<string> nhsNumbers) =>
+            Compartments.EraseAsync(dialect, connection, transaction, patientId, nhsNumbers);
 
         public Task AppendAuditAsync(AuditEntry entry) => AuditWrites.AppendAsync(dialect, connection, transaction, entry);
 
@@ -289,23 +321,6 @@ internal sealed class ResourceStore(SqlDialect dialect, StoreRetry retry, TimeSp
     }
 
     // Row shapes for Dapper: databases disagree on integer widths, so convert here, once.
-    private sealed class VersionRow
-    {
-        public string Type { get; set; } = "";
-        public string Id { get; set; } = "";
-        public long Version { get; set; }
-        public bool IsDeleted { get; set; }
-        public long LastUpdated { get; set; }
-        public string Method { get; set; } = "";
-        public long Status { get; set; }
-        public byte[]? Json { get; set; }
-        public string? Compartment { get; set; }
-
-        public StoredVersion ToStored() => new(
-            Type, Id, checked((int)Version), IsDeleted, DateTimeOffset.FromUnixTimeMilliseconds(LastUpdated),
-            new VersionChange(Method, checked((int)Status)), Json) { Compartment = Compartment };
-    }
-
     private sealed class CurrentRow
     {
         public long ResourceKey { get; set; }

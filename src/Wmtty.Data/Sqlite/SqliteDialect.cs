@@ -89,6 +89,10 @@ internal sealed class SqliteDialect(string connectionString, bool syncAfterCommi
         new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
 
     // So the next start (or a backup) finds the database whole in its file, not in a long log every read looks through.
+    // With secure_delete, SQLite zeroes the cells it deletes and the pages it frees, so an erased patient's text is not left in
+    // free space in the file. Only for erasure: it costs writes elsewhere, and updates only ever delete index rows.
+    public override string? SecureDeleteSql(bool on) => on ? "PRAGMA secure_delete = ON" : "PRAGMA secure_delete = OFF";
+
     public override string? ShutdownCheckpointSql => "PRAGMA wal_checkpoint(TRUNCATE);";
 
     // BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that reads and then writes

@@ -238,6 +238,59 @@ internal abstract class SqlDialect
 
     public string DeleteWithheldSql => "DELETE FROM consent_withheld WHERE patient_id = @PatientId";
 
+    // A patient's compartment: every version of their data, whatever its state, for the right of access and for erasure. Live
+    // current versions, retired ones and deletions are three parts, each found by an index of its own (migration 11).
+    private const string CompartmentVersionColumns = """
+        resource_key AS ResourceKey, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
+        last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json, compartment AS Compartment
+        """;
+
+    /// <summary>Every version in the patient's compartment, in no particular order.</summary>
+    public string CompartmentVersionsSql => $"""
+        SELECT {CompartmentVersionColumns} FROM resource WHERE compartment = @PatientId AND is_current = 1 AND is_deleted = 0
+        UNION ALL
+        SELECT {CompartmentVersionColumns} FROM resource WHERE compartment = @PatientId AND is_current = 0
+        UNION ALL
+        SELECT {CompartmentVersionColumns} FROM resource WHERE compartment = @PatientId AND is_current = 1 AND is_deleted = 1
+        """;
+
+    /// <summary>When the patient's data last changed: the newest current version or deletion in their compartment (Unix milliseconds); NULL when none.</summary>
+    public string LastActivitySql => """
+        SELECT MAX(a.last_updated) FROM (
+            SELECT last_updated FROM resource WHERE compartment = @PatientId AND is_current = 1 AND is_deleted = 0
+            UNION ALL
+            SELECT last_updated FROM resource WHERE compartment = @PatientId AND is_deleted = 1
+        ) a
+        """;
+
+    /// <summary>
+    /// Up to @Limit live Patients whose current version is older than @Cutoff, after (@AfterUpdated, @AfterOrigin), oldest
+    /// first: those whose data may have expired. Read from the (type, last_updated, origin_key) index, so only old ones are read.
+    /// </summary>
+    public string LivePatientsUnchangedSinceSql => $"""
+        SELECT {Top("@Limit")}last_updated AS LastUpdated, origin_key AS OriginKey, resource_id AS Id FROM resource
+        WHERE resource_type = 'Patient' AND is_current = 1 AND is_deleted = 0 AND last_updated < @Cutoff
+          AND {KeysetAfter(false, "last_updated", "origin_key", "@AfterUpdated", "@AfterOrigin")}
+        ORDER BY last_updated, origin_key{Limit("@Limit")}
+        """;
+
+    /// <summary>The same for deleted Patients, read from the index of current deletions by age.</summary>
+    public string DeletedPatientsUnchangedSinceSql => $"""
+        SELECT {Top("@Limit")}last_updated AS LastUpdated, resource_key AS OriginKey, resource_id AS Id FROM resource
+        WHERE resource_type = 'Patient' AND is_current = 1 AND is_deleted = 1 AND last_updated < @Cutoff
+          AND {KeysetAfter(false, "last_updated", "resource_key", "@AfterUpdated", "@AfterOrigin")}
+        ORDER BY last_updated, resource_key{Limit("@Limit")}
+        """;
+
+    public string DeleteVersionSql => "DELETE FROM resource WHERE resource_key = @Key";
+
+    public string DeleteExtractedSql => "DELETE FROM extracted_observation WHERE response_id = @ResponseId";
+
+    public string DeleteInvitationsForSql => "DELETE FROM invitation WHERE nhs_number = @NhsNumber";
+
+    /// <summary>Makes deletions overwrite what they delete, where the database keeps deleted content in its file until the space is reused (SQLite); null elsewhere.</summary>
+    public virtual string? SecureDeleteSql(bool on) => null;
+
     /// <summary>Inserts an audit record and returns its audit_key.</summary>
     public abstract string InsertAuditSql { get; }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Wmtty.Api.Definitions;
@@ -55,10 +56,19 @@ public sealed class DefinitionSeedingTests
             .Select(o => o!["definition"]!.GetValue<string>())
             .Where(d => d.StartsWith(Responses.CanonicalBase, StringComparison.Ordinal))
             .ToList();
-        var summary = Assert.Single(definitions);
-        var definition = Assert.Single((await (await client.GetAsync($"/fhir/OperationDefinition?url={summary}")).BodyAsync()).Resources());
-        Assert.Equal(("wmtty-summary", "operation", true), (definition.Text("code"), definition.Text("kind"), definition["instance"]!.GetValue<bool>()));
-        Assert.Equal("Bundle", definition["parameter"]![0]!["type"]!.GetValue<string>());
+        Assert.Equal(2, definitions.Distinct().Count()); // $wmtty-summary and $erase
+        var found = new Dictionary<string, JsonNode>();
+        foreach (var url in definitions.Distinct())
+        {
+            var definition = Assert.Single((await (await client.GetAsync($"/fhir/OperationDefinition?url={url}")).BodyAsync()).Resources());
+            Assert.Equal(url, definition.Text("url"));
+            Assert.Equal(("operation", true), (definition.Text("kind"), definition["instance"]!.GetValue<bool>()));
+            found[definition.Text("code")] = definition;
+        }
+
+        Assert.Equal(["erase", "wmtty-summary"], found.Keys.Order());
+        Assert.Equal("Bundle", found["wmtty-summary"]["parameter"]![0]!["type"]!.GetValue<string>());
+        Assert.True(found["erase"]["affectsState"]!.GetValue<bool>());
     }
 
     [Fact]

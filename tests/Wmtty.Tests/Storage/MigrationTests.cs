@@ -151,10 +151,13 @@ public sealed class MigrationTests : IDisposable
 
         using (var connection = Open())
         {
-            // As a build before migration 10 left it: the row uncompressed (format 1), and no list of rows to rewrite.
+            // As a build before migration 10 left it: the row uncompressed (format 1), no list of rows to rewrite, and no later migrations.
             connection.Execute("UPDATE preference_current SET entries = @entries WHERE patient_id = @patientId",
                 new { patientId, entries = PreferenceProjectionTests.Uncompressed(Wmtty.Data.Preferences.PreferenceProjection.Decode(Entries())!) });
-            connection.Execute("DROP TABLE preference_current_rewrite; DELETE FROM schema_version WHERE version = 10");
+            connection.Execute("""
+                DROP TABLE preference_current_rewrite; DROP INDEX ix_resource_compartment_retired; DROP INDEX ix_resource_compartment_deleted; DROP INDEX ix_resource_deleted_updated;
+                DELETE FROM schema_version WHERE version >= 10
+                """);
         }
 
         Assert.Equal(1, Entries()[0]);
@@ -188,7 +191,7 @@ public sealed class MigrationTests : IDisposable
             connection.Execute("INSERT INTO string_index (resource_key, resource_type, param, value, exact_value) SELECT resource_key, 'Patient', 'family', @Value, @Value FROM resource", new { Value = longName });
         }
 
-        Assert.Equal([5, 6, 7, 8, 9, 10], Database().Migrate());
+        Assert.Equal([5, 6, 7, 8, 9, 10, 11], Database().Migrate());
 
         var search = new Wmtty.Data.Search.SearchQuery("Patient").Where(new Wmtty.Data.Search.StringCondition("family", Wmtty.Fhir.Search.SearchText.Exact(longName), Wmtty.Data.Search.StringMatch.Exact));
         Assert.Equal("long", Assert.Single(await Database().Resources.SearchAsync(search, 10, default)).Id);
@@ -213,7 +216,7 @@ public sealed class MigrationTests : IDisposable
                 """);
         }
 
-        Assert.Equal([8, 9, 10], Database().Migrate());
+        Assert.Equal([8, 9, 10, 11], Database().Migrate());
 
         using (var check = Open())
         {
@@ -248,7 +251,7 @@ public sealed class MigrationTests : IDisposable
                 """);
         }
 
-        Assert.Equal([9, 10], Database().Migrate());
+        Assert.Equal([9, 10, 11], Database().Migrate());
 
         using (var check = Open())
         {
