@@ -40,6 +40,7 @@ internal static class PortalEndpoints
             .WithMetadata(new RequestSizeLimitAttribute(PortalForms.MaxBytes));
         portal.MapGet($"{InvitationPath}/{{**token}}", Open); // every token string, even none, gets a page
         portal.MapQuestionnairePages();                        // the questionnaire, a section a page
+        portal.MapPortalDownload();                            // everything held about the patient, as a file
         portal.MapPortalSignIn();                              // Development's stand-in for NHS login
         portal.MapGet($"{PortalLayout.AssetsPath}/{{name}}", (string name, HttpContext http) => PortalAssets.Serve(name, http));
         return app;

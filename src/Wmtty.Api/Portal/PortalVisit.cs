@@ -65,7 +65,8 @@ internal sealed class PortalVisit
     /// Runs a page for the signed-in patient; without a session, the page that says how to get one. A
     /// form whose antiforgery token does not check out changes nothing.
     /// </summary>
-    public static async Task<IResult> RunAsync(HttpContext http, string path, Func<PortalVisit, Task<IResult>> page)
+    /// <param name="interaction">What the audit record calls the visit, with the type it concerns; by default a view or a save of the draft.</param>
+    public static async Task<IResult> RunAsync(HttpContext http, string path, Func<PortalVisit, Task<IResult>> page, (string Interaction, string ResourceType)? interaction = null)
     {
         var session = await http.AuthenticateAsync(InvitationSignIn.Scheme);
         if (!session.Succeeded || PatientSignIn.NhsNumberOf(session.Principal!) is null)
@@ -80,7 +81,8 @@ internal sealed class PortalVisit
             return refused;
         }
 
-        var (caller, record) = AuditedRequest.Start(http, posting ? "U" : "R", posting ? "portal-save" : "portal-view", Wmtty.Fhir.Resources.ResourceTypes.QuestionnaireResponse, null);
+        var (caller, record) = AuditedRequest.Start(http, posting ? "U" : "R", interaction?.Interaction ?? (posting ? "portal-save" : "portal-view"),
+            interaction?.ResourceType ?? Wmtty.Fhir.Resources.ResourceTypes.QuestionnaireResponse, null);
         var result = await AuditedRequest.RunAsync(http, record, async () =>
         {
             var cancellationToken = http.RequestAborted;

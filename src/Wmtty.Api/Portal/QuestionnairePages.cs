@@ -76,6 +76,7 @@ internal static class QuestionnairePages
         var carryOn = draft.Id is not null && draft.SectionsDone > 0;
         html.Append("</fieldset>\n<div class=\"actions\"><button type=\"submit\">")
             .Append(Encode(layout.T(carryOn ? "Continue where you left off" : draft.HasSentBefore ? "Change your answers" : "Start"))).Append("</button></div>\n</form>\n");
+        PortalDownload.Offer(html, layout);
         return Task.FromResult<IResult>(visit.Page(StatusCodes.Status200OK, visit.Sections.Title(layout.Language), html.ToString()));
     }
 

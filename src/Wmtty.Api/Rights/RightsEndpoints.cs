@@ -61,16 +61,23 @@ internal static class RightsEndpoints
             "For care, read $lastn, $wmtty-summary or search.");
         AccessPolicy.RequireOwn(caller, id);
 
-        var versions = (await store.CompartmentAsync(id, cancellationToken)).Where(v => v.Json is not null)
+        var baseUrl = FhirRequest.BaseUrl(http);
+        var bundle = await EverythingAsync(store, id, baseUrl, cancellationToken) ?? throw FhirException.NotFound($"Patient/{id} does not exist.");
+        return FhirResult.Raw(StatusCodes.Status200OK, bundle);
+    }
+
+    /// <summary>
+    /// Everything held about the patient as a searchset Bundle: every version with content of every resource in their
+    /// compartment, the Patient first, then by type and id, newest version first. Null when no Patient is held.
+    /// </summary>
+    public static async Task<PooledJson?> EverythingAsync(IResourceStore store, string patientId, string baseUrl, CancellationToken cancellationToken)
+    {
+        var versions = (await store.CompartmentAsync(patientId, cancellationToken)).Where(v => v.Json is not null)
             .OrderBy(v => v.Type == ResourceTypes.Patient ? 0 : 1).ThenBy(v => v.Type, StringComparer.Ordinal).ThenBy(v => v.Id, StringComparer.Ordinal)
             .ThenByDescending(v => v.Version).ToList();
-        if (!versions.Any(v => v.Type == ResourceTypes.Patient))
-        {
-            throw FhirException.NotFound($"Patient/{id} does not exist.");
-        }
-
-        var baseUrl = FhirRequest.BaseUrl(http);
-        return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.Everything(baseUrl, versions, $"{baseUrl}/Patient/{id}/$everything"));
+        return versions.Any(v => v.Type == ResourceTypes.Patient)
+            ? BundleWriter.Everything(baseUrl, versions, $"{baseUrl}/Patient/{patientId}/$everything")
+            : null;
     }
 
     private static async Task<IResult> Erase(string id, HttpContext http, PatientErasure erasure, CancellationToken cancellationToken)

@@ -80,6 +80,39 @@ public sealed class PatientRightsTests : AppTest
     }
 
     [Fact]
+    public async Task ThePatientDownloadsTheSameFromThePortal()
+    {
+        var link = (await Wmtty.Tests.Invitations.Invitations.CreateAsync(Client, nhs)).Link;
+        using var browser = App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        (await browser.GetAsync(Wmtty.Tests.Invitations.Invitations.PathOf(link))).Dispose();
+        using (var start = await browser.GetAsync("/portal"))
+        {
+            Assert.Contains("href=\"/portal/my-information\" download", await start.Content.ReadAsStringAsync());
+        }
+
+        using var download = await browser.GetAsync("/portal/my-information");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("application/fhir+json", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Contains("no-store", download.Headers.CacheControl?.ToString() ?? "");
+        var file = await download.BodyAsync();
+
+        using var asAdmin = await admin.GetAsync($"/fhir/Patient/{patient}/$everything");
+        var viaFhir = await asAdmin.BodyAsync();
+        Assert.Equal(Versions(viaFhir), Versions(file));
+        Assert.Contains(OwnWords, Strings(file));
+
+        await App.FoldAuditJournalAsync();
+        Assert.Equal(2L, Scalar("""
+            SELECT COUNT(*) FROM audit_record r JOIN audit_patient p ON p.audit_key = r.audit_key
+            WHERE p.patient_id = @Patient AND r.interaction = '$everything' AND r.status = 200
+            """, new { Patient = patient }));
+
+        static List<string> Versions(JsonNode bundle) =>
+            [.. bundle["entry"]!.AsArray().Select(e => $"{e!["resource"]!["resourceType"]}/{e["resource"]!["id"]}/{e["resource"]!["meta"]!["versionId"]}")];
+    }
+
+    [Fact]
     public async Task EverythingIsOnlyForThePatientAndAdmins()
     {
         using (var clinician = await Client.GetAsync($"/fhir/Patient/{patient}/$everything"))
