@@ -178,6 +178,28 @@ async Task<List<Result>> RunSizeAsync(int patients)
         }
 
         var selected = scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.Ordinal)).ToArray();
+        if (Option("--soak", 0) is > 0 and var soakMinutes)
+        {
+            // bench/soak.sh: minutes of everything mixed, then an overload burst (Soak.cs).
+            Soak.Mix[] mix =
+            [
+                new("$lastn", 45, scenarios[0].Send), new("$wmtty-summary", 15, scenarios[1].Send), new("search", 15, scenarios[2].Send),
+                new("GET Patient/{id}", 15, (c, r, ct) => c.GetAsync($"/fhir/Patient/{RandomPatient(r)}", ct)), new("submission", 10, scenarios[3].Send),
+            ];
+            var (soak, passed) = await Soak.RunAsync(service, client, mix, connections, TimeSpan.FromMinutes(soakMinutes), TimeSpan.FromMinutes(Math.Min(2, soakMinutes / 5.0)),
+                Option("--overload-connections", 2048), TimeSpan.FromSeconds(Option("--overload-seconds", 30)), await TokenAsync(service.Address),
+                [
+                    $"machine: {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); the load tool and the service share them",
+                    $"patients: {ids.Count}, each with one completed QuestionnaireResponse ({(imported is null ? "seeded over HTTP" : "bulk import")}); database {DatabaseMb(dataDirectory):F0} MB at the end",
+                    $"service: {(OptionText("--service") == "build" ? "the build output" : "published Release, ReadyToRun")}, with its default Overload settings; start-up {service.StartUp.TotalMilliseconds:F0} ms",
+                ]);
+            Console.WriteLine();
+            Console.WriteLine(soak);
+            Console.WriteLine($"Written to {Report.Write(Path.Combine(root, "bench", "results"), now, soak, "-soak")}");
+            Environment.ExitCode = passed ? 0 : 1;
+            return [];
+        }
+
         if (comparing)
         {
             using var other = await ServiceProcess.StartAsync(compareDll ?? apiDll, otherDirectory, compareEnvironment);

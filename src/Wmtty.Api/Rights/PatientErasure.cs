@@ -24,6 +24,7 @@ internal sealed class PatientErasure(IResourceStore store, ILogger<PatientErasur
     {
         var erased = await store.WriteAsync<ErasedCompartment?>(async (session, _) =>
         {
+            await session.LockAsync("patient:" + patientId); // as every write of the patient's data takes, where many write at once
             var current = await session.GetCurrentAsync(ResourceTypes.Patient, patientId);
             if (current is null)
             {
