@@ -471,6 +471,77 @@ public abstract class StoreContract : IDisposable
         Assert.Empty(await Store.WithheldAsync("p1", default));
     }
 
+    // A patient's compartment: the right of access, erasure and retention.
+
+    [SkippableFact]
+    public async Task ACompartmentIsEveryVersionLiveRetiredAndDeletedAndErasingItLeavesNothingOfThePatient()
+    {
+        await WriteAsync(Version("p1", 1, "a", "Patient") with { Compartment = "p1" });
+        await WriteAsync(Version("p1", 2, "a", "Patient") with { Compartment = "p1" });
+        await WriteAsync(Version("o1", 1, "a") with { Compartment = "p1" });
+        await WriteAsync(Version("o1", 2, "b") with { Compartment = "p1" });
+        await WriteAsync(Version("o2", 1, "a") with { Compartment = "p1" });
+        await WriteAsync(NewVersion.Deletion("Observation", "o2", 2, DateTimeOffset.UtcNow, "p1"));
+        await WriteAsync(Version("r1", 1, "a", "QuestionnaireResponse") with { Compartment = "p1" });
+        await WriteAsync(Version("p2", 1, "a", "Patient") with { Compartment = "p2" });
+        await WriteAsync(Version("o3", 1, "a") with { Compartment = "p2" });
+        var now = DateTimeOffset.UtcNow;
+        await Database.Invitations.CreateAsync(new Invitation("inv-p1", "9000000009", "staff-1", now, now.AddDays(1), null, null), "hash-p1", default);
+        await Database.Invitations.CreateAsync(new Invitation("inv-p2", "9000000017", "staff-1", now, now.AddDays(1), null, null), "hash-p2", default);
+        await Store.WriteAsync(async (session, _) =>
+        {
+            await session.Preferences.SetAsync(new ResponsePreferences("r1", "p1", now, [new PreferenceEntry("o1", null, "diet", 1)]));
+            await session.ReplaceWithheldAsync("p1", [new WithheldSection("clinician", "urn:sections", "beliefs")]);
+            return 0;
+        }, default);
+
+        var held = await Store.CompartmentAsync("p1", default);
+        Assert.Equal(["Observation/o1/1", "Observation/o1/2", "Observation/o2/1", "Observation/o2/2", "Patient/p1/1", "Patient/p1/2", "QuestionnaireResponse/r1/1"],
+            held.Select(v => $"{v.Type}/{v.Id}/{v.Version}").Order(StringComparer.Ordinal));
+        Assert.Null(Assert.Single(held, v => v.IsDeleted).Json);
+        Assert.Equal(held.Max(v => v.LastUpdated), await Store.LastActivityAsync("p1", default));
+
+        var erased = await Store.WriteAsync((session, _) => session.EraseCompartmentAsync("p1", ["9000000009"]), default);
+
+        Assert.Equal((7, 4, 1), (erased.Versions, erased.Resources, erased.Invitations));
+        Assert.Equal(2, erased.ResourcesByType["Observation"]);
+        Assert.Empty(await Store.CompartmentAsync("p1", default));
+        Assert.Null(await Store.LastActivityAsync("p1", default));
+        Assert.Empty(await Store.WithheldAsync("p1", default));
+        Assert.Null(await Database.Preferences.SourceAsync("p1", default));
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM token_index WHERE resource_key NOT IN (SELECT resource_key FROM resource)"));
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM extracted_observation WHERE response_id = 'r1'"));
+        Assert.Equal(0, Scalar("SELECT COUNT(*) FROM preference_current WHERE patient_id = 'p1'"));
+        Assert.Equal(["Observation/o3/1", "Patient/p2/1"], (await Store.CompartmentAsync("p2", default)).Select(v => $"{v.Type}/{v.Id}/{v.Version}").Order(StringComparer.Ordinal));
+        Assert.NotNull(await Database.Invitations.ReadAsync("inv-p2", default));
+        Assert.Null(await Database.Invitations.ReadAsync("inv-p1", default));
+    }
+
+    [SkippableFact]
+    public async Task PatientsUnchangedSinceACutoffAreFoundLiveAndDeletedAcrossPages()
+    {
+        var old = DateTimeOffset.UtcNow.AddYears(-9);
+        for (var i = 0; i < 1205; i++)
+        {
+            await WriteAsync(Version($"old-{i:D4}", 1, "a", "Patient", old.AddSeconds(i)) with { Compartment = $"old-{i:D4}" });
+        }
+
+        await WriteAsync(Version("gone", 1, "a", "Patient", old) with { Compartment = "gone" });
+        await WriteAsync(NewVersion.Deletion("Patient", "gone", 2, old.AddDays(1), "gone"));
+        await WriteAsync(Version("new", 1, "a", "Patient") with { Compartment = "new" });
+
+        var found = new List<string>();
+        await foreach (var id in Store.PatientsUnchangedSinceAsync(DateTimeOffset.UtcNow.AddYears(-8), default))
+        {
+            found.Add(id);
+        }
+
+        Assert.Equal(1206, found.Count);
+        Assert.Equal(found.Count, found.Distinct().Count());
+        Assert.Contains("gone", found);
+        Assert.DoesNotContain("new", found);
+    }
+
     // Preference sets.
 
     [SkippableFact]
