@@ -364,6 +364,21 @@ internal sealed class AuditJournal : IAuditStore, IAsyncDisposable
             return;
         }
 
+        // A file still being prepared (zeroed, then renamed) when its process died holds no records: it is only deleted.
+        // One that a running process is preparing is held by it, and left to it.
+        foreach (var path in Directory.EnumerateFiles(folder, prefix + "*.journal.new"))
+        {
+            try
+            {
+                new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None).Dispose();
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+                // held by a running instance, or gone already
+            }
+        }
+
         foreach (var path in FilesBeside(databasePath))
         {
             FileStream file;

@@ -150,6 +150,23 @@ public sealed class AuditJournalTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AFileLeftHalfPreparedByACrashIsDeletedAndOneARunningInstanceIsPreparingIsLeft()
+    {
+        var first = Open();
+        await first.Audit.AppendAsync([Entry(1)], default);
+        var leftover = Path.Combine(folder, "wmtty.db-audit-20261125T000000Z-dead.journal.new");
+        await File.WriteAllBytesAsync(leftover, new byte[4096]); // the zeros a process wrote before it died, never renamed
+        var preparing = Path.Combine(folder, "wmtty.db-audit-20261125T000000Z-live.journal.new");
+        using (new FileStream(preparing, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read)) // as a running instance holds it
+        {
+            var second = Open();
+            await second.Audit.AppendAsync([Entry(2)], default);
+            Assert.False(File.Exists(leftover));
+            Assert.True(File.Exists(preparing));
+        }
+    }
+
+    [Fact]
     public async Task AFullFileIsClosedAndDeletedOnceStoredAndShutdownLeavesNone()
     {
         var database = Open();
