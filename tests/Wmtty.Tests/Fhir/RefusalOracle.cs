@@ -156,8 +156,24 @@ internal static partial class RefusalOracle
             return $"authored {wrong}";
         }
 
+        var contained = root.TryGetProperty("contained", out var resources) && resources.ValueKind == JsonValueKind.Array
+            ? resources.EnumerateArray().Select(r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString() : null).OfType<string>().ToHashSet()
+            : [];
+        if (LocalReferences(root).FirstOrDefault(r => r != "#" && !contained.Contains(r[1..])) is { } dangling)
+        {
+            return $"a local reference '{dangling}' to no contained resource (ref-1)";
+        }
+
         return root.TryGetProperty("subject", out var subject) ? Subject(subject) : "no subject";
     }
+
+    private static IEnumerable<string> LocalReferences(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().SelectMany(p =>
+            p.Name == "reference" && p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() is ['#', ..] local ? [local] : LocalReferences(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().SelectMany(LocalReferences),
+        _ => [],
+    };
 
     private static string? Authored(string text, DateTimeOffset now)
     {
