@@ -8,16 +8,32 @@ namespace Wmtty.Fhir.Validation;
 /// <summary>
 /// The FHIR invariants every resource must keep that the SDK's parser does not check: elements have a
 /// value or children (ele-1), extensions a value or extensions but not both (ext-1), contained
-/// resources are used, unique and flat (dom-2, dom-3, dom-4, dom-5), periods end after they start
-/// (per-1), and narrative is safe XHTML (txt-1, txt-2). A resource that breaks one is not valid FHIR: 400.
+/// resources are used, unique and flat (dom-2, dom-3, dom-4, dom-5), a local reference names one of them
+/// (ref-1), periods end after they start (per-1), and narrative is safe XHTML (txt-1, txt-2). A resource that
+/// breaks one is not valid FHIR: 400.
 /// </summary>
 public static class StructureRules
 {
     public static IReadOnlyList<OperationOutcome.IssueComponent> Check(Resource resource)
     {
         var issues = new List<OperationOutcome.IssueComponent>();
+        var containedResources = new HashSet<Resource>(ReferenceEqualityComparer.Instance);
+        (string Path, HashSet<string> Ids)? scope = null;
         foreach (var (node, path) in ResourceTree.Walk(resource, resource.TypeName))
         {
+            if (node is DomainResource own && !containedResources.Contains(own))
+            {
+                // A resource of its own (the one written, or one a Parameters carries): its local references name its contained resources.
+                scope = (path + ".", [.. own.Contained.Select(c => c.Id).OfType<string>()]);
+                containedResources.UnionWith(own.Contained);
+            }
+
+            if (node is ResourceReference { Reference: ['#', _, ..] local }
+                && !(scope is { } s && path.StartsWith(s.Path, StringComparison.Ordinal) && s.Ids.Contains(local[1..])))
+            {
+                issues.Add(Invalid($"The reference '{Shorten(local)}' names no contained resource (ref-1).", path + ".reference"));
+            }
+
             switch (node)
             {
                 case Narrative narrative when NarrativeRules.Check(narrative.Div) is { } problem:

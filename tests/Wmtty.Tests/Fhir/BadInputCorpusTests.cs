@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using Wmtty.Tests.Infrastructure;
 
 namespace Wmtty.Tests.Fhir;
@@ -63,12 +62,12 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
     [MemberData(nameof(Cases))]
     public async Task EachBadRequestGetsItsStatusWithAnOperationOutcomeAndChangesNothing(string name)
     {
-        var before = StoredData();
+        var before = StoredRows.Text(app.DatabasePath);
         var (request, expected, role) = Parse(File.ReadAllBytes(Path.Combine(Folder, name)));
         var client = await ClientAsync(role);
         using var answer = await client.SendAsync(request);
         await answer.AssertOutcomeAsync(expected);
-        Assert.Equal(before, StoredData());
+        Assert.Equal(before, StoredRows.Text(app.DatabasePath));
     }
 
     private async Task<HttpClient> ClientAsync(string role)
@@ -151,42 +150,4 @@ public sealed class BadInputCorpusTests : IAsyncLifetime
     }
 
     private static int IndexOf(byte[] bytes, ReadOnlySpan<byte> what) => bytes.AsSpan().IndexOf(what);
-
-    // Every stored row but the audit trail's, as one text: what a refused request must leave exactly as it was.
-    private string StoredData()
-    {
-        using var connection = new SqliteConnection($"Data Source={app.DatabasePath};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        var tables = new List<string>();
-        using (var list = connection.CreateCommand())
-        {
-            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'audit%' AND name NOT LIKE 'sqlite%' ORDER BY name";
-            using var reader = list.ExecuteReader();
-            while (reader.Read())
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
-        var text = new StringBuilder();
-        foreach (var table in tables)
-        {
-            using var rows = connection.CreateCommand();
-            rows.CommandText = $"SELECT * FROM \"{table}\"";
-            using var reader = rows.ExecuteReader();
-            text.Append(table).Append('\n');
-            while (reader.Read())
-            {
-                for (var i = 0; i < reader.FieldCount; i++)
-                {
-                    var value = reader.GetValue(i);
-                    text.Append(value is byte[] bytes ? Convert.ToHexString(bytes) : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)).Append('|');
-                }
-
-                text.Append('\n');
-            }
-        }
-
-        return text.ToString();
-    }
 }

@@ -6,7 +6,10 @@ using F = Wmtty.Tests.Infrastructure.Fhir;
 
 namespace Wmtty.Tests.Fhir;
 
-/// <summary>Inputs a mutation fuzzer found; each once answered 500, changed data silently, or read differently by format.</summary>
+/// <summary>
+/// Inputs a mutation fuzzer found (the last from <see cref="ResponseFuzzTests"/>); each once answered 500, changed data
+/// silently, was read differently by format, or was stored though it is not valid FHIR.
+/// </summary>
 public sealed class FuzzFindingsTests : AppTest
 {
     [Theory]
@@ -123,5 +126,37 @@ public sealed class FuzzFindingsTests : AppTest
         Assert.Single(self.Split('&', '?'), p => p.StartsWith("_format=", StringComparison.Ordinal));
         using var follow = await Client.GetAsync(self);
         Assert.Equal(HttpStatusCode.OK, follow.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("author")]
+    [InlineData("source")]
+    public async Task AResponseWithALocalReferenceToNoContainedResourceIs400(string element)
+    {
+        var (patientId, _) = await Responses.CreatePatientAsync(Client);
+        var response = Responses.Build(patientId, Responses.TypicalAnswers());
+        response[element] = new JsonObject { ["reference"] = "#x" };
+        using var posted = await Client.PostAsync("/fhir/QuestionnaireResponse", F.Json(response));
+        Assert.Contains("ref-1", await posted.AssertOutcomeAsync(HttpStatusCode.BadRequest));
+        Assert.Equal(0, await CountAsync("QuestionnaireResponse"));
+    }
+
+    [Theory]
+    [InlineData("""{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"#p"}}""")]
+    [InlineData("""{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"#p"},"performer":[{"reference":"#q"}],"contained":[{"resourceType":"Patient","id":"p"}]}""")]
+    [InlineData("""{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"#p"},"contained":[{"resourceType":"Patient","id":"p","generalPractitioner":[{"reference":"#q"}]}]}""")]
+    public async Task ALocalReferenceMustNameAContainedResource(string body)
+    {
+        using var response = await Client.PostAsync("/fhir/Observation", F.Json(body));
+        Assert.Contains("ref-1", await response.AssertOutcomeAsync(HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
+    public async Task LocalReferencesToContainedResourcesAndToTheContainerAreAccepted()
+    {
+        await Client.CreateAsync("""
+            {"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"#p"},"performer":[{"reference":"#q"}],
+             "contained":[{"resourceType":"Patient","id":"p","generalPractitioner":[{"reference":"#q"}],"link":[{"other":{"reference":"#"},"type":"seealso"}]},{"resourceType":"Practitioner","id":"q"}]}
+            """);
     }
 }
