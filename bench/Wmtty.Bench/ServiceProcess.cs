@@ -138,6 +138,10 @@ internal sealed class ServiceProcess : IDisposable
     /// <summary>The process's peak resident memory so far (VmHWM), in MB.</summary>
     public double PeakRssMb() => ReadStatusKb("VmHWM") / 1024.0;
 
+    /// <summary>RSS in its parts, in MB: anonymous memory (heaps, SQLite's caches), mapped files (code) and shared memory (SQLite's -shm index).</summary>
+    public (double Anonymous, double File, double Shared) RssPartsMb() =>
+        (ReadStatusKb("RssAnon") / 1024.0, ReadStatusKb("RssFile") / 1024.0, ReadStatusKb("RssShmem") / 1024.0);
+
     private long ReadStatusKb(string field)
     {
         try

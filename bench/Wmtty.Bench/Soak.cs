@@ -31,6 +31,7 @@ internal static class Soak
         var total = mix.Sum(m => m.Weight);
         var minutes = Enumerable.Range(0, (int)Math.Ceiling(duration.TotalMinutes)).Select(_ => new Minute()).ToArray();
         var rss = new List<(double Seconds, double Mb)>();
+        var parts = new List<(double Seconds, double Anonymous, double File, double Shared)>();
         var started = Stopwatch.GetTimestamp();
         var end = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var firstFailures = new List<string>();
@@ -43,9 +44,11 @@ internal static class Soak
             {
                 var at = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 rss.Add((at, service.RssMb()));
+                var (anonymous, file, shared) = service.RssPartsMb();
+                parts.Add((at, anonymous, file, shared));
                 if (rss.Count % 12 == 1)
                 {
-                    Console.WriteLine($"  {at / 60:F1} min: RSS {rss[^1].Mb:F0} MB");
+                    Console.WriteLine($"  {at / 60:F1} min: RSS {rss[^1].Mb:F0} MB (anonymous {anonymous:F0}, files {file:F0}, shared {shared:F0})");
                 }
 
                 try { await Task.Delay(SampleEvery, stopSampling.Token); } catch (OperationCanceledException) { }
@@ -109,16 +112,19 @@ internal static class Soak
 
         md.AppendLine(CultureInfo.InvariantCulture, $"- mix: {string.Join(", ", mix.Select(m => $"{m.Name} {100.0 * m.Weight / total:F0}%"))}; {connections} connections, closed loop, {duration.TotalMinutes:F0} min; RSS sampled every {SampleEvery.TotalSeconds:F0} s")
             .AppendLine()
-            .AppendLine("| minute | requests/s | p50 ms | p99 ms | 2xx | 4xx | 5xx | failed (no answer) | RSS MB (mean) |")
-            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            .AppendLine("| minute | requests/s | p50 ms | p99 ms | 2xx | 4xx | 5xx | failed (no answer) | RSS MB (mean) | of it anonymous / files / shared |")
+            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         for (var i = 0; i < minutes.Length; i++)
         {
             var m = minutes[i];
             var sorted = m.Latencies.ToArray();
             Array.Sort(sorted);
             var inMinute = rss.Where(s => s.Seconds >= i * 60 && s.Seconds < (i + 1) * 60).Select(s => s.Mb).DefaultIfEmpty(double.NaN).Average();
+            var partsInMinute = parts.Where(s => s.Seconds >= i * 60 && s.Seconds < (i + 1) * 60).ToList();
+            string Mean(Func<(double Seconds, double Anonymous, double File, double Shared), double> part) =>
+                partsInMinute.Count == 0 ? "–" : partsInMinute.Average(part).ToString("F0", CultureInfo.InvariantCulture);
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {i + 1} | {sorted.Length / 60.0:F0} | {Percentile(sorted, 0.5):F1} | {Percentile(sorted, 0.99):F1} | {m.Ok} | {m.Client} | {m.Server} | {m.Failed} | {inMinute:F0} |");
+                $"| {i + 1} | {sorted.Length / 60.0:F0} | {Percentile(sorted, 0.5):F1} | {Percentile(sorted, 0.99):F1} | {m.Ok} | {m.Client} | {m.Server} | {m.Failed} | {inMinute:F0} | {Mean(p => p.Anonymous)} / {Mean(p => p.File)} / {Mean(p => p.Shared)} |");
         }
 
         md.AppendLine()

@@ -114,6 +114,10 @@ public sealed class FhirJsonSchemaTests : AppTest
             var page = await audit.BodyAsync();
             await KeepAsync("audit-events", audit);
             await KeepAsync("audit-event", await admin.GetAsync($"/fhir/AuditEvent/{page.Resources().First().Text("id")}"));
+
+            // The right of access and the right to erasure: every version, then the erasure's report.
+            await KeepAsync("everything", await admin.GetAsync($"/fhir/Patient/{id}/$everything"));
+            await KeepAsync("erase-report", await admin.PostAsync($"/fhir/Patient/{id}/$erase", null));
         }
 
         var (valid, report) = await FhirSchema.ValidateAsync(folder);
