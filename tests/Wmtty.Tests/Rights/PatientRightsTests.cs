@@ -231,11 +231,8 @@ public sealed class PatientRightsTests : AppTest
     [Fact]
     public async Task RetentionErasesPatientsWhoseDataHasNotChangedForThePeriodAndKeepsTheRest()
     {
-        var job = App.Services.GetRequiredService<RetentionJob>();
-        var period = App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RetentionOptions>>().Value.Period;
-        await Task.Delay(20);
-        var between = DateTimeOffset.UtcNow;
-        await Task.Delay(20);
+        var (job, period) = Retention();
+        var between = await MomentBetweenWritesAsync();
         var (late, _) = await Responses.CreatePatientAsync(Client);
         await Responses.SubmitAsync(Client, Responses.Build(late, Responses.TypicalAnswers()));
 
@@ -259,11 +256,8 @@ public sealed class PatientRightsTests : AppTest
     [Fact]
     public async Task RetentionErasesADeletedPatientsRemainingDataOnceThePeriodHasPassedSinceTheDeletion()
     {
-        var job = App.Services.GetRequiredService<RetentionJob>();
-        var period = App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RetentionOptions>>().Value.Period;
-        await Task.Delay(20);
-        var beforeDeletion = DateTimeOffset.UtcNow;
-        await Task.Delay(20);
+        var (job, period) = Retention();
+        var beforeDeletion = await MomentBetweenWritesAsync();
         using (var deleted = await admin.DeleteAsync($"/fhir/Patient/{patient}"))
         {
             Assert.True(deleted.IsSuccessStatusCode, $"deleting the Patient gave {(int)deleted.StatusCode}");
@@ -280,13 +274,10 @@ public sealed class PatientRightsTests : AppTest
     [Fact]
     public async Task RetentionKeepsAPatientWhoseConsentIsNewerThanTheirPatientRecord()
     {
-        var job = App.Services.GetRequiredService<RetentionJob>();
-        var period = App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RetentionOptions>>().Value.Period;
+        var (job, period) = Retention();
         var (quiet, _) = await Responses.CreatePatientAsync(Client);
         await Responses.SubmitAsync(Client, Responses.Build(quiet, Responses.TypicalAnswers()));
-        await Task.Delay(20);
-        var between = DateTimeOffset.UtcNow;
-        await Task.Delay(20);
+        var between = await MomentBetweenWritesAsync();
         using (var consent = await Client.PostAsync("/fhir/Consent", Infrastructure.Fhir.Json(Access.ConsentTests.Withhold(quiet, "language-communication", "ehr-systems"))))
         {
             Assert.Equal(HttpStatusCode.Created, consent.StatusCode);
@@ -300,6 +291,18 @@ public sealed class PatientRightsTests : AppTest
         Assert.Equal(2, report.Erased); // the two patients every test starts with; this one's Consent is newer
         Assert.Equal(1, report.Kept);
         Assert.NotEmpty(await Responses.LastNAsync(Client, $"patient={quiet}"));
+    }
+
+    private (RetentionJob Job, TimeSpan Period) Retention() =>
+        (App.Services.GetRequiredService<RetentionJob>(), App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RetentionOptions>>().Value.Period);
+
+    // A moment strictly after every write so far and before every write after it: versions are stamped in milliseconds.
+    private static async Task<DateTimeOffset> MomentBetweenWritesAsync()
+    {
+        await Task.Delay(20);
+        var moment = DateTimeOffset.UtcNow;
+        await Task.Delay(20);
+        return moment;
     }
 
     private static List<string> Strings(JsonNode? node) => node switch
