@@ -192,6 +192,7 @@ async Task<List<Result>> RunSizeAsync(int patients)
                     $"machine: {Environment.ProcessorCount} cores ({Environment.OSVersion}, .NET {Environment.Version}); the load tool and the service share them",
                     $"patients: {ids.Count}, each with one completed QuestionnaireResponse ({(imported is null ? "seeded over HTTP" : "bulk import")}); database {DatabaseMb(dataDirectory):F0} MB at the end",
                     $"service: {(OptionText("--service") == "build" ? "the build output" : "published Release, ReadyToRun")}, with its default Overload settings; start-up {service.StartUp.TotalMilliseconds:F0} ms",
+                    ServiceProcess.ExtraEnvironment.Count == 0 ? "service environment: as published" : $"service environment (--service-env): {string.Join(", ", ServiceProcess.ExtraEnvironment.Select(e => $"{e.Key}={e.Value}"))}",
                 ]);
             Console.WriteLine();
             Console.WriteLine(soak);
