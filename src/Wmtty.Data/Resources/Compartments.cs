@@ -34,7 +34,8 @@ internal static class Compartments
     /// </summary>
     public static async Task<ErasedCompartment> EraseAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, string patientId, IReadOnlyCollection<string> nhsNumbers)
     {
-        var rows = (await connection.QueryAsync<VersionRow>(dialect.CompartmentVersionsSql, new { PatientId = patientId }, transaction)).ToList();
+        // Keys, types and ids only: deleting a version needs no JSON.
+        var rows = (await connection.QueryAsync<VersionRow>(dialect.CompartmentKeysSql, new { PatientId = patientId }, transaction)).ToList();
         var patient = new { PatientId = patientId };
         if (dialect.SecureDeleteSql(on: true) is { } secureDelete)
         {

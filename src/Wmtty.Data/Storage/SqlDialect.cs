@@ -240,19 +240,22 @@ internal abstract class SqlDialect
 
     // A patient's compartment: every version of their data, whatever its state, for the right of access and for erasure. Live
     // current versions, retired ones and deletions are three parts, each found by an index of its own (migration 11).
-    private const string CompartmentVersionColumns = """
-        resource_key AS ResourceKey, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
-        last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json, compartment AS Compartment
+    private static string Compartment(string columns) => $"""
+        SELECT {columns} FROM resource WHERE compartment = @PatientId AND is_current = 1 AND is_deleted = 0
+        UNION ALL
+        SELECT {columns} FROM resource WHERE compartment = @PatientId AND is_current = 0
+        UNION ALL
+        SELECT {columns} FROM resource WHERE compartment = @PatientId AND is_current = 1 AND is_deleted = 1
         """;
 
     /// <summary>Every version in the patient's compartment, in no particular order.</summary>
-    public string CompartmentVersionsSql => $"""
-        SELECT {CompartmentVersionColumns} FROM resource WHERE compartment = @PatientId AND is_current = 1 AND is_deleted = 0
-        UNION ALL
-        SELECT {CompartmentVersionColumns} FROM resource WHERE compartment = @PatientId AND is_current = 0
-        UNION ALL
-        SELECT {CompartmentVersionColumns} FROM resource WHERE compartment = @PatientId AND is_current = 1 AND is_deleted = 1
-        """;
+    public string CompartmentVersionsSql { get; } = Compartment("""
+        resource_key AS ResourceKey, resource_type AS Type, resource_id AS Id, version AS Version, is_deleted AS IsDeleted,
+        last_updated AS LastUpdated, request_method AS Method, response_status AS Status, json AS Json, compartment AS Compartment
+        """);
+
+    /// <summary>The key, type and id of every version in the patient's compartment, without its JSON: what erasure deletes.</summary>
+    public string CompartmentKeysSql { get; } = Compartment("resource_key AS ResourceKey, resource_type AS Type, resource_id AS Id");
 
     /// <summary>When the patient's data last changed: the newest current version or deletion in their compartment (Unix milliseconds); NULL when none.</summary>
     public string LastActivitySql => """
