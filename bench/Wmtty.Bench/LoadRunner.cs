@@ -120,8 +120,8 @@ internal static class LoadRunner
         return (latencies, errors);
     }
 
-    private static double Percentile(long[] sorted, double p) =>
+    internal static double Percentile(long[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))] * 1000.0 / Stopwatch.Frequency;
 
-    private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
+    internal static string Shorten(string text, int length = 300) => text.Length <= length ? text : text[..length] + "…";
 }

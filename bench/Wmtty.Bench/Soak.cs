@@ -71,7 +71,7 @@ internal static class Soak
                     Interlocked.Increment(ref status >= 500 ? ref minute.Server : ref status >= 400 ? ref minute.Client : ref minute.Ok);
                     if (status >= 400)
                     {
-                        Note(firstFailures, $"{scenario.Name}: {status} {Shorten(await response.Content.ReadAsStringAsync())}");
+                        Note(firstFailures, $"{scenario.Name}: {status} {LoadRunner.Shorten(await response.Content.ReadAsStringAsync(), 200)}");
                     }
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
@@ -124,7 +124,7 @@ internal static class Soak
             string Mean(Func<(double Seconds, double Anonymous, double File, double Shared), double> part) =>
                 partsInMinute.Count == 0 ? "–" : partsInMinute.Average(part).ToString("F0", CultureInfo.InvariantCulture);
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {i + 1} | {sorted.Length / 60.0:F0} | {Percentile(sorted, 0.5):F1} | {Percentile(sorted, 0.99):F1} | {m.Ok} | {m.Client} | {m.Server} | {m.Failed} | {inMinute:F0} | {Mean(p => p.Anonymous)} / {Mean(p => p.File)} / {Mean(p => p.Shared)} |");
+                $"| {i + 1} | {sorted.Length / 60.0:F0} | {LoadRunner.Percentile(sorted, 0.5):F1} | {LoadRunner.Percentile(sorted, 0.99):F1} | {m.Ok} | {m.Client} | {m.Server} | {m.Failed} | {inMinute:F0} | {Mean(p => p.Anonymous)} / {Mean(p => p.File)} / {Mean(p => p.Shared)} |");
         }
 
         md.AppendLine()
@@ -214,9 +214,4 @@ internal static class Soak
         var my = points.Average(p => p.Mb);
         return points.Sum(p => (p.Seconds - mx) * (p.Mb - my)) / points.Sum(p => (p.Seconds - mx) * (p.Seconds - mx));
     }
-
-    private static double Percentile(long[] sorted, double p) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))] * 1000.0 / Stopwatch.Frequency;
-
-    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }
