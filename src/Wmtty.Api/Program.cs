@@ -13,6 +13,8 @@ using Wmtty.Api.Security;
 using Wmtty.Api.SignIn;
 using Wmtty.Api.Storage;
 
+NativeMemory.CapArenas();    // glibc: two malloc arenas, not sixteen, so freed native memory is reused (MALLOC_ARENA_MAX overrides)
+
 var builder = WebApplication.CreateBuilder(args);
 if (BulkImportCommand.Requested(args))
 {
@@ -28,6 +30,7 @@ builder.AddClientLimits();   // CORS for named EHR origins; a rate limit per cli
 builder.AddLoadShedding();   // at most so many requests at once, so many waiting; beyond, 503
 builder.Services.AddPortal(); // the patient portal's drafts and form protection
 builder.AddPatientRights();  // $everything, $erase, and the retention job that erases expired patients
+builder.AddNativeMemoryTrim(); // free memory in glibc's malloc arenas goes back to the system every 30 s
 
 var app = builder.Build();
 

@@ -31,6 +31,11 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
     /// <summary>How many statements are kept prepared now.</summary>
     internal int PreparedCount => statements.Count + rowStatements.Count;
 
+    private static int kept;
+
+    /// <summary>How many statements every writer connection keeps prepared now (a gauge on <see cref="WriterMetrics"/>).</summary>
+    internal static int Kept => Volatile.Read(ref kept);
+
     // The prepared command for the caller's text, holding the caller's parameters and transaction; null when the
     // cache is full. Only the group holding the writer's turn uses the connection, so nothing here is shared.
     private SqliteCommand? Prepared(SqliteCommand caller)
@@ -44,6 +49,7 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
 
             statement = new SqliteCommand(caller.CommandText, this);
             statements.Add(caller.CommandText, statement);
+            Interlocked.Increment(ref kept);
         }
 
         statement.Transaction = caller.Transaction;
@@ -84,6 +90,7 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
         {
             SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(Handle, dialect.InsertRowsSql(table, 1), out statement), Handle);
             rowStatements.Add(table, statement);
+            Interlocked.Increment(ref kept);
         }
 
         foreach (var values in rows)
@@ -122,6 +129,7 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
         if (disposing)
         {
             // Before the connection goes back to the pool: its statements must not outlive it.
+            Interlocked.Add(ref kept, -PreparedCount);
             foreach (var statement in statements.Values)
             {
                 statement.Dispose();

@@ -27,6 +27,10 @@ internal sealed class SqliteDialect(string connectionString, bool syncAfterCommi
     {
         SQLitePCL.Batteries_V2.Init();
         SQLitePCL.raw.sqlite3_soft_heap_limit64(SoftHeapLimitBytes);
+        WriterMetrics.Meter.CreateObservableGauge("wmtty.storage.sqlite.memory", SQLitePCL.raw.sqlite3_memory_used, "By",
+            "Memory SQLite holds in this process: page caches (held near the soft heap limit), schemas, prepared statements.");
+        WriterMetrics.Meter.CreateObservableGauge("wmtty.storage.writer.statements", () => PreparingConnection.Kept, "{statement}",
+            "Statements the SQLite writer keeps prepared.");
     }
 
     public override string Name => "Sqlite";

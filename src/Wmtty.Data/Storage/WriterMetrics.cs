@@ -13,7 +13,7 @@ internal static class WriterMetrics
 {
     public const string MeterName = "Wmtty.Storage";
 
-    private static readonly Meter Meter = new(MeterName);
+    internal static readonly Meter Meter = new(MeterName);
 
     public static readonly Counter<long> Writes = Meter.CreateCounter<long>(
         "wmtty.storage.writes", "{write}", "Writes committed by the group commit.");
