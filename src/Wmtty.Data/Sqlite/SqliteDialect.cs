@@ -8,7 +8,8 @@ namespace Wmtty.Data.Sqlite;
 
 /// <summary>SQLite, the embedded default: one file in WAL mode, one writer at a time.</summary>
 /// <param name="syncAfterCommit"><see cref="StorageOptions.SyncAfterCommit"/>; done only on Linux.</param>
-internal sealed class SqliteDialect(string connectionString, bool syncAfterCommit = false) : SqlDialect
+/// <param name="memoryLimitMB"><see cref="StorageOptions.SqliteMemoryLimitMB"/>, set for the whole process.</param>
+internal sealed class SqliteDialect(string connectionString, bool syncAfterCommit = false, int memoryLimitMB = StorageOptions.SqliteDefaultMemoryLimitMB) : SqlDialect
 {
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -18,19 +19,27 @@ internal sealed class SqliteDialect(string connectionString, bool syncAfterCommi
     // SQLite accepts 32,766 parameters a statement; fewer rows a statement cost nothing measurable.
     private const int MaxParameters = 999;
 
-    // Every pooled connection keeps its own page cache (2 MB at most), and under load there are dozens of them.
-    // Past this much memory in all, SQLite reuses cached pages instead of allocating more; the file's pages stay
-    // in the operating system's cache either way.
-    private const long SoftHeapLimitBytes = 64L * 1024 * 1024;
-
     static SqliteDialect()
     {
         SQLitePCL.Batteries_V2.Init();
-        SQLitePCL.raw.sqlite3_soft_heap_limit64(SoftHeapLimitBytes);
         WriterMetrics.Meter.CreateObservableGauge("wmtty.storage.sqlite.memory", SQLitePCL.raw.sqlite3_memory_used, "By",
-            "Memory SQLite holds in this process: page caches (held near the soft heap limit), schemas, prepared statements.");
+            "Memory SQLite holds in this process: page caches (held near Storage:SqliteMemoryLimitMB), schemas, prepared statements.");
         WriterMetrics.Meter.CreateObservableGauge("wmtty.storage.writer.statements", () => PreparingConnection.Kept, "{statement}",
             "Statements the SQLite writer keeps prepared.");
+    }
+
+    // Every pooled connection keeps its own page cache (2 MB at most, the writer's 16 MB), and under load there are dozens
+    // of them. Past the limit in all, SQLite reuses cached pages instead of allocating more. With 64 MB, SQLite's memory
+    // filled for 8 to 10 minutes of the soak, to 30 to 38 MB, and the service's memory grew with it (bench/README.md,
+    // "The soak"); it had reached 24 MB within the first minute.
+    public long MemoryLimitBytes { get; } = SetMemoryLimit(memoryLimitMB);
+
+    private static long SetMemoryLimit(int megabytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(megabytes, 1);
+        var bytes = megabytes * 1024L * 1024;
+        SQLitePCL.raw.sqlite3_soft_heap_limit64(bytes);
+        return bytes;
     }
 
     public override string Name => "Sqlite";

@@ -42,6 +42,17 @@ public sealed class StorageOptions
     /// <summary>SQLite, with <see cref="AuditJournal"/>: how long a record waits in the journal at most, when fewer than a few thousand do, before it is stored in the audit tables.</summary>
     public TimeSpan AuditJournalFoldEvery { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// SQLite: the memory, in MB, all connections' page caches may hold together before SQLite reuses cached pages
+    /// instead of allocating more (<c>sqlite3_soft_heap_limit64</c>, for the whole process). The file's pages stay in the
+    /// operating system's cache either way, and under mixed load a reader's cache is dropped whenever a write has committed
+    /// since its last read.
+    /// </summary>
+    public int SqliteMemoryLimitMB { get; set; } = SqliteDefaultMemoryLimitMB;
+
+    /// <summary>The default of <see cref="SqliteMemoryLimitMB"/>.</summary>
+    public const int SqliteDefaultMemoryLimitMB = 24;
+
     /// <summary>SQL Server: the most pooled connections an instance holds. Null keeps the connection string's (or SqlClient's 100).</summary>
     public int? MaxPoolSize { get; set; }
 

@@ -126,6 +126,11 @@ public sealed class WmttyDatabase : IAsyncDisposable
             throw new InvalidOperationException("Storage:GroupCommitWrites must be 1 to 1000.");
         }
 
+        if (options.SqliteMemoryLimitMB is < 1 or > 65536)
+        {
+            throw new InvalidOperationException("Storage:SqliteMemoryLimitMB must be 1 to 65536.");
+        }
+
         return options.Provider switch
         {
             StorageProvider.Sqlite => CreateSqlite(options, connectionString),
@@ -203,7 +208,7 @@ public sealed class WmttyDatabase : IAsyncDisposable
         }
 
         var inMemory = builder.DataSource is "" or ":memory:"; // Mode is ReadWriteCreate, set above
-        return new WmttyDatabase(new SqliteDialect(builder.ToString(), options.SyncAfterCommit && !inMemory), options, $"SQLite file {Path.GetFullPath(builder.DataSource)}",
+        return new WmttyDatabase(new SqliteDialect(builder.ToString(), options.SyncAfterCommit && !inMemory, options.SqliteMemoryLimitMB), options, $"SQLite file {Path.GetFullPath(builder.DataSource)}",
             options.AuditJournal && !inMemory ? Path.GetFullPath(builder.DataSource) : null);
     }
 }

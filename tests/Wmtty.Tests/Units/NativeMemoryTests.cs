@@ -114,4 +114,24 @@ public sealed class NativeMemoryTests
             }
         }
     }
+
+    [Fact]
+    public void SqlitesMemoryLimitIsTheSettingAndANonsensicalOneIsRefused()
+    {
+        // The limit is the process's: another test's database may set the default meanwhile, so this tries a few times.
+        var limits = new List<long>();
+        for (var attempt = 0; attempt < 5 && !limits.Contains(7L * 1024 * 1024); attempt++)
+        {
+            Assert.Equal(7L * 1024 * 1024, new SqliteDialect("Data Source=:memory:", memoryLimitMB: 7).MemoryLimitBytes);
+            limits.Add(SQLitePCL.raw.sqlite3_soft_heap_limit64(-1)); // -1 reads the limit without changing it
+        }
+
+        Assert.Contains(7L * 1024 * 1024, limits);
+        _ = new SqliteDialect("Data Source=:memory:"); // the default again, for the tests that follow
+        Assert.Equal(24L * 1024 * 1024, SQLitePCL.raw.sqlite3_soft_heap_limit64(-1));
+
+        var error = Assert.Throws<InvalidOperationException>(() => Wmtty.Data.Storage.WmttyDatabase.Create(
+            new Wmtty.Data.Storage.StorageOptions { SqliteMemoryLimitMB = 0 }, "Data Source=:memory:"));
+        Assert.Contains("Storage:SqliteMemoryLimitMB", error.Message);
+    }
 }
