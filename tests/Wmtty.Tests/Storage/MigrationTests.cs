@@ -191,7 +191,7 @@ public sealed class MigrationTests : IDisposable
             connection.Execute("INSERT INTO string_index (resource_key, resource_type, param, value, exact_value) SELECT resource_key, 'Patient', 'family', @Value, @Value FROM resource", new { Value = longName });
         }
 
-        Assert.Equal([5, 6, 7, 8, 9, 10, 11], Database().Migrate());
+        Assert.Equal([5, 6, 7, 8, 9, 10, 11, 12], Database().Migrate());
 
         var search = new Wmtty.Data.Search.SearchQuery("Patient").Where(new Wmtty.Data.Search.StringCondition("family", Wmtty.Fhir.Search.SearchText.Exact(longName), Wmtty.Data.Search.StringMatch.Exact));
         Assert.Equal("long", Assert.Single(await Database().Resources.SearchAsync(search, 10, default)).Id);
@@ -216,7 +216,7 @@ public sealed class MigrationTests : IDisposable
                 """);
         }
 
-        Assert.Equal([8, 9, 10, 11], Database().Migrate());
+        Assert.Equal([8, 9, 10, 11, 12], Database().Migrate());
 
         using (var check = Open())
         {
@@ -251,7 +251,7 @@ public sealed class MigrationTests : IDisposable
                 """);
         }
 
-        Assert.Equal([9, 10, 11], Database().Migrate());
+        Assert.Equal([9, 10, 11, 12], Database().Migrate());
 
         using (var check = Open())
         {

@@ -1,0 +1,19 @@
+-- What the outcome figures (issue 9, Wmtty.Fhir/Measures) count of each preference set, taken when the set is written and
+-- removed with it, so the figures are counted in SQL without reading a resource: the language the questionnaire was
+-- answered in, who helped (patient alone, connector, family, clinician), the patient's registered GP practice (ODS code)
+-- and postcode district (the outward code only: a full postcode is never stored here), and each answer to the needs
+-- questions (interpreter language, written format, reasonable adjustments, clinician gender, diet, faith needs), with
+-- whether it is a need ("None", "No preference" and "Prefer not to say" are not). NULL where not recorded, as for sets
+-- written before this migration, which count as "not recorded" in the breakdowns until their patient answers again.
+ALTER TABLE preference_response ADD COLUMN response_language TEXT NULL;
+ALTER TABLE preference_response ADD COLUMN completed_by TEXT NULL;
+ALTER TABLE preference_response ADD COLUMN gp_practice TEXT NULL;
+ALTER TABLE preference_response ADD COLUMN postcode_district TEXT NULL;
+
+CREATE TABLE preference_need (
+    set_key  INTEGER NOT NULL REFERENCES preference_response (set_key),
+    need     TEXT    NOT NULL, -- the question's code in the service's CodeSystem, e.g. 'diet'
+    answer   TEXT    NOT NULL, -- the answer's code, e.g. 'halal'
+    is_need  INTEGER NOT NULL, -- 1 for a need, 0 for 'none', 'no-preference' or 'prefer-not-to-say'
+    PRIMARY KEY (set_key, need, answer)
+) WITHOUT ROWID;
