@@ -6,6 +6,7 @@ using Wmtty.Api.Health;
 using Wmtty.Api.Import;
 using Wmtty.Api.Invitations;
 using Wmtty.Api.Logging;
+using Wmtty.Api.Measures;
 using Wmtty.Api.OpenApi;
 using Wmtty.Api.Portal;
 using Wmtty.Api.Rights;
@@ -28,6 +29,7 @@ builder.AddClientLimits();   // CORS for named EHR origins; a rate limit per cli
 builder.AddLoadShedding();   // at most so many requests at once, so many waiting; beyond, 503
 builder.Services.AddPortal(); // the patient portal's drafts and form protection
 builder.AddPatientRights();  // $everything, $erase, and the retention job that erases expired patients
+builder.AddOutcomeMeasures(); // the outcome figures: counted in SQL, suppressed, as MeasureReport, CSV and charts
 
 var app = builder.Build();
 
@@ -47,6 +49,7 @@ app.MapFhir();               // /fhir
 app.MapInvitations();        // /invitations: single-use links to the portal, for staff who invite patients
 app.MapPortal();             // /portal: the patient portal, entered through an invitation link or sign-in
 app.MapClinician();          // /clinician: one patient's preferences on one page, for clinicians
+app.MapMeasurePages();       // /clinician/measures: the outcome figures as charts and CSV, for public-health staff
 app.MapDevelopmentSignIn();  // /dev/token, Development only
 app.MapWmttyOpenApi();       // /swagger
 app.MapHealth();             // /health/live, /health/ready

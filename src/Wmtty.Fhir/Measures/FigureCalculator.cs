@@ -12,7 +12,7 @@ public sealed record NeedCount(string Need, string? Value, string? Language, str
 public sealed record MonthCounts(string Month, IReadOnlyList<SetCount> Sets, IReadOnlyList<NeedCount> Needs);
 
 /// <summary>One published cell: a month's total (<paramref name="Breakdown"/> empty) or one stratum of a breakdown. Null counts are suppressed.</summary>
-/// <param name="Denominator">Null for a count (cohort) figure's cells other than its own breakdown, which have none.</param>
+/// <param name="HasDenominator">False for a count (cohort) figure, whose cells have only a numerator.</param>
 public sealed record PublishedCell(string Month, string Breakdown, string Stratum, int? Numerator, int? Denominator, bool HasDenominator)
 {
     public decimal? Share => HasDenominator ? SmallNumbers.Share(Numerator, Denominator) : null;
@@ -59,8 +59,7 @@ public static class FigureCalculator
         var strata = raw.Skip(1).ToList();
         var (numeratorTotal, numerators) = SmallNumbers.Breakdown(total.Numerator, [.. strata.Select(s => s.Numerator)]);
         var (denominatorTotal, denominators) = SmallNumbers.Breakdown(total.Denominator, [.. strata.Select(s => s.Denominator)]);
-        var ownBreakdown = breakdown == figure.Category;
-        var hasDenominator = figure.Scoring == FigureScoring.Proportion || ownBreakdown;
+        var hasDenominator = figure.Scoring == FigureScoring.Proportion;
         if (breakdown.Length == 0)
         {
             yield return new PublishedCell(month, "", "", numeratorTotal, hasDenominator ? denominatorTotal : null, hasDenominator);
