@@ -185,9 +185,9 @@ internal abstract class SqlDialect
             FROM preference_response r
             WHERE r.authored <= @AsOf
               AND NOT EXISTS (
-                  SELECT 1 FROM preference_response n
-                  WHERE n.patient_id = r.patient_id AND n.authored <= @AsOf
-                    AND (n.authored > r.authored OR (n.authored = r.authored AND n.set_key > r.set_key)))
+                  SELECT 1 FROM preference_response later
+                  WHERE later.patient_id = r.patient_id AND later.authored <= @AsOf
+                    AND (later.authored > r.authored OR (later.authored = r.authored AND later.set_key > r.set_key)))
         )
         """;
 

@@ -156,6 +156,8 @@ public sealed class MigrationTests : IDisposable
                 new { patientId, entries = PreferenceProjectionTests.Uncompressed(Wmtty.Data.Preferences.PreferenceProjection.Decode(Entries())!) });
             connection.Execute("""
                 DROP TABLE preference_current_rewrite; DROP INDEX ix_resource_compartment_retired; DROP INDEX ix_resource_compartment_deleted; DROP INDEX ix_resource_deleted_updated;
+                DROP TABLE preference_need; ALTER TABLE preference_response DROP COLUMN response_language; ALTER TABLE preference_response DROP COLUMN completed_by;
+                ALTER TABLE preference_response DROP COLUMN gp_practice; ALTER TABLE preference_response DROP COLUMN postcode_district;
                 DELETE FROM schema_version WHERE version >= 10
                 """);
         }
@@ -278,6 +280,24 @@ public sealed class MigrationTests : IDisposable
         var (patientId, _) = await Responses.CreatePatientAsync(client);
         await Responses.SubmitAsync(client, Responses.Build(patientId, Responses.TypicalAnswers()));
         return (patientId, [.. (await Responses.LastNAsync(client, $"patient={patientId}")).Select(e => e.ToJsonString())]);
+    }
+
+    [Fact]
+    public async Task SetsStoredBeforeMigration12CountAsNotRecordedInTheBreakdowns()
+    {
+        MigrateTo(11);
+        using (var connection = Open())
+        {
+            connection.Execute("INSERT INTO preference_response (response_id, patient_id, authored) VALUES ('old-response', 'old-patient', @Authored)",
+                new { Authored = new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() });
+        }
+
+        Assert.Equal([12], Database().Migrate());
+
+        var counts = await Database().Measures.CountAsync(new DateTimeOffset(2026, 5, 31, 0, 0, 0, TimeSpan.Zero), default);
+        var set = Assert.Single(counts.Sets);
+        Assert.Equal((0, null, null, null, null, 1L), (set.Recency, set.Language, set.CompletedBy, set.Practice, set.District, set.Patients));
+        Assert.Empty(counts.Needs);
     }
 
     // A database as a build that knew only the first migrations left it.
