@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Wmtty.Fhir.Questionnaires;
 
 namespace Wmtty.Fhir.Measures;
 
@@ -13,10 +14,11 @@ public static class OutcomeMeasures
     public const string PopulationSystem = "http://terminology.hl7.org/CodeSystem/measure-population";
 
     /// <summary>
-    /// The language of the population criteria: FHIR's ExpressionLanguage names CQL and FHIRPath, and these figures are
-    /// neither; the service counts them in SQL over the facts it keeps of each preference set. The binding is extensible.
+    /// The language of the population criteria. FHIR R4 allows CQL, FHIRPath or a FHIR query; these figures are counted by
+    /// the service in SQL, so each criterion is the FHIR search that finds the resources it is counted from, and its
+    /// description says how it is counted: each patient once, with their latest preferences as at each month's end.
     /// </summary>
-    public const string CriteriaLanguage = "text/x-wmtty-figure";
+    public const string CriteriaLanguage = "application/x-fhir-query";
 
     public const string Guidance =
         "De-identified counts of patients, never of one patient. Small numbers are suppressed as in NHS statistical publications: " +
@@ -57,7 +59,7 @@ public static class OutcomeMeasures
             {
                 Code = new CodeableConcept { Text = figure.Id },
                 Description = figure.Title,
-                Population = [.. Populations(figure)],
+                Population = [.. Populations(canonicalBase, figure)],
                 Stratifier = [.. OutcomeFigures.Breakdowns(figure).Select(b => new Measure.StratifierComponent
                 {
                     Code = new CodeableConcept { Text = b },
@@ -67,23 +69,32 @@ public static class OutcomeMeasures
         ],
     };
 
-    private static IEnumerable<Measure.PopulationComponent> Populations(OutcomeFigure figure)
+    private static IEnumerable<Measure.PopulationComponent> Populations(string canonicalBase, OutcomeFigure figure)
     {
+        var responses = $"QuestionnaireResponse?questionnaire={WhatMattersQuestionnaire.Url(canonicalBase)}&status=completed,amended";
+        const string Recorded = "Patients with a completed What Matters To You response: each counted once, with the latest one authored by the month's end.";
         if (figure.Scoring == FigureScoring.Cohort)
         {
-            yield return Population("initial-population", "Patients with recorded preferences", "recorded");
+            yield return Population("initial-population", Recorded, responses);
             yield break;
         }
 
-        yield return Population("denominator", "Patients with recorded preferences", "recorded");
-        yield return Population("numerator", figure.NumeratorText, figure.Id);
+        yield return Population("denominator", Recorded, responses);
+        var (query, description) = figure.Source switch
+        {
+            FigureSource.UpdatedWithin12Months => (responses, "Of those, the patients whose latest response was authored in the 12 months before the month's end."),
+            FigureSource.ConnectorHelped => (responses, $"Of those, the patients whose latest response names a PractitionerRole '{Responses.ResponseAuthors.ConnectorDisplay}' as its author."),
+            _ => ($"Observation?code={PreferenceCodes.ServiceSystem(canonicalBase)}|{figure.Need}&status=final",
+                $"Of those, the patients whose latest response answered '{figure.Need}' with a need (not 'None', 'No preference' or 'Prefer not to say')."),
+        };
+        yield return Population("numerator", description, query);
     }
 
-    private static Measure.PopulationComponent Population(string code, string description, string criteria) => new()
+    private static Measure.PopulationComponent Population(string code, string description, string query) => new()
     {
         Code = new CodeableConcept(PopulationSystem, code),
         Description = description,
-        Criteria = new Expression { Language = CriteriaLanguage, Expression_ = criteria, Description = description },
+        Criteria = new Expression { Language = CriteriaLanguage, Expression_ = query, Description = description },
     };
 
     public static string BreakdownDescription(string breakdown) => breakdown switch
