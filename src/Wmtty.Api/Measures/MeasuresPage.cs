@@ -84,7 +84,7 @@ internal static class MeasuresPage
     private static void Chart(StringBuilder html, string id, OutcomeFigure figure, string title, List<(string Label, PublishedCell Cell)> cells, bool columns)
     {
         var bars = cells.Select(c => figure.Scoring == FigureScoring.Proportion
-            ? new SvgCharts.Bar(c.Label, (double?)c.Cell.Share * 100, c.Cell.Share is null ? "suppressed" : Percent(c.Cell.Share))
+            ? new SvgCharts.Bar(c.Label, (double?)c.Cell.Share * 100, ShareText(c.Cell))
             : new SvgCharts.Bar(c.Label, c.Cell.Numerator, Count(c.Cell.Numerator))).ToList();
         var description = "Values, in the table that follows: " + string.Join("; ", bars.Select(b => $"{b.Label}: {b.ValueText}")) + ".";
         html.Append("<figure class=\"chart\">\n")
@@ -109,7 +109,7 @@ internal static class MeasuresPage
             html.Append("<tr><th scope=\"row\">").Text(label).Append("</th><td>").Text(Count(cell.Numerator)).Append("</td>");
             if (proportion)
             {
-                html.Append("<td>").Text(Count(cell.Denominator)).Append("</td><td>").Text(Percent(cell.Share)).Append("</td>");
+                html.Append("<td>").Text(Count(cell.Denominator)).Append("</td><td>").Text(ShareText(cell)).Append("</td>");
             }
 
             html.Append("</tr>\n");
@@ -119,6 +119,9 @@ internal static class MeasuresPage
     }
 
     private static string Count(int? count) => count?.ToString("N0", CultureInfo.InvariantCulture) ?? "suppressed";
+
+    // No share of no one: "none", not "suppressed", where nobody had recorded preferences.
+    private static string ShareText(PublishedCell cell) => cell.Denominator == 0 ? "none" : Percent(cell.Share);
 
     private static string Percent(decimal? share) => share is { } s ? (s * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%" : "suppressed";
 }

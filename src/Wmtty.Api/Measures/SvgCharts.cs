@@ -21,7 +21,7 @@ internal static class SvgCharts
     public static string Columns(string id, string title, string description, IReadOnlyList<Bar> bars)
     {
         const int Height = 220, Top = 24, Bottom = 40, Left = 8, Gap = 8;
-        var width = Math.Max(320, (bars.Count * 56) + Left);
+        var width = Math.Max(320, (bars.Count * 72) + Left);
         var column = ((width - Left) / (double)Math.Max(1, bars.Count)) - Gap;
         var max = Max(bars);
         var svg = Open(id, title, description, width, Height);
@@ -35,14 +35,14 @@ internal static class SvgCharts
             {
                 var h = max <= 0 ? 0 : (baseline - Top) * value / max;
                 svg.Append($"<rect x=\"{N(x)}\" y=\"{N(baseline - h)}\" width=\"{N(column)}\" height=\"{N(h)}\" fill=\"{Fill}\"/>\n");
-                svg.Append($"<text x=\"{N(centre)}\" y=\"{N(baseline - h - 6)}\" text-anchor=\"middle\" font-size=\"12\" fill=\"{Ink}\">").Text(bar.ValueText).Append("</text>\n");
+                svg.Append($"<text x=\"{N(centre)}\" y=\"{N(baseline - h - 6)}\" text-anchor=\"middle\" font-size=\"13\" fill=\"{Ink}\">").Text(bar.ValueText).Append("</text>\n");
             }
             else
             {
                 svg.Append($"<text x=\"{N(centre)}\" y=\"{N(baseline - 6)}\" text-anchor=\"middle\" font-size=\"11\" fill=\"{Ink}\">").Text(bar.ValueText).Append("</text>\n");
             }
 
-            svg.Append($"<text x=\"{N(centre)}\" y=\"{N(baseline + 18)}\" text-anchor=\"middle\" font-size=\"12\" fill=\"{Ink}\">").Text(bar.Label).Append("</text>\n");
+            svg.Append($"<text x=\"{N(centre)}\" y=\"{N(baseline + 18)}\" text-anchor=\"middle\" font-size=\"13\" fill=\"{Ink}\">").Text(bar.Label).Append("</text>\n");
         }
 
         svg.Append($"<line x1=\"{Left}\" y1=\"{baseline}\" x2=\"{width}\" y2=\"{baseline}\" stroke=\"{Rule}\" stroke-width=\"1\"/>\n");
@@ -52,7 +52,7 @@ internal static class SvgCharts
     /// <summary>Horizontal bars top to bottom, for a breakdown such as by language.</summary>
     public static string Rows(string id, string title, string description, IReadOnlyList<Bar> bars)
     {
-        const int Row = 28, LabelWidth = 190, ValueWidth = 110, Width = 640;
+        const int Row = 32, LabelWidth = 170, ValueWidth = 100, Width = 480;
         var height = Math.Max(Row, bars.Count * Row) + 8;
         var max = Max(bars);
         var svg = Open(id, title, description, Width, height);
@@ -61,14 +61,14 @@ internal static class SvgCharts
         {
             var bar = bars[i];
             var y = 4 + (i * Row);
-            svg.Append($"<text x=\"{LabelWidth - 8}\" y=\"{y + 18}\" text-anchor=\"end\" font-size=\"13\" fill=\"{Ink}\">").Text(Shorten(bar.Label, 28)).Append("</text>\n");
+            svg.Append($"<text x=\"{LabelWidth - 8}\" y=\"{y + 21}\" text-anchor=\"end\" font-size=\"15\" fill=\"{Ink}\">").Text(Shorten(bar.Label, 20)).Append("</text>\n");
             var w = bar.Value is { } value && max > 0 ? room * value / max : 0;
             if (bar.Value is not null)
             {
                 svg.Append($"<rect x=\"{LabelWidth}\" y=\"{y + 4}\" width=\"{N(w)}\" height=\"{Row - 8}\" fill=\"{Fill}\"/>\n");
             }
 
-            svg.Append($"<text x=\"{N(LabelWidth + w + 6)}\" y=\"{y + 18}\" font-size=\"13\" fill=\"{Ink}\">").Text(bar.ValueText).Append("</text>\n");
+            svg.Append($"<text x=\"{N(LabelWidth + w + 6)}\" y=\"{y + 21}\" font-size=\"15\" fill=\"{Ink}\">").Text(bar.ValueText).Append("</text>\n");
         }
 
         svg.Append($"<line x1=\"{LabelWidth}\" y1=\"0\" x2=\"{LabelWidth}\" y2=\"{height}\" stroke=\"{Rule}\" stroke-width=\"1\"/>\n");

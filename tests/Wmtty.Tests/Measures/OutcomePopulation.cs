@@ -56,7 +56,8 @@ public sealed class OutcomePopulation : IAsyncLifetime
 
     public async Task DisposeAsync() => await App.DisposeAsync();
 
-    private static async Task AddAsync(HttpClient client, string language, string helper, string authored, string? practice, string postcode, Dictionary<string, List<JsonObject>> answers)
+    /// <summary>A patient with that practice (ODS code) and home postcode, and their completed response, in that language, helped so, authored then.</summary>
+    public static async Task AddAsync(HttpClient client, string language, string helper, string authored, string? practice, string postcode, Dictionary<string, List<JsonObject>> answers)
     {
         var patient = new JsonObject
         {
