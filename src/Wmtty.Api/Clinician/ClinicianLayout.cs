@@ -44,7 +44,9 @@ internal static class ClinicianLayout
         figure{margin:0 0 .5rem}
         svg.chart{display:block;max-width:100%;height:auto}
         figcaption{color:#4c6272;font-size:.875rem}
-        caption{text-align:left;font-weight:bold;padding:.25rem 0}
+        caption{text-align:left;font-weight:bold;padding:.25rem 0;min-width:14rem}
+        .pair{display:flex;flex-wrap:wrap;gap:0 2rem;align-items:flex-start}
+        .pair figure{flex:0 1 40rem;min-width:0}
         fieldset{margin:0 0 1rem;border:0;padding:0}
         button{font:inherit;padding:.375rem 1rem;border:0;background:#007f3b;color:#fff;font-weight:bold}
         @media (max-width:40rem){dl{grid-template-columns:1fr}dd{margin-bottom:.5rem}}

@@ -28,22 +28,25 @@ internal static class MeasuresPage
             .Append("<p><strong>").Text(Headline(figure, total, labels.Display(figure, OutcomeFigures.Month, last))).Append("</strong></p>\n");
 
         var monthly = result.Months.Select(m => (Label: labels.Display(figure, OutcomeFigures.Month, m), Cell: result.Total(m))).ToList();
-        html.Append("<h3>Month by month</h3>\n");
+        html.Append("<h3>Month by month</h3>\n<div class=\"pair\">\n");
         Chart(html, "trend", figure, $"{figure.Title}, month by month", monthly, columns: true);
         Table(html, figure, $"{figure.Title}, month by month", "Month", monthly);
+        html.Append("</div>\n");
 
-        html.Append("<h3>By questionnaire language</h3>\n");
+        html.Append("<h3>By questionnaire language</h3>\n<div class=\"pair\">\n");
         var byLanguage = Strata(result, labels, last, OutcomeFigures.Language);
         Chart(html, "language", figure, $"{figure.Title} at the end of {labels.Display(figure, OutcomeFigures.Month, last)}, by the language the questionnaire was answered in", byLanguage, columns: false);
         Table(html, figure, $"{figure.Title}, by questionnaire language", "Language", byLanguage);
+        html.Append("</div>\n");
 
         if (figure.Category is { } category)
         {
             var heading = category switch { OutcomeFigures.Recency => "How recently recorded", OutcomeFigures.CompletedBy => "Who helped", _ => "By answer" };
-            html.Append("<h3>").Text(heading).Append("</h3>\n");
+            html.Append("<h3>").Text(heading).Append("</h3>\n<div class=\"pair\">\n");
             var own = Strata(result, labels, last, category);
             Chart(html, "category", figure, $"{figure.Title} at the end of {labels.Display(figure, OutcomeFigures.Month, last)}: {heading.ToLowerInvariant()}", own, columns: false);
             Table(html, figure, $"{figure.Title}: {heading.ToLowerInvariant()}", heading, own);
+            html.Append("</div>\n");
         }
 
         html.Append("<h3>By GP practice</h3>\n");

@@ -77,6 +77,12 @@ public sealed class MeasurePageTests(BrowserFixture fixture) : BrowserTest(fixtu
         await page.GotoAsync("/clinician/measures?measure=wmtty-recorded&periodStart=2026-06&periodEnd=2026-11");
         await AssertAccessibleAsync(page, "measures-recorded");
         await ScreenshotAsync(page, "measures-recorded");
+        await page.ScreenshotAsync(new PageScreenshotOptions // README's picture: the trend and the breakdown by language
+        {
+            Path = Path.Combine(ScreenshotFolder, "measures-recorded-charts.png"),
+            FullPage = true,
+            Clip = new Clip { X = 0, Y = 420, Width = 1000, Height = 960 },
+        });
 
         // A phone: the charts scale down within the page, and the scan still passes.
         await page.SetViewportSizeAsync(Phone.Width, Phone.Height);
