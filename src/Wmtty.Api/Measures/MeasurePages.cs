@@ -20,6 +20,7 @@ internal static class MeasurePages
     public static WebApplicationBuilder AddOutcomeMeasures(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<OutcomeFigureReader>();
+        builder.Services.AddHostedService<MeasureBackfill>(); // the facts of sets stored before migration 12
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using Dapper;
+using Wmtty.Data.Preferences;
 using Wmtty.Data.Storage;
 
 namespace Wmtty.Data.Measures;
@@ -9,6 +10,9 @@ public sealed record SetCountRow(int Recency, string? Language, string? Complete
 
 /// <summary>Patients whose current set at a moment gave this answer to a needs question; <paramref name="Answer"/> null counts those with any need of that kind.</summary>
 public sealed record NeedCountRow(string Need, string? Answer, string? Language, string? Practice, string? District, long Patients);
+
+/// <summary>A set stored before its facts were kept (migration 12): its key, its response, its patient and its Observations.</summary>
+public sealed record SetToBackfill(long SetKey, string ResponseId, string PatientId, IReadOnlyList<string> ObservationIds);
 
 /// <summary>The counts of every patient's current preference set as it stood at one moment.</summary>
 public sealed record MeasureCounts(IReadOnlyList<SetCountRow> Sets, IReadOnlyList<NeedCountRow> Needs);
@@ -21,6 +25,15 @@ public interface IMeasureStore
 {
     /// <summary>The counts as at <paramref name="asOf"/>; recency is measured back from it.</summary>
     Task<MeasureCounts> CountAsync(DateTimeOffset asOf, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="limit"/> sets whose facts were never taken, in key order.</summary>
+    Task<IReadOnlyList<SetToBackfill>> SetsToBackfillAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// In one transaction: each set's facts (null: none could be taken), and the sets taken off the list, with any on it
+    /// that no longer exist. A set replaced since it was read is left as it is.
+    /// </summary>
+    Task BackfilledAsync(IReadOnlyList<(long SetKey, SetFacts? Facts)> sets, CancellationToken cancellationToken);
 }
 
 internal sealed class MeasureStore(SqlDialect dialect, StoreRetry retry) : IMeasureStore
@@ -41,6 +54,47 @@ internal sealed class MeasureStore(SqlDialect dialect, StoreRetry retry) : IMeas
                 [.. sets.Select(s => new SetCountRow(checked((int)s.Recency), s.Language, s.CompletedBy, s.Practice, s.District, s.Patients))],
                 [.. needs.Concat(any).Select(n => new NeedCountRow(n.Need, n.Answer, n.Language, n.Practice, n.District, n.Patients))]);
         }, cancellationToken);
+
+    public Task<IReadOnlyList<SetToBackfill>> SetsToBackfillAsync(int limit, CancellationToken cancellationToken) =>
+        retry.ReadAsync<IReadOnlyList<SetToBackfill>>(async (connection, token) =>
+        {
+            var sets = new List<SetToBackfill>();
+            foreach (var row in await connection.QueryAsync<BackfillRow>(new CommandDefinition(dialect.SetsToBackfillSql, new { Limit = limit }, cancellationToken: token)))
+            {
+                var observations = await connection.QueryAsync<string>(new CommandDefinition(dialect.SetObservationIdsSql, new { row.SetKey }, cancellationToken: token));
+                sets.Add(new SetToBackfill(row.SetKey, row.ResponseId, row.PatientId, [.. observations]));
+            }
+
+            return sets;
+        }, cancellationToken);
+
+    public Task BackfilledAsync(IReadOnlyList<(long SetKey, SetFacts? Facts)> sets, CancellationToken cancellationToken) =>
+        retry.WriteAsync(async (connection, transaction, _) =>
+        {
+            foreach (var (setKey, facts) in sets)
+            {
+                if (facts is not null && await connection.ExecuteAsync(dialect.UpdateSetFactsSql, new
+                    {
+                        SetKey = setKey, facts.Language, facts.CompletedBy, facts.Practice, facts.District,
+                    }, transaction) == 1 && facts.Needs.Count > 0)
+                {
+                    await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.PreferenceNeeds, facts.Needs,
+                        n => [setKey, n.Need, n.Answer, n.IsNeed ? 1 : 0]);
+                }
+
+                await connection.ExecuteAsync(dialect.ForgetSetToBackfillSql, new { SetKey = setKey }, transaction);
+            }
+
+            await connection.ExecuteAsync(dialect.ForgetGoneSetsToBackfillSql, transaction: transaction);
+            return 0;
+        }, cancellationToken);
+
+    private sealed class BackfillRow
+    {
+        public long SetKey { get; set; }
+        public string ResponseId { get; set; } = "";
+        public string PatientId { get; set; } = "";
+    }
 
     private sealed class SetRow
     {

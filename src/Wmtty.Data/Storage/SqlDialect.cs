@@ -215,6 +215,30 @@ internal abstract class SqlDialect
         GROUP BY n.need, c.response_language, c.gp_practice, c.postcode_district
         """;
 
+    /// <summary>Up to @Limit sets, in key order, whose facts were never taken (migration 12's list).</summary>
+    public string SetsToBackfillSql => $"""
+        SELECT {Top("@Limit")}b.set_key AS SetKey, r.response_id AS ResponseId, r.patient_id AS PatientId
+        FROM preference_measure_backfill b
+        INNER JOIN preference_response r ON r.set_key = b.set_key
+        ORDER BY b.set_key{Limit("@Limit")}
+        """;
+
+    public string SetObservationIdsSql => "SELECT observation_id FROM preference_observation WHERE set_key = @SetKey ORDER BY position";
+
+    public string UpdateSetFactsSql => """
+        UPDATE preference_response
+        SET response_language = @Language, completed_by = @CompletedBy, gp_practice = @Practice, postcode_district = @District
+        WHERE set_key = @SetKey
+        """;
+
+    public string ForgetSetToBackfillSql => "DELETE FROM preference_measure_backfill WHERE set_key = @SetKey";
+
+    /// <summary>Sets on the list that no longer exist (replaced or removed since): nothing to take.</summary>
+    public string ForgetGoneSetsToBackfillSql => """
+        DELETE FROM preference_measure_backfill
+        WHERE NOT EXISTS (SELECT 1 FROM preference_response r WHERE r.set_key = preference_measure_backfill.set_key)
+        """;
+
     public string ExtractedSql => "SELECT observation_id FROM extracted_observation WHERE response_id = @ResponseId";
 
     // The one-row projection of each patient's current preferences (PreferenceProjection).

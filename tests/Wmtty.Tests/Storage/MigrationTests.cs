@@ -156,7 +156,7 @@ public sealed class MigrationTests : IDisposable
                 new { patientId, entries = PreferenceProjectionTests.Uncompressed(Wmtty.Data.Preferences.PreferenceProjection.Decode(Entries())!) });
             connection.Execute("""
                 DROP TABLE preference_current_rewrite; DROP INDEX ix_resource_compartment_retired; DROP INDEX ix_resource_compartment_deleted; DROP INDEX ix_resource_deleted_updated;
-                DROP TABLE preference_need; ALTER TABLE preference_response DROP COLUMN response_language; ALTER TABLE preference_response DROP COLUMN completed_by;
+                DROP TABLE preference_need; DROP TABLE preference_measure_backfill; ALTER TABLE preference_response DROP COLUMN response_language; ALTER TABLE preference_response DROP COLUMN completed_by;
                 ALTER TABLE preference_response DROP COLUMN gp_practice; ALTER TABLE preference_response DROP COLUMN postcode_district;
                 DELETE FROM schema_version WHERE version >= 10
                 """);
@@ -298,6 +298,47 @@ public sealed class MigrationTests : IDisposable
         var set = Assert.Single(counts.Sets);
         Assert.Equal((0, null, null, null, null, 1L), (set.Recency, set.Language, set.CompletedBy, set.Practice, set.District, set.Patients));
         Assert.Empty(counts.Needs);
+        Assert.Equal("old-response", Assert.Single(await Database().Measures.SetsToBackfillAsync(10, default)).ResponseId); // listed, to be taken after start-up
+    }
+
+    [Fact]
+    public async Task AfterAnUpgradeTheServiceTakesTheFactsOfEarlierSetsInTheBackground()
+    {
+        await using (var first = new WmttyApp(dataDirectory: folder))
+        {
+            using var client = await first.ClientAsync();
+            await Measures.OutcomePopulation.AddAsync(client, "pl", "connector", "2026-05-10T10:00:00Z", "Y00001", "LU1 3LU", Responses.TypicalAnswers());
+        }
+
+        using (var connection = Open())
+        {
+            // As a build before migration 12 left it: no facts, and the set on the list.
+            connection.Execute("""
+                DELETE FROM preference_need;
+                UPDATE preference_response SET response_language = NULL, completed_by = NULL, gp_practice = NULL, postcode_district = NULL;
+                INSERT INTO preference_measure_backfill (set_key) SELECT set_key FROM preference_response;
+                INSERT INTO preference_measure_backfill (set_key) VALUES (999999);
+                """);
+        }
+
+        await using var second = new WmttyApp(dataDirectory: folder);
+        using var again = await second.ClientAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        long listed;
+        do
+        {
+            await Task.Delay(50);
+            using var check = Open();
+            listed = check.ExecuteScalar<long>("SELECT COUNT(*) FROM preference_measure_backfill");
+        }
+        while (listed > 0 && waited.Elapsed < TimeSpan.FromSeconds(20));
+
+        Assert.Equal(0, listed); // the set that no longer exists is gone from the list too
+        var counts = await Database().Measures.CountAsync(new DateTimeOffset(2026, 5, 31, 0, 0, 0, TimeSpan.Zero), default);
+        var set = Assert.Single(counts.Sets);
+        Assert.Equal(("pl", "connector", "Y00001", "LU1"), (set.Language, set.CompletedBy, set.Practice, set.District));
+        Assert.Contains(counts.Needs, n => (n.Need, n.Answer) == ("interpreter-language", "203901000000102"));
+        Assert.Contains(counts.Needs, n => (n.Need, n.Answer) == ("diet", null)); // vegetarian: a need
     }
 
     // A database as a build that knew only the first migrations left it.

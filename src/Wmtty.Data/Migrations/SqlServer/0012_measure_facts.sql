@@ -12,3 +12,11 @@ CREATE TABLE preference_need (
     is_need  INT          NOT NULL,
     CONSTRAINT pk_preference_need PRIMARY KEY CLUSTERED (set_key, need, answer)
 );
+
+-- The sets written before this migration, whose facts are taken in the background (see the SQLite migration).
+CREATE TABLE preference_measure_backfill (
+    set_key  BIGINT NOT NULL CONSTRAINT pk_preference_measure_backfill PRIMARY KEY CLUSTERED
+);
+
+INSERT INTO preference_measure_backfill (set_key)
+SELECT set_key FROM preference_response;

@@ -3,8 +3,7 @@
 -- answered in, who helped (patient alone, connector, family, clinician), the patient's registered GP practice (ODS code)
 -- and postcode district (the outward code only: a full postcode is never stored here), and each answer to the needs
 -- questions (interpreter language, written format, reasonable adjustments, clinician gender, diet, faith needs), with
--- whether it is a need ("None", "No preference" and "Prefer not to say" are not). NULL where not recorded, as for sets
--- written before this migration, which count as "not recorded" in the breakdowns until their patient answers again.
+-- whether it is a need ("None", "No preference" and "Prefer not to say" are not). NULL where not recorded.
 ALTER TABLE preference_response ADD COLUMN response_language TEXT NULL;
 ALTER TABLE preference_response ADD COLUMN completed_by TEXT NULL;
 ALTER TABLE preference_response ADD COLUMN gp_practice TEXT NULL;
@@ -17,3 +16,13 @@ CREATE TABLE preference_need (
     is_need  INTEGER NOT NULL, -- 1 for a need, 0 for 'none', 'no-preference' or 'prefer-not-to-say'
     PRIMARY KEY (set_key, need, answer)
 ) WITHOUT ROWID;
+
+-- The sets written before this migration, whose facts the service takes in the background after start-up, a batch a
+-- transaction, from their responses, Observations and Patients (MeasureBackfill), taking each off this list as it goes;
+-- until then they count as "not recorded" in the breakdowns. A restart carries on where it stopped.
+CREATE TABLE preference_measure_backfill (
+    set_key  INTEGER NOT NULL PRIMARY KEY
+) WITHOUT ROWID;
+
+INSERT INTO preference_measure_backfill (set_key)
+SELECT set_key FROM preference_response;
