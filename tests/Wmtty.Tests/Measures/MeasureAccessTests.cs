@@ -28,6 +28,12 @@ public sealed class MeasureAccessTests : AppTest
         Assert.Equal("cohort", recorded["scoring"]!["coding"]![0]!["code"]!.GetValue<string>());
         Assert.Contains("rounded to the nearest 5", recorded.Text("guidance"));
 
+        // The CapabilityStatement names the operation on Measure.
+        var statement = await (await ehr.GetAsync("/fhir/metadata")).BodyAsync();
+        var measure = statement["rest"]![0]!["resource"]!.AsArray().Single(r => r!.Text("type") == "Measure")!;
+        Assert.Contains(measure["operation"]!.AsArray(), o => o!.Text("name") == "evaluate-measure"
+            && o!.Text("definition") == "http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure");
+
         // Published by the service: nobody may change one.
         using var admin = await App.ClientAsync("admin");
         using var put = await admin.PutAsync("/fhir/Measure/wmtty-recorded-1.0.0", Infrastructure.Fhir.Json(recorded.ToJsonString().Replace("Patients with recorded preferences", "Changed", StringComparison.Ordinal)));
