@@ -72,7 +72,7 @@ internal static class MeasureEndpoints
             throw FhirException.BadRequest($"reportType '{FhirText.Shorten(reportType, 40)}' is not supported: the figures are population-level only.", IssueType.NotSupported);
         }
 
-        var period = MeasurePeriod.Parse(values.GetValueOrDefault("periodStart"), values.GetValueOrDefault("periodEnd"));
+        var period = MeasurePeriod.Parse(values.GetValueOrDefault("periodStart"), values.GetValueOrDefault("periodEnd"), clock.GetUtcNow());
         if (await store.ReadAsync(ResourceTypes.Measure, id, cancellationToken) is not { IsDeleted: false, Json: { } json })
         {
             throw FhirException.NotFound($"Measure/{id} is not known here.");

@@ -37,7 +37,7 @@ internal static class MeasurePages
         var figure = OutcomeFigures.Find(measure ?? OutcomeFigures.All[0].Id)
             ?? throw FhirException.BadRequest($"There is no figure '{FhirText.Shorten(measure ?? "", 60)}'. Choose one from the list.");
         var (start, end) = PeriodOrDefault(periodStart, periodEnd, clock);
-        var period = MeasurePeriod.Parse(start, end);
+        var period = MeasurePeriod.Parse(start, end, clock.GetUtcNow());
         var result = (await figures.ReadAsync([figure], period, cancellationToken))[0];
         var main = MeasuresPage.Render(http, result, figures.Labels, start, end);
         return new ClinicianPage(StatusCodes.Status200OK, ClinicianLayout.Render(http, "Outcome measures", main));
@@ -46,7 +46,7 @@ internal static class MeasurePages
     private static async Task<IResult> CsvAsync(HttpContext http, OutcomeFigureReader figures, TimeProvider clock, string? periodStart, string? periodEnd, CancellationToken cancellationToken)
     {
         var (start, end) = PeriodOrDefault(periodStart, periodEnd, clock);
-        var period = MeasurePeriod.Parse(start, end);
+        var period = MeasurePeriod.Parse(start, end, clock.GetUtcNow());
         var results = await figures.ReadAsync(OutcomeFigures.All, period, cancellationToken);
         var csv = new StringBuilder("measure,month,breakdown,stratum,stratum_name,numerator,denominator,share\r\n");
         foreach (var result in results)

@@ -8,7 +8,8 @@ namespace Wmtty.Api.Measures;
 /// <summary>Reads <c>periodStart</c> and <c>periodEnd</c> (FHIR dates: a year, a month, a day or a time) as the period the figures cover; 400 for anything else.</summary>
 internal static class MeasurePeriod
 {
-    public static ReportPeriod Parse(string? periodStart, string? periodEnd)
+    /// <summary>The period; one that runs past <paramref name="now"/> is counted up to now, as nothing later is known yet.</summary>
+    public static ReportPeriod Parse(string? periodStart, string? periodEnd, DateTimeOffset now)
     {
         var start = Bound(periodStart, "periodStart").Low;
         var end = Bound(periodEnd, "periodEnd").High;
@@ -17,7 +18,12 @@ internal static class MeasurePeriod
             throw FhirException.BadRequest($"periodEnd ({FhirText.Shorten(periodEnd!, 40)}) is before periodStart ({FhirText.Shorten(periodStart!, 40)}).");
         }
 
-        var period = new ReportPeriod(DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(end));
+        if (start > now.ToUnixTimeMilliseconds())
+        {
+            throw FhirException.BadRequest($"periodStart ({FhirText.Shorten(periodStart!, 40)}) is in the future: there are no figures for it yet.");
+        }
+
+        var period = new ReportPeriod(DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(end, now.ToUnixTimeMilliseconds())));
         if (period.MonthCount > ReportPeriod.MostMonths)
         {
             throw FhirException.BadRequest($"The period covers {period.MonthCount} months; the figures are given for at most {ReportPeriod.MostMonths} months at a time.");

@@ -115,6 +115,7 @@ public sealed class MeasureAccessTests : AppTest
     [InlineData(Evaluate + "?periodStart=2026-03&periodEnd=2026-01", 400)] // ends before it starts
     [InlineData(Evaluate + "?periodStart=2001-01&periodEnd=2026-03", 400)] // over 60 months
     [InlineData(Evaluate + "?periodStart=1990-01&periodEnd=1990-03", 400)]
+    [InlineData(Evaluate + "?periodStart=2099-01&periodEnd=2099-03", 400)] // no figures for the future yet
     [InlineData(Evaluate + "?" + Period + "&subject=Patient/1", 400)]
     [InlineData(Evaluate + "?" + Period + "&reportType=subject-list", 400)]
     [InlineData(Evaluate + "?" + Period + "&colour=blue", 400)]
