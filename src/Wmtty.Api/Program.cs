@@ -6,6 +6,7 @@ using Wmtty.Api.Health;
 using Wmtty.Api.Import;
 using Wmtty.Api.Invitations;
 using Wmtty.Api.Logging;
+using Wmtty.Api.Measures;
 using Wmtty.Api.OpenApi;
 using Wmtty.Api.Portal;
 using Wmtty.Api.Rights;
@@ -31,6 +32,7 @@ builder.AddLoadShedding();   // at most so many requests at once, so many waitin
 builder.Services.AddPortal(); // the patient portal's drafts and form protection
 builder.AddPatientRights();  // $everything, $erase, and the retention job that erases expired patients
 builder.AddNativeMemoryTrim(); // free memory in glibc's malloc arenas goes back to the system every 30 s
+builder.AddOutcomeMeasures(); // the outcome figures: counted in SQL, suppressed, as MeasureReport, CSV and charts
 
 var app = builder.Build();
 
@@ -50,6 +52,7 @@ app.MapFhir();               // /fhir
 app.MapInvitations();        // /invitations: single-use links to the portal, for staff who invite patients
 app.MapPortal();             // /portal: the patient portal, entered through an invitation link or sign-in
 app.MapClinician();          // /clinician: one patient's preferences on one page, for clinicians
+app.MapMeasurePages();       // /clinician/measures: the outcome figures as charts and CSV, for public-health staff
 app.MapDevelopmentSignIn();  // /dev/token, Development only
 app.MapWmttyOpenApi();       // /swagger
 app.MapHealth();             // /health/live, /health/ready

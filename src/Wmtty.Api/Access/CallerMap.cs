@@ -15,9 +15,10 @@ internal static class CallerMap
 {
     private const string ScopeClaimLong = "http://schemas.microsoft.com/identity/claims/scope";
 
-    private static readonly string[] DefinitionTypes = [ResourceTypes.Questionnaire, ResourceTypes.CodeSystem, ResourceTypes.ValueSet, ResourceTypes.OperationDefinition];
+    private static readonly string[] DefinitionTypes = [ResourceTypes.Questionnaire, ResourceTypes.CodeSystem, ResourceTypes.ValueSet, ResourceTypes.OperationDefinition, ResourceTypes.Measure];
 
-    private sealed record Grant(string[] Scopes, string Audience, bool CanInvite = false);
+    /// <param name="Audience">Who the grant's holders are to a patient's Consent; null for a grant that reaches no patient's data.</param>
+    private sealed record Grant(string[] Scopes, string? Audience, bool CanInvite = false);
 
     // Application permissions (client credentials): what the app role allows, as the application itself.
     private static readonly Dictionary<string, Grant> AppRoles = new(StringComparer.Ordinal)
@@ -25,6 +26,7 @@ internal static class CallerMap
         [AccessNames.ReadAllRole] = new(["system/*.rs"], Audiences.EhrSystems),
         [AccessNames.ReadWriteAllRole] = new(["system/*.cruds"], Audiences.EhrSystems),
         [AccessNames.AdminRole] = new(["system/*.cruds", "system/Consent.cruds", "system/AuditEvent.rs"], Audiences.Administration, CanInvite: true),
+        [AccessNames.PublicHealthRole] = new([.. Definitions("system")], null), // and the outcome figures (MeasureAccess)
     };
 
     // Delegated permissions: what the signed-in user's role allows, limited by the scope the app was given.
@@ -35,6 +37,7 @@ internal static class CallerMap
         [AccessNames.ChaplainRole] = new(["user/Patient.rs", "user/Observation.rs", "user/QuestionnaireResponse.rs", .. Definitions("user")], Audiences.Chaplaincy),
         [AccessNames.ConnectorRole] = new([.. Definitions("user")], Audiences.Connectors, CanInvite: true),
         [AccessNames.AdminRole] = new(["user/*.cruds", "user/Consent.cruds", "user/AuditEvent.rs"], Audiences.Administration, CanInvite: true),
+        [AccessNames.PublicHealthRole] = new([.. Definitions("user")], null), // and the outcome figures (MeasureAccess)
     };
 
     private static readonly Dictionary<string, Interactions> DelegatedScopes = new(StringComparer.Ordinal)
@@ -96,7 +99,7 @@ internal static class CallerMap
         {
             Kind = kind,
             Scopes = [.. grants.SelectMany(g => g.Scopes).Select(SmartScope.Parse).Select(s => s.Limit(limit)).OfType<SmartScope>().Distinct()],
-            Audiences = [.. grants.Select(g => g.Audience).Distinct()],
+            Audiences = [.. grants.Select(g => g.Audience).OfType<string>().Distinct()],
             CanInvite = grants.Any(g => g.CanInvite) && limit.HasFlag(Interactions.Create),
             Subject = subject,
             Name = name,

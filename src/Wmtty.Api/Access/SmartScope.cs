@@ -77,7 +77,7 @@ internal sealed partial record SmartScope(string Context, string ResourceType, I
 
     /// <summary>Types that hold no patient's data: anyone signed in with a grant on them may read them.</summary>
     public static bool IsDefinition(string resourceType) =>
-        resourceType is ResourceTypes.Questionnaire or ResourceTypes.CodeSystem or ResourceTypes.ValueSet or ResourceTypes.OperationDefinition;
+        resourceType is ResourceTypes.Questionnaire or ResourceTypes.CodeSystem or ResourceTypes.ValueSet or ResourceTypes.OperationDefinition or ResourceTypes.Measure;
 
     [GeneratedRegex("^(?<context>patient|user|system)/(?<type>\\*|[A-Z][A-Za-z]+)\\.(?<ops>c?r?u?d?s?)$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();

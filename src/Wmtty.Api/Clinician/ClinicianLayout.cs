@@ -40,7 +40,13 @@ internal static class ClinicianLayout
         table{border-collapse:collapse;margin:0 0 1rem}
         th,td{padding:.25rem .75rem .25rem 0;border-bottom:1px solid #d8dde0;text-align:left;vertical-align:top}
         label{display:block;font-weight:bold}
-        input[type=text]{font:inherit;padding:.25rem;border:2px solid #212b32;max-width:100%}
+        input[type=text],select{font:inherit;padding:.25rem;border:2px solid #212b32;max-width:100%}
+        figure{margin:0 0 .5rem}
+        svg.chart{display:block;max-width:100%;height:auto}
+        figcaption{color:#4c6272;font-size:.875rem}
+        caption{text-align:left;font-weight:bold;padding:.25rem 0;min-width:14rem}
+        .pair{display:flex;flex-wrap:wrap;gap:0 2rem;align-items:flex-start}
+        .pair figure{flex:0 1 40rem;min-width:0}
         fieldset{margin:0 0 1rem;border:0;padding:0}
         button{font:inherit;padding:.375rem 1rem;border:0;background:#007f3b;color:#fff;font-weight:bold}
         @media (max-width:40rem){dl{grid-template-columns:1fr}dd{margin-bottom:.5rem}}

@@ -16,7 +16,7 @@ internal static class ClinicianSignIn
     public const string SessionPath = ClinicianSession.Path + "/session";
     public const string DevelopmentPath = ClinicianSession.Path + "/sign-in";
 
-    private static readonly DevelopmentRole[] StaffRoles = [DevelopmentRole.Clinician, DevelopmentRole.Chaplain, DevelopmentRole.Connector, DevelopmentRole.Admin];
+    private static readonly DevelopmentRole[] StaffRoles = [DevelopmentRole.Clinician, DevelopmentRole.Chaplain, DevelopmentRole.Connector, DevelopmentRole.PublicHealth, DevelopmentRole.Admin];
 
     public static void MapClinicianSignIn(this RouteGroupBuilder clinician, bool development)
     {
@@ -77,7 +77,7 @@ internal static class ClinicianSignIn
         var role = StaffRoles.FirstOrDefault(r => string.Equals(r.ToString(), form["role"], StringComparison.OrdinalIgnoreCase));
         if (!StaffRoles.Contains(role) || form["role"].Count != 1)
         {
-            throw FhirException.BadRequest("Choose one role: clinician, chaplain, connector or admin.");
+            throw FhirException.BadRequest("Choose one role: clinician, chaplain, connector, publichealth or admin.");
         }
 
         await ClinicianSession.StartAsync(http, issuer.Mint(role, null));

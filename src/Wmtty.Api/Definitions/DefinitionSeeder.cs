@@ -18,7 +18,7 @@ internal sealed class DefinitionSet(Func<string, IReadOnlyList<Resource>> build)
     {
         var questionnaire = WhatMattersQuestionnaire.Build(canonicalBase);
         return [questionnaire, .. PreferenceTerminology.Build(canonicalBase, questionnaire), Wmtty.Fhir.Summaries.SummaryOperation.Build(canonicalBase),
-            Wmtty.Fhir.Rights.EraseOperation.Build(canonicalBase)];
+            Wmtty.Fhir.Rights.EraseOperation.Build(canonicalBase), .. Wmtty.Fhir.Measures.OutcomeMeasures.Build(canonicalBase)];
     });
 
     public IReadOnlyList<Resource> Build(string canonicalBase) => build(canonicalBase);
@@ -111,6 +111,7 @@ internal sealed class DefinitionSeeder(ResourceWriter writer, DefinitionSet defi
         CodeSystem c => (c.Url, c.Version),
         ValueSet v => (v.Url, v.Version),
         OperationDefinition o => (o.Url, o.Version),
+        Measure m => (m.Url, m.Version),
         _ => throw new ArgumentException($"{resource.TypeName} is not a definition the service publishes."),
     };
 
@@ -122,6 +123,7 @@ internal sealed class DefinitionSeeder(ResourceWriter writer, DefinitionSet defi
             case CodeSystem c: c.Status = status; break;
             case ValueSet v: v.Status = status; break;
             case OperationDefinition o: o.Status = status; break;
+            case Measure m: m.Status = status; break;
         }
     }
 }

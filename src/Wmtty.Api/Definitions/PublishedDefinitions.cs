@@ -12,7 +12,7 @@ namespace Wmtty.Api.Definitions;
 /// </summary>
 internal sealed class PublishedDefinitions(IOptions<DefinitionOptions> options)
 {
-    public static bool CouldBe(string type) => type is ResourceTypes.Questionnaire or ResourceTypes.CodeSystem or ResourceTypes.ValueSet or ResourceTypes.OperationDefinition;
+    public static bool CouldBe(string type) => type is ResourceTypes.Questionnaire or ResourceTypes.CodeSystem or ResourceTypes.ValueSet or ResourceTypes.OperationDefinition or ResourceTypes.Measure;
 
     public void RefuseChange(Resource resource)
     {
@@ -22,6 +22,7 @@ internal sealed class PublishedDefinitions(IOptions<DefinitionOptions> options)
             CodeSystem c => c.Url,
             ValueSet v => v.Url,
             OperationDefinition o => o.Url,
+            Measure m => m.Url,
             _ => null,
         };
         var prefix = options.Value.CanonicalBase.TrimEnd('/') + "/";

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Wmtty.Api.Access;
 using Wmtty.Api.Definitions;
 using Wmtty.Api.Preferences;
+using Wmtty.Api.Measures;
 using Wmtty.Api.Rights;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Wmtty.Api.Capabilities;
@@ -58,6 +59,7 @@ internal static class FhirApi
         fhir.MapResponseOperations(); // $populate, $extract
         fhir.MapAuditEvents();        // AuditEvent read and search, from the audit trail
         fhir.MapPatientRights(canonicalBase); // $everything (the right of access) and $erase (the right to erasure)
+        fhir.MapOutcomeMeasures();    // Measure/{id}/$evaluate-measure: the de-identified outcome figures
 
         return app;
     }

@@ -39,6 +39,12 @@ internal static partial class Log
     [LoggerMessage(1016, LogLevel.Information, "Rewrote deflated the current-preferences projections of {Patients} patients stored before that format.")]
     public static partial void ProjectionsRewritten(this ILogger logger, int patients);
 
+    [LoggerMessage(1017, LogLevel.Information, "Took the outcome-measure facts of {Sets} preference sets stored before they were kept.")]
+    public static partial void MeasureFactsBackfilled(this ILogger logger, int sets);
+
+    [LoggerMessage(1018, LogLevel.Warning, "Taking the outcome-measure facts of earlier preference sets stopped ({Error}); they count as not recorded in the breakdowns, and the next start carries on.")]
+    public static partial void MeasureFactsNotBackfilled(this ILogger logger, string error);
+
     [LoggerMessage(2000, LogLevel.Information, "Wrote {ResourceType}/{ResourceId} version {Version}.")]
     public static partial void ResourceWritten(this ILogger logger, string resourceType, string resourceId, int version);
 

@@ -52,7 +52,8 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         {
             var extracted = plan.Extracted ?? [];
             await session.Preferences.SetAsync(new ResponsePreferences(responseId, plan.PatientId, plan.Authored,
-                [.. extracted.Select(p => new PreferenceEntry(p.Id, p.Code.System, p.Code.Code ?? "", p.Position))]));
+                [.. extracted.Select(p => new PreferenceEntry(p.Id, p.Code.System, p.Code.Code ?? "", p.Position))],
+                await FactsAsync(session, plan)));
             logger.PreferencesExtracted(responseId, extracted.Count);
             if (before is not null && before.PatientId != plan.PatientId)
             {
@@ -78,6 +79,20 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         {
             await FollowAsync(session, patient, sources[patient], plan.IsPreferenceSet ? (responseId, plan.Extracted ?? []) : null, localBase);
         }
+    }
+
+    // What the outcome figures count of the set, with the patient's area as the Patient gives it now: a district, never the postcode.
+    private static async Task<SetFacts?> FactsAsync(IWriteSession session, ResponsePlan plan)
+    {
+        if (plan.Facts is not { } facts)
+        {
+            return null;
+        }
+
+        var patient = await CurrentAsync<Patient>(session, plan.PatientId);
+        var placed = facts.InArea(patient?.Resource);
+        return new SetFacts(placed.Language, placed.CompletedBy, placed.Practice, placed.District,
+            [.. placed.Needs.Select(n => new NeedAnswer(n.Need, n.Value, n.IsNeed))]);
     }
 
     private async Task<IReadOnlyList<ExtractedObservation>> ReuseAsync(IWriteSession session, ResponsePlan plan, ResponsePreferences before, Uri localBase)

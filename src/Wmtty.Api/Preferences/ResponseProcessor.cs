@@ -4,6 +4,7 @@ using Wmtty.Api.Errors;
 using Wmtty.Data.Resources;
 using Wmtty.Data.Search;
 using Wmtty.Fhir.Extraction;
+using Wmtty.Fhir.Measures;
 using Wmtty.Fhir.Questionnaires;
 using Wmtty.Fhir.Resources;
 using Wmtty.Fhir.Responses;
@@ -20,6 +21,9 @@ internal sealed record ResponsePlan(
     string PatientId, StoredQuestionnaire Questionnaire, DateTimeOffset Authored, QuestionnaireResponse.QuestionnaireResponseStatus? Status,
     IReadOnlyList<ExtractedObservation>? Extracted, bool IsPreferenceSet)
 {
+    /// <summary>For a preference set: what the outcome figures count of it, all but the patient's area (<see cref="PreferenceWriter"/> adds that).</summary>
+    public MeasureFacts? Facts { get; init; }
+
     /// <summary>The extracted Observations as first versions, stamped, serialized and indexed ahead of the write transaction, by id (<see cref="PreferenceWriter.StampAhead"/>); null when not done.</summary>
     public IReadOnlyDictionary<string, NewVersion>? Stamped { get; init; }
 }
@@ -59,7 +63,10 @@ internal sealed class ResponseProcessor(QuestionnaireLookup questionnaires, IOpt
             ? ObservationExtractor.Extract(questionnaire.Resource, response, new ResourceReference($"{ResourceTypes.Patient}/{patientId}"), responseId, received)
             : null;
         var isPreferenceSet = complete && questionnaire.Resource.Url == WhatMattersQuestionnaire.Url(definitions.Value.CanonicalBase);
-        return new ResponsePlan(patientId, questionnaire, authored, response.Status, extracted, isPreferenceSet);
+        return new ResponsePlan(patientId, questionnaire, authored, response.Status, extracted, isPreferenceSet)
+        {
+            Facts = isPreferenceSet ? MeasureFacts.Of(response, extracted ?? [], PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase)) : null,
+        };
     }
 
 }

@@ -24,6 +24,12 @@ internal static class AccessNames
     /// <summary>User role for community connectors, who invite and help patients.</summary>
     public const string ConnectorRole = "Wmtty.Connector";
 
+    /// <summary>
+    /// Role for public-health staff (an ICB's or a council's analysts), a user role for people and an app role for
+    /// reporting applications: the de-identified outcome figures, and the definitions; never a patient's data.
+    /// </summary>
+    public const string PublicHealthRole = "Wmtty.PublicHealth";
+
     /// <summary>Delegated scope: read, within what the user's role allows.</summary>
     public const string ReadScope = "Preferences.Read";
 

@@ -19,6 +19,9 @@ internal enum DevelopmentRole
     Clinician,
     Chaplain,
     Connector,
+
+    /// <summary>Public-health staff: the outcome figures only (user role Wmtty.PublicHealth).</summary>
+    PublicHealth,
     Admin,
 
     /// <summary>A patient, from the patient identity provider rather than Entra ID.</summary>
@@ -107,6 +110,10 @@ internal sealed class DevelopmentTokenIssuer : IDisposable
             case DevelopmentRole.Connector:
                 claims["scp"] = AccessNames.ReadWriteScope;
                 claims["roles"] = new[] { AccessNames.ConnectorRole };
+                break;
+            case DevelopmentRole.PublicHealth:
+                claims["scp"] = AccessNames.ReadScope;
+                claims["roles"] = new[] { AccessNames.PublicHealthRole };
                 break;
         }
 

@@ -21,6 +21,7 @@ internal static class StorageSetup
         builder.Services.AddSingleton<Wmtty.Data.Audit.IAuditStore>(services => services.GetRequiredService<WmttyDatabase>().Audit);
         builder.Services.AddSingleton<Wmtty.Data.Invitations.IInvitationStore>(services => services.GetRequiredService<WmttyDatabase>().Invitations);
         builder.Services.AddSingleton<IPreferenceStore>(services => services.GetRequiredService<WmttyDatabase>().Preferences);
+        builder.Services.AddSingleton<Wmtty.Data.Measures.IMeasureStore>(services => services.GetRequiredService<WmttyDatabase>().Measures);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
         builder.Services.AddHostedService<ProjectionBackfill>(); // patients stored before the $lastn projection existed
         return builder;

@@ -8,7 +8,17 @@ namespace Wmtty.Data.Preferences;
 public sealed record PreferenceEntry(string ObservationId, string? CodeSystem, string Code, int Position);
 
 /// <summary>The preference set one response gives its patient. The patient's current set is that of their latest-authored response.</summary>
-public sealed record ResponsePreferences(string ResponseId, string PatientId, DateTimeOffset Authored, IReadOnlyList<PreferenceEntry> Entries);
+/// <param name="Facts">What the outcome figures count of the set (Measures/MeasureStore); null when not known, as when read back.</param>
+public sealed record ResponsePreferences(string ResponseId, string PatientId, DateTimeOffset Authored, IReadOnlyList<PreferenceEntry> Entries, SetFacts? Facts = null);
+
+/// <summary>One answer to a needs question: the question's code, the answer's code, and whether it is a need at all.</summary>
+public sealed record NeedAnswer(string Need, string Answer, bool IsNeed);
+
+/// <summary>
+/// The de-identified facts of a set the outcome figures count: the questionnaire's language, who helped, the GP practice's
+/// ODS code and the postcode district (never a full postcode), and the needs answers. Any may be null, as not recorded.
+/// </summary>
+public sealed record SetFacts(string? Language, string? CompletedBy, string? Practice, string? District, IReadOnlyList<NeedAnswer> Needs);
 
 /// <summary>Which response the current set came from.</summary>
 public sealed record PreferenceSource(string ResponseId, DateTimeOffset Authored);

@@ -35,8 +35,18 @@ internal sealed class PreferenceWrites(SqlDialect dialect, DbConnection connecti
     {
         await RemoveAsync(set.ResponseId);
         changed.Add(set.PatientId);
-        var setKey = await connection.ExecuteScalarAsync<long>(dialect.InsertResponsePreferencesSql,
-            new { set.ResponseId, set.PatientId, Authored = set.Authored.ToUnixTimeMilliseconds() }, transaction);
+        var facts = set.Facts;
+        var setKey = await connection.ExecuteScalarAsync<long>(dialect.InsertResponsePreferencesSql, new
+        {
+            set.ResponseId, set.PatientId, Authored = set.Authored.ToUnixTimeMilliseconds(),
+            Language = facts?.Language, CompletedBy = facts?.CompletedBy, Practice = facts?.Practice, District = facts?.District,
+        }, transaction);
+        if (facts is { Needs.Count: > 0 })
+        {
+            await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.PreferenceNeeds, facts.Needs,
+                n => [setKey, n.Need, n.Answer, n.IsNeed ? 1 : 0]);
+        }
+
         if (set.Entries.Count == 0)
         {
             return;
@@ -64,6 +74,7 @@ internal sealed class PreferenceWrites(SqlDialect dialect, DbConnection connecti
         }
 
         await connection.ExecuteAsync(dialect.DeleteResponseObservationsSql, new { ResponseId = responseId }, transaction);
+        await connection.ExecuteAsync(dialect.DeleteResponseNeedsSql, new { ResponseId = responseId }, transaction);
         await connection.ExecuteAsync(dialect.DeleteResponsePreferencesSql, new { ResponseId = responseId }, transaction);
     }
 
@@ -71,6 +82,7 @@ internal sealed class PreferenceWrites(SqlDialect dialect, DbConnection connecti
     {
         changed.Add(patientId);
         await connection.ExecuteAsync(dialect.DeletePatientObservationsSql, new { PatientId = patientId }, transaction);
+        await connection.ExecuteAsync(dialect.DeletePatientNeedsSql, new { PatientId = patientId }, transaction);
         await connection.ExecuteAsync(dialect.DeletePatientPreferencesSql, new { PatientId = patientId }, transaction);
     }
 

@@ -60,6 +60,7 @@ internal static class Compartments
             }
 
             await connection.ExecuteAsync(dialect.DeletePatientObservationsSql, patient, transaction);
+            await connection.ExecuteAsync(dialect.DeletePatientNeedsSql, patient, transaction);
             await connection.ExecuteAsync(dialect.DeletePatientPreferencesSql, patient, transaction);
             await connection.ExecuteAsync(dialect.DeletePreferenceCurrentSql, patient, transaction);
             await connection.ExecuteAsync(dialect.ForgetProjectionToRewriteSql, patient, transaction);

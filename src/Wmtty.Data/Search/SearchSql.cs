@@ -75,7 +75,7 @@ internal sealed class SearchSql(SqlDialect dialect)
 
     // Every response points at its questionnaire: starting there would read and sort all of them for one page.
     private static bool ManyPointAt(ReferenceCondition reference) =>
-        reference.Param == "questionnaire" || reference.TargetType is "Questionnaire" or "ValueSet" or "CodeSystem" or "OperationDefinition";
+        reference.Param == "questionnaire" || reference.TargetType is "Questionnaire" or "ValueSet" or "CodeSystem" or "OperationDefinition" or "Measure";
 
     private sealed class Builder
     {

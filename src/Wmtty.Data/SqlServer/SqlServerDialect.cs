@@ -68,9 +68,9 @@ internal sealed partial class SqlServerDialect(string connectionString, SqlRetry
         """;
 
     public override string InsertResponsePreferencesSql => """
-        INSERT INTO preference_response (response_id, patient_id, authored)
+        INSERT INTO preference_response (response_id, patient_id, authored, response_language, completed_by, gp_practice, postcode_district)
         OUTPUT INSERTED.set_key
-        VALUES (@ResponseId, @PatientId, @Authored)
+        VALUES (@ResponseId, @PatientId, @Authored, @Language, @CompletedBy, @Practice, @District)
         """;
 
     public override string CurrentPreferencesSql => """

@@ -136,7 +136,8 @@ internal sealed class SqliteDialect(string connectionString, bool syncAfterCommi
     public override string? SetOriginSql => null;
 
     public override string InsertResponsePreferencesSql => """
-        INSERT INTO preference_response (response_id, patient_id, authored) VALUES (@ResponseId, @PatientId, @Authored)
+        INSERT INTO preference_response (response_id, patient_id, authored, response_language, completed_by, gp_practice, postcode_district)
+        VALUES (@ResponseId, @PatientId, @Authored, @Language, @CompletedBy, @Practice, @District)
         RETURNING set_key
         """;
 

@@ -159,6 +159,14 @@ internal abstract class SqlDialect
 
     public string DeletePatientPreferencesSql => "DELETE FROM preference_response WHERE patient_id = @PatientId";
 
+    public string DeleteResponseNeedsSql => """
+        DELETE FROM preference_need WHERE set_key IN (SELECT set_key FROM preference_response WHERE response_id = @ResponseId)
+        """;
+
+    public string DeletePatientNeedsSql => """
+        DELETE FROM preference_need WHERE set_key IN (SELECT set_key FROM preference_response WHERE patient_id = @PatientId)
+        """;
+
     public string ResponsePreferencesSql => """
         SELECT p.patient_id AS PatientId, p.authored AS Authored, o.observation_id AS ObservationId,
                o.code_system AS CodeSystem, o.code AS Code, o.position AS Position
@@ -166,6 +174,69 @@ internal abstract class SqlDialect
         LEFT JOIN preference_observation o ON o.set_key = p.set_key
         WHERE p.response_id = @ResponseId
         ORDER BY o.position
+        """;
+
+    // The outcome figures (Measures/MeasureStore): each patient's set as at @AsOf, their latest-authored up to it (later
+    // writes win ties, as for the current set), found for each set by the patient index; then counted by its facts.
+    private const string SetsAsAtSql = """
+        WITH cur AS (
+            SELECT r.set_key, r.response_language, r.completed_by, r.gp_practice, r.postcode_district,
+                   CASE WHEN r.authored > @Within3 THEN 0 WHEN r.authored > @Within12 THEN 1 ELSE 2 END AS recency
+            FROM preference_response r
+            WHERE r.authored <= @AsOf
+              AND NOT EXISTS (
+                  SELECT 1 FROM preference_response later
+                  WHERE later.patient_id = r.patient_id AND later.authored <= @AsOf
+                    AND (later.authored > r.authored OR (later.authored = r.authored AND later.set_key > r.set_key)))
+        )
+        """;
+
+    public string MeasureSetCountsSql => SetsAsAtSql + """
+        SELECT c.recency AS Recency, c.response_language AS Language, c.completed_by AS CompletedBy,
+               c.gp_practice AS Practice, c.postcode_district AS District, COUNT(*) AS Patients
+        FROM cur c
+        GROUP BY c.recency, c.response_language, c.completed_by, c.gp_practice, c.postcode_district
+        """;
+
+    public string MeasureNeedCountsSql => SetsAsAtSql + """
+        SELECT n.need AS Need, n.answer AS Answer, c.response_language AS Language, c.gp_practice AS Practice,
+               c.postcode_district AS District, COUNT(*) AS Patients
+        FROM cur c
+        INNER JOIN preference_need n ON n.set_key = c.set_key
+        GROUP BY n.need, n.answer, c.response_language, c.gp_practice, c.postcode_district
+        """;
+
+    /// <summary>Patients with any need of each kind: a set with two diets counts once.</summary>
+    public string MeasureAnyNeedCountsSql => SetsAsAtSql + """
+        SELECT n.need AS Need, NULL AS Answer, c.response_language AS Language, c.gp_practice AS Practice,
+               c.postcode_district AS District, COUNT(DISTINCT n.set_key) AS Patients
+        FROM cur c
+        INNER JOIN preference_need n ON n.set_key = c.set_key AND n.is_need = 1
+        GROUP BY n.need, c.response_language, c.gp_practice, c.postcode_district
+        """;
+
+    /// <summary>Up to @Limit sets, in key order, whose facts were never taken (migration 12's list).</summary>
+    public string SetsToBackfillSql => $"""
+        SELECT {Top("@Limit")}b.set_key AS SetKey, r.response_id AS ResponseId, r.patient_id AS PatientId
+        FROM preference_measure_backfill b
+        INNER JOIN preference_response r ON r.set_key = b.set_key
+        ORDER BY b.set_key{Limit("@Limit")}
+        """;
+
+    public string SetObservationIdsSql => "SELECT observation_id FROM preference_observation WHERE set_key = @SetKey ORDER BY position";
+
+    public string UpdateSetFactsSql => """
+        UPDATE preference_response
+        SET response_language = @Language, completed_by = @CompletedBy, gp_practice = @Practice, postcode_district = @District
+        WHERE set_key = @SetKey
+        """;
+
+    public string ForgetSetToBackfillSql => "DELETE FROM preference_measure_backfill WHERE set_key = @SetKey";
+
+    /// <summary>Sets on the list that no longer exist (replaced or removed since): nothing to take.</summary>
+    public string ForgetGoneSetsToBackfillSql => """
+        DELETE FROM preference_measure_backfill
+        WHERE NOT EXISTS (SELECT 1 FROM preference_response r WHERE r.set_key = preference_measure_backfill.set_key)
         """;
 
     public string ExtractedSql => "SELECT observation_id FROM extracted_observation WHERE response_id = @ResponseId";
@@ -414,9 +485,10 @@ internal sealed record RowTable(string Name, IReadOnlyList<string> Columns, bool
     public static readonly RowTable Dates = new("date_index", ["resource_key", "param_key", "low", "high"]);
     public static readonly RowTable Strings = new("string_index", ["resource_key", "param_key", "value", "exact_value"]);
     public static readonly RowTable PreferenceObservations = new("preference_observation", ["set_key", "observation_id", "code_system", "code", "position"]);
+    public static readonly RowTable PreferenceNeeds = new("preference_need", ["set_key", "need", "answer", "is_need"]);
     public static readonly RowTable Extracted = new("extracted_observation", ["response_id", "observation_id"], IgnoreDuplicates: true);
     public static readonly RowTable Withheld = new("consent_withheld", ["patient_id", "audience", "section_system", "section_code"]);
     public static readonly RowTable AuditPatients = new("audit_patient", ["patient_id", "audit_key"]);
 
-    public static IReadOnlyList<RowTable> All { get; } = [Tokens, References, Dates, Strings, PreferenceObservations, Extracted, Withheld, AuditPatients];
+    public static IReadOnlyList<RowTable> All { get; } = [Tokens, References, Dates, Strings, PreferenceObservations, PreferenceNeeds, Extracted, Withheld, AuditPatients];
 }

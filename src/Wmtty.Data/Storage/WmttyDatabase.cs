@@ -25,6 +25,7 @@ public sealed class WmttyDatabase : IAsyncDisposable
         retry = new StoreRetry(dialect, options.Retries, options.RetryDelay, options.GroupCommitWrites);
         Resources = new ResourceStore(dialect, retry, options.LockTimeout);
         Preferences = new PreferenceStore(dialect, retry);
+        Measures = new Measures.MeasureStore(dialect, retry);
         var audit = new AuditStore(dialect, retry);
         journal = journalBeside is null ? null : new AuditJournal(audit, (SqliteDialect)dialect, retry, journalBeside, options.AuditJournalFoldEvery);
         Audit = (IAuditStore?)journal ?? audit;
@@ -35,6 +36,8 @@ public sealed class WmttyDatabase : IAsyncDisposable
     public IResourceStore Resources { get; }
 
     public IPreferenceStore Preferences { get; }
+
+    public Measures.IMeasureStore Measures { get; }
 
     public IAuditStore Audit { get; }
 

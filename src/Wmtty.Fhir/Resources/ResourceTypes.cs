@@ -13,8 +13,9 @@ public static partial class ResourceTypes
     public const string ValueSet = "ValueSet";
     public const string OperationDefinition = "OperationDefinition";
     public const string Consent = "Consent";
+    public const string Measure = "Measure";
 
-    public static IReadOnlyList<string> Supported { get; } = [Patient, Questionnaire, QuestionnaireResponse, Observation, Consent, CodeSystem, ValueSet, OperationDefinition];
+    public static IReadOnlyList<string> Supported { get; } = [Patient, Questionnaire, QuestionnaireResponse, Observation, Consent, CodeSystem, ValueSet, OperationDefinition, Measure];
 
     public static bool IsSupported(string type) => Supported.Contains(type, StringComparer.Ordinal);
 

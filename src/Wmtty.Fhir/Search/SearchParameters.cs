@@ -92,6 +92,12 @@ public static class SearchParameters
             Define<OperationDefinition>("status", o => [o.StatusElement], description: "The current status of the OperationDefinition"),
             Define<OperationDefinition>("name", o => [o.NameElement], description: "Computationally friendly name of the OperationDefinition"),
             Define<OperationDefinition>("code", o => [o.CodeElement], description: "Name used to invoke the operation"),
+
+            Define<Measure>("url", m => [m.UrlElement], description: "The uri that identifies the Measure"),
+            Define<Measure>("version", m => [m.VersionElement], description: "The business version of the Measure"),
+            Define<Measure>("status", m => [m.StatusElement], description: "The current status of the Measure"),
+            Define<Measure>("name", m => [m.NameElement], description: "Computationally friendly name of the Measure"),
+            Define<Measure>("title", m => [m.TitleElement], description: "The human-friendly name of the Measure"),
         };
 
         return definitions

@@ -115,6 +115,12 @@ public sealed class FhirJsonSchemaTests : AppTest
             await KeepAsync("audit-events", audit);
             await KeepAsync("audit-event", await admin.GetAsync($"/fhir/AuditEvent/{page.Resources().First().Text("id")}"));
 
+            // The outcome figures: every Measure, and a MeasureReport with counts, shares and suppressed (masked) counts.
+            await KeepAsync("seeded-measure", await admin.GetAsync("/fhir/Measure/wmtty-interpreter-need-1.0.0"));
+            await KeepAsync("seeded-measures", await admin.GetAsync("/fhir/Measure?_count=50"));
+            await KeepAsync("measure-report", await admin.GetAsync("/fhir/Measure/wmtty-interpreter-need-1.0.0/$evaluate-measure?periodStart=2026-01&periodEnd=2026-12"));
+            await KeepAsync("measure-report-cohort", await admin.GetAsync("/fhir/Measure/wmtty-recorded-1.0.0/$evaluate-measure?periodStart=2026-10&periodEnd=2026-11"));
+
             // The right of access and the right to erasure: every version, then the erasure's report.
             await KeepAsync("everything", await admin.GetAsync($"/fhir/Patient/{id}/$everything"));
             await KeepAsync("erase-report", await admin.PostAsync($"/fhir/Patient/{id}/$erase", null));

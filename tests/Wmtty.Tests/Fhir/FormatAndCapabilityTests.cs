@@ -75,7 +75,7 @@ public sealed class FormatAndCapabilityTests : AppTest
         Assert.Equal("instance", statement.Text("kind"));
 
         var resources = statement["rest"]![0]!["resource"]!.AsArray().ToDictionary(r => r!.Text("type"), r => r!);
-        Assert.Equal(["AuditEvent", "CodeSystem", "Consent", "Observation", "OperationDefinition", "Patient", "Questionnaire", "QuestionnaireResponse", "ValueSet"], resources.Keys.Order());
+        Assert.Equal(["AuditEvent", "CodeSystem", "Consent", "Measure", "Observation", "OperationDefinition", "Patient", "Questionnaire", "QuestionnaireResponse", "ValueSet"], resources.Keys.Order());
         // The audit trail is read-only: read and search, by patient and date.
         var audit = resources["AuditEvent"];
         Assert.Equal(["read", "search-type"], audit["interaction"]!.AsArray().Select(i => i!.Text("code")).Order());

@@ -156,6 +156,8 @@ public sealed class MigrationTests : IDisposable
                 new { patientId, entries = PreferenceProjectionTests.Uncompressed(Wmtty.Data.Preferences.PreferenceProjection.Decode(Entries())!) });
             connection.Execute("""
                 DROP TABLE preference_current_rewrite; DROP INDEX ix_resource_compartment_retired; DROP INDEX ix_resource_compartment_deleted; DROP INDEX ix_resource_deleted_updated;
+                DROP TABLE preference_need; DROP TABLE preference_measure_backfill; ALTER TABLE preference_response DROP COLUMN response_language; ALTER TABLE preference_response DROP COLUMN completed_by;
+                ALTER TABLE preference_response DROP COLUMN gp_practice; ALTER TABLE preference_response DROP COLUMN postcode_district;
                 DELETE FROM schema_version WHERE version >= 10
                 """);
         }
@@ -191,7 +193,7 @@ public sealed class MigrationTests : IDisposable
             connection.Execute("INSERT INTO string_index (resource_key, resource_type, param, value, exact_value) SELECT resource_key, 'Patient', 'family', @Value, @Value FROM resource", new { Value = longName });
         }
 
-        Assert.Equal([5, 6, 7, 8, 9, 10, 11], Database().Migrate());
+        Assert.Equal([5, 6, 7, 8, 9, 10, 11, 12], Database().Migrate());
 
         var search = new Wmtty.Data.Search.SearchQuery("Patient").Where(new Wmtty.Data.Search.StringCondition("family", Wmtty.Fhir.Search.SearchText.Exact(longName), Wmtty.Data.Search.StringMatch.Exact));
         Assert.Equal("long", Assert.Single(await Database().Resources.SearchAsync(search, 10, default)).Id);
@@ -216,7 +218,7 @@ public sealed class MigrationTests : IDisposable
                 """);
         }
 
-        Assert.Equal([8, 9, 10, 11], Database().Migrate());
+        Assert.Equal([8, 9, 10, 11, 12], Database().Migrate());
 
         using (var check = Open())
         {
@@ -251,7 +253,7 @@ public sealed class MigrationTests : IDisposable
                 """);
         }
 
-        Assert.Equal([9, 10, 11], Database().Migrate());
+        Assert.Equal([9, 10, 11, 12], Database().Migrate());
 
         using (var check = Open())
         {
@@ -278,6 +280,65 @@ public sealed class MigrationTests : IDisposable
         var (patientId, _) = await Responses.CreatePatientAsync(client);
         await Responses.SubmitAsync(client, Responses.Build(patientId, Responses.TypicalAnswers()));
         return (patientId, [.. (await Responses.LastNAsync(client, $"patient={patientId}")).Select(e => e.ToJsonString())]);
+    }
+
+    [Fact]
+    public async Task SetsStoredBeforeMigration12CountAsNotRecordedInTheBreakdowns()
+    {
+        MigrateTo(11);
+        using (var connection = Open())
+        {
+            connection.Execute("INSERT INTO preference_response (response_id, patient_id, authored) VALUES ('old-response', 'old-patient', @Authored)",
+                new { Authored = new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() });
+        }
+
+        Assert.Equal([12], Database().Migrate());
+
+        var counts = await Database().Measures.CountAsync(new DateTimeOffset(2026, 5, 31, 0, 0, 0, TimeSpan.Zero), default);
+        var set = Assert.Single(counts.Sets);
+        Assert.Equal((0, null, null, null, null, 1L), (set.Recency, set.Language, set.CompletedBy, set.Practice, set.District, set.Patients));
+        Assert.Empty(counts.Needs);
+        Assert.Equal("old-response", Assert.Single(await Database().Measures.SetsToBackfillAsync(10, default)).ResponseId); // listed, to be taken after start-up
+    }
+
+    [Fact]
+    public async Task AfterAnUpgradeTheServiceTakesTheFactsOfEarlierSetsInTheBackground()
+    {
+        await using (var first = new WmttyApp(dataDirectory: folder))
+        {
+            using var client = await first.ClientAsync();
+            await Measures.OutcomePopulation.AddAsync(client, "pl", "connector", "2026-05-10T10:00:00Z", "Y00001", "LU1 3LU", Responses.TypicalAnswers());
+        }
+
+        using (var connection = Open())
+        {
+            // As a build before migration 12 left it: no facts, and the set on the list.
+            connection.Execute("""
+                DELETE FROM preference_need;
+                UPDATE preference_response SET response_language = NULL, completed_by = NULL, gp_practice = NULL, postcode_district = NULL;
+                INSERT INTO preference_measure_backfill (set_key) SELECT set_key FROM preference_response;
+                INSERT INTO preference_measure_backfill (set_key) VALUES (999999);
+                """);
+        }
+
+        await using var second = new WmttyApp(dataDirectory: folder);
+        using var again = await second.ClientAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        long listed;
+        do
+        {
+            await Task.Delay(50);
+            using var check = Open();
+            listed = check.ExecuteScalar<long>("SELECT COUNT(*) FROM preference_measure_backfill");
+        }
+        while (listed > 0 && waited.Elapsed < TimeSpan.FromSeconds(20));
+
+        Assert.Equal(0, listed); // the set that no longer exists is gone from the list too
+        var counts = await Database().Measures.CountAsync(new DateTimeOffset(2026, 5, 31, 0, 0, 0, TimeSpan.Zero), default);
+        var set = Assert.Single(counts.Sets);
+        Assert.Equal(("pl", "connector", "Y00001", "LU1"), (set.Language, set.CompletedBy, set.Practice, set.District));
+        Assert.Contains(counts.Needs, n => (n.Need, n.Answer) == ("interpreter-language", "203901000000102"));
+        Assert.Contains(counts.Needs, n => (n.Need, n.Answer) == ("diet", null)); // vegetarian: a need
     }
 
     // A database as a build that knew only the first migrations left it.

@@ -16,7 +16,7 @@ namespace Wmtty.Tests.Storage;
 /// Consent projections, the audit trail, invitations, migrations, and two service instances writing to
 /// one database at once. Each test gets a fresh, empty database.
 /// </summary>
-public abstract class StoreContract : IDisposable
+public abstract partial class StoreContract : IDisposable
 {
     private WmttyDatabase? database;
 

@@ -289,10 +289,24 @@ public sealed class TSqlSyntaxTests
     {
         private readonly Dictionary<string, string> aliases = new(StringComparer.Ordinal);
         private readonly List<(string? Qualifier, string Column)> references = [];
+        private readonly HashSet<string> named = new(StringComparer.Ordinal);
 
-        public HashSet<string> Tables { get; } = new(StringComparer.Ordinal);
+        // What the statement defines itself: a WITH's tables, and the columns their queries name.
+        private readonly HashSet<string> definedTables = new(StringComparer.Ordinal);
+        private readonly HashSet<string> definedColumns = new(StringComparer.Ordinal);
 
-        public IEnumerable<string> Columns => references.Select(r => r.Column);
+        public HashSet<string> Tables => [.. named.Where(t => !definedTables.Contains(t))];
+
+        public IEnumerable<string> Columns => references.Select(r => r.Column).Where(c => !definedColumns.Contains(c));
+
+        public override void Visit(CommonTableExpression node)
+        {
+            definedTables.Add(node.ExpressionName.Value);
+            if (node.QueryExpression is QuerySpecification query)
+            {
+                definedColumns.UnionWith(query.SelectElements.OfType<SelectScalarExpression>().Select(e => e.ColumnName?.Value).OfType<string>());
+            }
+        }
 
         public IEnumerable<string> QualifiedColumns(string table) =>
             references.Where(r => r.Qualifier is { } q && (q == table || (aliases.TryGetValue(q, out var aliased) && aliased == table))).Select(r => r.Column);
@@ -300,7 +314,7 @@ public sealed class TSqlSyntaxTests
         public override void Visit(NamedTableReference node)
         {
             var name = node.SchemaObject.BaseIdentifier.Value;
-            Tables.Add(name);
+            named.Add(name);
             if (node.Alias is { } alias)
             {
                 aliases[alias.Value] = name;

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+using Wmtty.Api.Definitions;
+using Wmtty.Data.Measures;
+using Wmtty.Fhir.Measures;
+using Wmtty.Fhir.Questionnaires;
+
+namespace Wmtty.Api.Measures;
+
+/// <summary>The outcome figures over a period: the store's counts at each month's end, turned into published (suppressed) cells.</summary>
+internal sealed class OutcomeFigureReader(IMeasureStore store, IOptions<DefinitionOptions> definitions)
+{
+    private readonly Lazy<OutcomeLabels> labels = new(() =>
+    {
+        var canonicalBase = definitions.Value.CanonicalBase;
+        return OutcomeLabels.From(WhatMattersQuestionnaire.Build(canonicalBase), PreferenceCodes.ServiceSystem(canonicalBase));
+    });
+
+    public OutcomeLabels Labels => labels.Value;
+
+    public async Task<IReadOnlyList<FigureResult>> ReadAsync(IReadOnlyList<OutcomeFigure> figures, ReportPeriod period, CancellationToken cancellationToken)
+    {
+        var months = new List<MonthCounts>();
+        foreach (var (month, asOf) in period.Months())
+        {
+            var counts = await store.CountAsync(asOf, cancellationToken);
+            months.Add(new MonthCounts(month,
+                [.. counts.Sets.Select(s => new SetCount(s.Recency, s.Language, s.CompletedBy, s.Practice, s.District, s.Patients))],
+                [.. counts.Needs.Select(n => new NeedCount(n.Need, n.Answer, n.Language, n.Practice, n.District, n.Patients))]));
+        }
+
+        var answers = Labels.AnswerOrder;
+        return [.. figures.Select(f => FigureCalculator.Calculate(f, months, answers))];
+    }
+}
