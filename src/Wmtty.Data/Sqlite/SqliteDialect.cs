@@ -29,9 +29,9 @@ internal sealed class SqliteDialect(string connectionString, bool syncAfterCommi
     }
 
     // Every pooled connection keeps its own page cache (2 MB at most, the writer's 16 MB), and under load there are dozens
-    // of them. Past the limit in all, SQLite reuses cached pages instead of allocating more. With 64 MB, SQLite's memory
-    // filled for 8 to 10 minutes of the soak, to 30 to 38 MB, and the service's memory grew with it (bench/README.md,
-    // "The soak"); it had reached 24 MB within the first minute.
+    // of them. Past the limit in all, SQLite reuses cached pages instead of allocating more. 24 MB instead of 64 cost the
+    // patient search 18% of its throughput (8 pairs of 8 in one A/B run); in the soak, SQLite's memory filled to 30-38 MB
+    // over 8 to 10 minutes and stayed there (bench/README.md, "The soak").
     public long MemoryLimitBytes { get; } = SetMemoryLimit(memoryLimitMB);
 
     private static long SetMemoryLimit(int megabytes)

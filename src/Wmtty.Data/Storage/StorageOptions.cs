@@ -51,7 +51,7 @@ public sealed class StorageOptions
     public int SqliteMemoryLimitMB { get; set; } = SqliteDefaultMemoryLimitMB;
 
     /// <summary>The default of <see cref="SqliteMemoryLimitMB"/>.</summary>
-    public const int SqliteDefaultMemoryLimitMB = 24;
+    public const int SqliteDefaultMemoryLimitMB = 64;
 
     /// <summary>SQL Server: the most pooled connections an instance holds. Null keeps the connection string's (or SqlClient's 100).</summary>
     public int? MaxPoolSize { get; set; }

@@ -128,7 +128,7 @@ public sealed class NativeMemoryTests
 
         Assert.Contains(7L * 1024 * 1024, limits);
         _ = new SqliteDialect("Data Source=:memory:"); // the default again, for the tests that follow
-        Assert.Equal(24L * 1024 * 1024, SQLitePCL.raw.sqlite3_soft_heap_limit64(-1));
+        Assert.Equal(64L * 1024 * 1024, SQLitePCL.raw.sqlite3_soft_heap_limit64(-1));
 
         var error = Assert.Throws<InvalidOperationException>(() => Wmtty.Data.Storage.WmttyDatabase.Create(
             new Wmtty.Data.Storage.StorageOptions { SqliteMemoryLimitMB = 0 }, "Data Source=:memory:"));
