@@ -12,7 +12,7 @@ internal static partial class Log
     [LoggerMessage(1001, LogLevel.Information, "Swagger UI: {SwaggerUrl}")]
     public static partial void SwaggerAt(this ILogger logger, string swaggerUrl);
 
-    [LoggerMessage(1002, LogLevel.Warning, "Development sign-in is ON. Get a token with: curl '{TokenUrl}?role=clinician' (roles: ehr, ehrwriter, clinician, chaplain, connector, admin, patient; add &nhs=<NHS number> for a patient).")]
+    [LoggerMessage(1002, LogLevel.Warning, "Development sign-in is ON. Get a token with: curl '{TokenUrl}?role=clinician' (roles: ehr, ehrwriter, clinician, chaplain, connector, publichealth, admin, patient; add &nhs=<NHS number> for a patient).")]
     public static partial void DevelopmentSignInOn(this ILogger logger, string tokenUrl);
 
     [LoggerMessage(1003, LogLevel.Warning, "Fhir:BaseUrl is not set, so links, Location headers and the test for references to this server follow each request's Host header. Set it to the public FHIR base URL.")]

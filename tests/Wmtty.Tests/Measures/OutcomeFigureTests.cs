@@ -107,6 +107,32 @@ public sealed class OutcomeFigureTests(OutcomePopulation population) : IClassFix
     }
 
     [Fact]
+    public async Task FirelysFhirClientReadsTheMeasureAndEvaluatesItByPostAndByGet()
+    {
+        using var http = await population.App.ClientAsync("publichealth");
+        using var fhir = new Hl7.Fhir.Rest.FhirClient(new Uri(http.BaseAddress!, "/fhir/"), http,
+            new Hl7.Fhir.Rest.FhirClientSettings { PreferredFormat = Hl7.Fhir.Rest.ResourceFormat.Json, VerifyFhirVersion = false });
+        var measure = await fhir.ReadAsync<Hl7.Fhir.Model.Measure>("Measure/wmtty-recorded-1.0.0");
+        Assert.Equal(Hl7.Fhir.Model.PublicationStatus.Active, measure!.Status);
+        var location = new Uri(http.BaseAddress!, "/fhir/Measure/wmtty-recorded-1.0.0");
+        var period = new Hl7.Fhir.Model.Parameters()
+            .Add("periodStart", new Hl7.Fhir.Model.Date("2026-06"))
+            .Add("periodEnd", new Hl7.Fhir.Model.Date("2026-08"));
+
+        foreach (var useGet in new[] { false, true })
+        {
+            var report = Assert.IsType<Hl7.Fhir.Model.MeasureReport>(await fhir.InstanceOperationAsync(location, "evaluate-measure", period, useGet));
+            Assert.Equal($"{measure.Url}|{measure.Version}", report.Measure);
+            Assert.Equal(Hl7.Fhir.Model.MeasureReport.MeasureReportType.Summary, report.Type);
+            Assert.Equal(35, report.Group[0].Population.Single().Count); // 33, rounded
+            var languages = report.Group[0].Stratifier.Single(s => s.Code[0].Text == "questionnaire-language");
+            Assert.Equal([null, 20, null], languages.Stratum.Select(s => s.Population.Single().Count)); // en and ur hidden
+            Assert.All(languages.Stratum.Where(s => s.Population.Single().Count is null),
+                s => Assert.Equal("masked", (s.Population.Single().CountElement!.Extension.Single(e => e.Url == Wmtty.Fhir.Measures.OutcomeReports.DataAbsentReasonUrl).Value as Hl7.Fhir.Model.Code)?.Value));
+        }
+    }
+
+    [Fact]
     public async Task PostWithAParametersBodyGivesTheSameReport()
     {
         using var client = await population.App.ClientAsync("admin");

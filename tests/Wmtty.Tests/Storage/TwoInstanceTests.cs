@@ -379,6 +379,7 @@ public sealed class TwoInstanceTests : IAsyncLifetime
         FhirModel.CodeSystem c => (c.Url!, c.Version!),
         FhirModel.ValueSet v => (v.Url!, v.Version!),
         FhirModel.OperationDefinition o => (o.Url!, o.Version!),
+        FhirModel.Measure m => (m.Url!, m.Version!),
         _ => throw new ArgumentException($"{resource.TypeName} is not a published definition."),
     };
 
