@@ -19,14 +19,11 @@ internal sealed class OutcomeFigureReader(IMeasureStore store, IOptions<Definiti
 
     public async Task<IReadOnlyList<FigureResult>> ReadAsync(IReadOnlyList<OutcomeFigure> figures, ReportPeriod period, CancellationToken cancellationToken)
     {
-        var months = new List<MonthCounts>();
-        foreach (var (month, asOf) in period.Months())
-        {
-            var counts = await store.CountAsync(asOf, cancellationToken);
-            months.Add(new MonthCounts(month,
-                [.. counts.Sets.Select(s => new SetCount(s.Recency, s.Language, s.CompletedBy, s.Practice, s.District, s.Patients))],
-                [.. counts.Needs.Select(n => new NeedCount(n.Need, n.Answer, n.Language, n.Practice, n.District, n.Patients))]));
-        }
+        var moments = period.Months();
+        var counted = await store.CountAsync([.. moments.Select(m => m.AsOf)], cancellationToken);
+        var months = moments.Zip(counted, (m, counts) => new MonthCounts(m.Month,
+            [.. counts.Sets.Select(s => new SetCount(s.Recency, s.Language, s.CompletedBy, s.Practice, s.District, s.Patients))],
+            [.. counts.Needs.Select(n => new NeedCount(n.Need, n.Answer, n.Language, n.Practice, n.District, n.Patients))])).ToList();
 
         var answers = Labels.AnswerOrder;
         return [.. figures.Select(f => FigureCalculator.Calculate(f, months, answers))];

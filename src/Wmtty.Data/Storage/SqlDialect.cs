@@ -176,43 +176,16 @@ internal abstract class SqlDialect
         ORDER BY o.position
         """;
 
-    // The outcome figures (Measures/MeasureStore): each patient's set as at @AsOf, their latest-authored up to it (later
-    // writes win ties, as for the current set), found for each set by the patient index; then counted by its facts.
-    private const string SetsAsAtSql = """
-        WITH cur AS (
-            SELECT r.set_key, r.response_language, r.completed_by, r.gp_practice, r.postcode_district,
-                   CASE WHEN r.authored > @Within3 THEN 0 WHEN r.authored > @Within12 THEN 1 ELSE 2 END AS recency
-            FROM preference_response r
-            WHERE r.authored <= @AsOf
-              AND NOT EXISTS (
-                  SELECT 1 FROM preference_response later
-                  WHERE later.patient_id = r.patient_id AND later.authored <= @AsOf
-                    AND (later.authored > r.authored OR (later.authored = r.authored AND later.set_key > r.set_key)))
-        )
-        """;
-
-    public string MeasureSetCountsSql => SetsAsAtSql + """
-        SELECT c.recency AS Recency, c.response_language AS Language, c.completed_by AS CompletedBy,
-               c.gp_practice AS Practice, c.postcode_district AS District, COUNT(*) AS Patients
-        FROM cur c
-        GROUP BY c.recency, c.response_language, c.completed_by, c.gp_practice, c.postcode_district
-        """;
-
-    public string MeasureNeedCountsSql => SetsAsAtSql + """
-        SELECT n.need AS Need, n.answer AS Answer, c.response_language AS Language, c.gp_practice AS Practice,
-               c.postcode_district AS District, COUNT(*) AS Patients
-        FROM cur c
-        INNER JOIN preference_need n ON n.set_key = c.set_key
-        GROUP BY n.need, n.answer, c.response_language, c.gp_practice, c.postcode_district
-        """;
-
-    /// <summary>Patients with any need of each kind: a set with two diets counts once.</summary>
-    public string MeasureAnyNeedCountsSql => SetsAsAtSql + """
-        SELECT n.need AS Need, NULL AS Answer, c.response_language AS Language, c.gp_practice AS Practice,
-               c.postcode_district AS District, COUNT(DISTINCT n.set_key) AS Patients
-        FROM cur c
-        INNER JOIN preference_need n ON n.set_key = c.set_key AND n.is_need = 1
-        GROUP BY n.need, c.response_language, c.gp_practice, c.postcode_district
+    // The outcome figures (Measures/MeasureStore): every set authored by @Last with its facts and needs, a patient at a
+    // time, each patient's in authored then key order (the patient index's order), so the store finds each patient's set
+    // at each moment as it reads.
+    public string MeasureSetsSql => """
+        SELECT r.patient_id, r.authored, r.set_key, r.response_language, r.completed_by, r.gp_practice, r.postcode_district,
+               n.need, n.answer, n.is_need
+        FROM preference_response r
+        LEFT JOIN preference_need n ON n.set_key = r.set_key
+        WHERE r.authored <= @Last
+        ORDER BY r.patient_id, r.authored, r.set_key
         """;
 
     /// <summary>Up to @Limit sets, in key order, whose facts were never taken (migration 12's list).</summary>

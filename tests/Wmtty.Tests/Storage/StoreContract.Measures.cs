@@ -54,6 +54,30 @@ public abstract partial class StoreContract
     }
 
     [SkippableFact]
+    public async Task MeasureCountsForSeveralMomentsInOneReadEqualEachMomentCountedAlone()
+    {
+        await SeedMeasuresAsync();
+        DateTimeOffset[] moments =
+        [
+            new(2026, 6, 30, 23, 59, 59, TimeSpan.Zero), new(2024, 12, 31, 0, 0, 0, TimeSpan.Zero),
+            new(2026, 1, 31, 23, 59, 59, TimeSpan.Zero), new(2026, 3, 31, 23, 59, 59, TimeSpan.Zero),
+        ]; // out of order: each moment's counts are its own
+
+        var together = await Database.Measures.CountAsync(moments, default);
+
+        Assert.Equal(moments.Length, together.Count);
+        for (var i = 0; i < moments.Length; i++)
+        {
+            var alone = await Database.Measures.CountAsync(moments[i], default);
+            Assert.Equal(alone.Sets.Select(Describe).Order(StringComparer.Ordinal), together[i].Sets.Select(Describe).Order(StringComparer.Ordinal));
+            Assert.Equal(alone.Needs.Select(Describe).Order(StringComparer.Ordinal), together[i].Needs.Select(Describe).Order(StringComparer.Ordinal));
+        }
+
+        Assert.Equal(3, together[0].Sets.Sum(s => s.Patients));
+        Assert.Empty(together[1].Sets);
+    }
+
+    [SkippableFact]
     public async Task ErasingAPatientTakesTheirMeasureFactsWithTheirSets()
     {
         await SeedMeasuresAsync();
