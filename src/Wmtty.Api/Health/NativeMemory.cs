@@ -27,7 +27,7 @@ internal static class NativeMemory
 
     static NativeMemory()
     {
-        if (!OnGlibc)
+        if (!HasMallinfo2)
         {
             return;
         }
@@ -86,10 +86,10 @@ internal static class NativeMemory
         return 0;
     }
 
-    /// <summary>What glibc's malloc holds now; zeros without glibc.</summary>
+    /// <summary>What glibc's malloc holds now; zeros without glibc 2.33 or later (mallinfo2).</summary>
     public static (ulong InUse, ulong Free) Info()
     {
-        if (!OnGlibc)
+        if (!HasMallinfo2)
         {
             return (0, 0);
         }
@@ -99,6 +99,9 @@ internal static class NativeMemory
     }
 
     internal static bool OnGlibc { get; } = OperatingSystem.IsLinux() && HasGlibc();
+
+    // mallinfo2 came with glibc 2.33; older ones (Debian 11, RHEL 8) have only the 32-bit mallinfo, not used here.
+    private static bool HasMallinfo2 { get; } = OnGlibc && NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "mallinfo2", out _);
 
     private static bool HasGlibc()
     {
@@ -160,7 +163,14 @@ internal sealed class NativeMemoryTrim(IOptions<MemoryOptions> options) : Backgr
         using var timer = new PeriodicTimer(options.Value.TrimEvery);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            NativeMemory.Trim();
+            try
+            {
+                NativeMemory.Trim();
+            }
+            catch (Exception error) when (error is IOException or FormatException or UnauthorizedAccessException)
+            {
+                // /proc unreadable: the trim is done, only its measure is missing; the service goes on either way
+            }
         }
     }
 }

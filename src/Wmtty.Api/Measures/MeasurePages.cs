@@ -71,7 +71,7 @@ internal static class MeasurePages
     // Quoted when it must be; a leading formula character is defused, as a spreadsheet would otherwise run it.
     private static string Field(string value)
     {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@')
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
         {
             value = "'" + value;
         }

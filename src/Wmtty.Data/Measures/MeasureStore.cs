@@ -167,6 +167,13 @@ internal sealed class MeasureStore(SqlDialect dialect, StoreRetry retry) : IMeas
         {
             foreach (var (setKey, facts) in sets)
             {
+                // Off the list first: another instance that took the same set from the list has done it, or is doing it,
+                // and its facts must not be written twice (preference_need's key would refuse the second).
+                if (await connection.ExecuteAsync(dialect.ForgetSetToBackfillSql, new { SetKey = setKey }, transaction) != 1)
+                {
+                    continue;
+                }
+
                 if (facts is not null && await connection.ExecuteAsync(dialect.UpdateSetFactsSql, new
                     {
                         SetKey = setKey, facts.Language, facts.CompletedBy, facts.Practice, facts.District,
@@ -175,8 +182,6 @@ internal sealed class MeasureStore(SqlDialect dialect, StoreRetry retry) : IMeas
                     await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.PreferenceNeeds, facts.Needs,
                         n => [setKey, n.Need, n.Answer, n.IsNeed ? 1 : 0]);
                 }
-
-                await connection.ExecuteAsync(dialect.ForgetSetToBackfillSql, new { SetKey = setKey }, transaction);
             }
 
             await connection.ExecuteAsync(dialect.ForgetGoneSetsToBackfillSql, transaction: transaction);

@@ -34,8 +34,11 @@ public sealed record FigureResult(OutcomeFigure Figure, IReadOnlyList<string> Mo
 /// suppressed against its month's total, numerators and denominators each. Breakdowns by language and area add up to the
 /// total, since a set whose value was not recorded counts as <see cref="OutcomeFigures.NotRecorded"/>.
 /// </summary>
-public static class FigureCalculator
+public static partial class FigureCalculator
 {
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex AnswerCode();
+
     /// <param name="answers">For each need, its answer codes in questionnaire order: each is a stratum, even at 0.</param>
     public static FigureResult Calculate(OutcomeFigure figure, IReadOnlyList<MonthCounts> months, IReadOnlyDictionary<string, IReadOnlyList<string>> answers)
     {
@@ -51,15 +54,31 @@ public static class FigureCalculator
         return new FigureResult(figure, [.. months.Select(m => m.Month)], cells);
     }
 
-    private sealed record Raw(string Stratum, long Numerator, long Denominator);
+    // IsNeed: false for an answer that says there is no need ("None", "No preference"), which is no part of the numerator.
+    private sealed record Raw(string Stratum, long Numerator, long Denominator, bool IsNeed = true);
 
     private static IEnumerable<PublishedCell> Publish(OutcomeFigure figure, string month, string breakdown, IReadOnlyList<Raw> raw)
     {
         var total = raw[0];
         var strata = raw.Skip(1).ToList();
-        var (numeratorTotal, numerators) = SmallNumbers.Breakdown(total.Numerator, [.. strata.Select(s => s.Numerator)]);
-        var (denominatorTotal, denominators) = SmallNumbers.Breakdown(total.Denominator, [.. strata.Select(s => s.Denominator)]);
         var hasDenominator = figure.Scoring == FigureScoring.Proportion;
+        var all = Enumerable.Range(0, strata.Count).ToList();
+        List<IReadOnlyList<int>> groups = [all];
+        if (breakdown == OutcomeFigures.Answer)
+        {
+            groups.Add([.. all.Where(i => strata[i].IsNeed)]); // the need answers make up the figure's numerator
+        }
+        else if (breakdown == OutcomeFigures.Recency)
+        {
+            groups.Add([0, 1]); // within 3 months and 3 to 12 months make up wmtty-updated-12-months' numerator
+        }
+
+        // A share hides its numerator where the patients it leaves out are few (SmallNumbers.SmallComplement): recorded less
+        // updated within 12 months would otherwise give the few not updated.
+        var (numeratorTotal, numerators) = SmallNumbers.Breakdown(total.Numerator, [.. strata.Select(s => s.Numerator)],
+            hasDenominator && SmallNumbers.SmallComplement(total.Numerator, total.Denominator),
+            [.. strata.Select(s => hasDenominator && SmallNumbers.SmallComplement(s.Numerator, s.Denominator))], groups);
+        var (denominatorTotal, denominators) = SmallNumbers.Breakdown(total.Denominator, [.. strata.Select(s => s.Denominator)]);
         if (breakdown.Length == 0)
         {
             yield return new PublishedCell(month, "", "", numeratorTotal, hasDenominator ? denominatorTotal : null, hasDenominator);
@@ -101,8 +120,10 @@ public static class FigureCalculator
             var given = month.Needs.Where(n => n.Need == need && n.Value is not null).GroupBy(n => n.Value!, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Sum(n => n.Patients), StringComparer.Ordinal);
             var order = answers.GetValueOrDefault(need) ?? [];
-            var values = order.Concat(given.Keys.Where(k => !order.Contains(k)).Order(StringComparer.Ordinal));
-            yield return (figure.Category, [total, .. values.Select(v => new Raw(v, given.GetValueOrDefault(v), recorded))]);
+            // Answers outside the questionnaire's (an Observation edited since) are named only if they look like a code:
+            // a stratum's name is published even when its count is hidden, so free text must never become one.
+            var values = order.Concat(given.Keys.Where(k => !order.Contains(k) && AnswerCode().IsMatch(k)).Order(StringComparer.Ordinal));
+            yield return (figure.Category, [total, .. values.Select(v => new Raw(v, given.GetValueOrDefault(v), recorded, MeasureFacts.IsNeedAnswer(v)))]);
         }
 
         foreach (var (breakdown, of, ofNeed) in Areas)

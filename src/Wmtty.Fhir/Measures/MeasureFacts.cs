@@ -26,6 +26,9 @@ public sealed partial record MeasureFacts(string? Language, string? CompletedBy,
 
     private static readonly HashSet<string> NoNeed = new(StringComparer.Ordinal) { "none", "no-preference", PreferenceCodes.PreferNotToSay };
 
+    /// <summary>Whether an answer to a needs question is a need: not "None", "No preference" or "Prefer not to say".</summary>
+    public static bool IsNeedAnswer(string value) => !NoNeed.Contains(value);
+
     /// <summary>The facts of a complete response's extracted Observations; the area comes from the Patient (<see cref="InArea"/>).</summary>
     public static MeasureFacts Of(QuestionnaireResponse response, IReadOnlyList<ExtractedObservation> extracted, string serviceSystem)
     {

@@ -79,6 +79,7 @@ public static class OutcomeMeasures
             yield break;
         }
 
+        yield return Population("initial-population", Recorded, responses); // a proportion's population: all of it is the denominator
         yield return Population("denominator", Recorded, responses);
         var (query, description) = figure.Source switch
         {

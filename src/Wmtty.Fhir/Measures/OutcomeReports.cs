@@ -75,7 +75,7 @@ public static class OutcomeReports
         };
     }
 
-    // A cohort has its initial population; a proportion its denominator and numerator.
+    // A cohort has its initial population; a proportion its initial population (all of it the denominator), denominator and numerator.
     private static IEnumerable<(CodeableConcept Code, Integer Count)> Populations(PublishedCell cell)
     {
         if (!cell.HasDenominator)
@@ -84,6 +84,7 @@ public static class OutcomeReports
             yield break;
         }
 
+        yield return (Code("initial-population"), Count(cell.Denominator)); // every patient counted is in the denominator
         yield return (Code("denominator"), Count(cell.Denominator));
         yield return (Code("numerator"), Count(cell.Numerator));
     }

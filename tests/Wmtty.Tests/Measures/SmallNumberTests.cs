@@ -54,6 +54,57 @@ public sealed class SmallNumberTests
         Assert.Equal([30, null, null], cells);
     }
 
+    private static FigureResult Figure(string id, MonthCounts month) =>
+        FigureCalculator.Calculate(OutcomeFigures.All.Single(f => f.Id == id), [month], new Dictionary<string, IReadOnlyList<string>>());
+
+    private static List<SetCount> Sets(params (int Recency, long Patients)[] sets) =>
+        [.. sets.Select(s => new SetCount(s.Recency, "en", "patient", null, null, s.Patients))];
+
+    [Fact]
+    public void ANeedAnswerIsNeverHiddenAloneAmongTheNeedsThatMakeUpThePublishedNumerator()
+    {
+        // Reviewer's case: woman 5, man 40, prefer not to say 30. Secondary suppression over all answers hid "prefer not to
+        // say" beside "woman", and the numerator (45) less "man" (40) gave the 5 away. The needs are a group of their own.
+        var month = new MonthCounts("2026-08", Sets((0, 75)),
+        [
+            new NeedCount("clinician-gender", "female", "en", null, null, 5), new NeedCount("clinician-gender", "male", "en", null, null, 40),
+            new NeedCount("clinician-gender", "prefer-not-to-say", "en", null, null, 30), new NeedCount("clinician-gender", null, "en", null, null, 45),
+        ]);
+        var result = Figure("wmtty-clinician-gender", month);
+        var answers = result.Strata("2026-08", OutcomeFigures.Answer).ToDictionary(c => c.Stratum, c => c.Numerator);
+
+        Assert.Equal(45, result.Total("2026-08").Numerator);
+        Assert.Null(answers["female"]);
+        Assert.Null(answers["male"]); // so 45 less the published need answers leaves two unknowns
+    }
+
+    [Fact]
+    public void ARecencyBandHiddenAloneCannotBeWorkedOutFromTheTwelveMonthFigure()
+    {
+        // 5 within 3 months, 40 from 3 to 12, 30 over 12: wmtty-updated-12-months publishes 45, the first two together.
+        var month = new MonthCounts("2026-08", Sets((0, 5), (1, 40), (2, 30)), []);
+        var bands = Figure("wmtty-recorded", month).Strata("2026-08", OutcomeFigures.Recency).Select(c => c.Numerator).ToList();
+        Assert.Equal(45, Figure("wmtty-updated-12-months", month).Total("2026-08").Numerator);
+
+        Assert.Null(bands[0]);
+        Assert.Null(bands[1]); // not 40, or 45 less 40 would give the 5
+    }
+
+    [Fact]
+    public void AShareWhoseLeftOutPatientsAreFewHidesItsNumerator()
+    {
+        // 33 recorded, 30 updated within 12 months: 33 less 30 would give the 3 not updated, hidden in wmtty-recorded.
+        var month = new MonthCounts("2026-08", Sets((0, 30), (2, 3)), []);
+
+        var total = Figure("wmtty-updated-12-months", month).Total("2026-08");
+        Assert.Null(total.Numerator);
+        Assert.Equal(35, total.Denominator);
+        Assert.Null(total.Share);
+        Assert.True(SmallNumbers.SmallComplement(30, 33));
+        Assert.False(SmallNumbers.SmallComplement(25, 33));
+        Assert.False(SmallNumbers.SmallComplement(33, 33)); // everyone: nobody left out to tell about
+    }
+
     [Fact]
     public void ASuppressedTotalHidesEveryNonZeroCell()
     {
