@@ -77,9 +77,8 @@ internal sealed class MeasureBackfill(IMeasureStore measures, IResourceStore sto
             }
         }
 
-        var facts = MeasureFacts.Of(response, extracted, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase))
-            .InArea(await ReadAsync<Patient>(ResourceTypes.Patient, set.PatientId, cancellationToken));
-        return new SetFacts(facts.Language, facts.CompletedBy, facts.Practice, facts.District, [.. facts.Needs.Select(n => new NeedAnswer(n.Need, n.Value, n.IsNeed))]);
+        return MeasureFacts.Of(response, extracted, PreferenceCodes.ServiceSystem(definitions.Value.CanonicalBase))
+            .InArea(await ReadAsync<Patient>(ResourceTypes.Patient, set.PatientId, cancellationToken)).Stored();
     }
 
     private async Task<T?> ReadAsync<T>(string type, string id, CancellationToken cancellationToken)

@@ -29,3 +29,11 @@ internal sealed class OutcomeFigureReader(IMeasureStore store, IOptions<Definiti
         return [.. figures.Select(f => FigureCalculator.Calculate(f, months, answers))];
     }
 }
+
+internal static class MeasureFactsStorage
+{
+    /// <summary>The facts as the preference store keeps them with their set (<see cref="Wmtty.Data.Preferences.SetFacts"/>).</summary>
+    public static Wmtty.Data.Preferences.SetFacts Stored(this MeasureFacts facts) =>
+        new(facts.Language, facts.CompletedBy, facts.Practice, facts.District,
+            [.. facts.Needs.Select(n => new Wmtty.Data.Preferences.NeedAnswer(n.Need, n.Value, n.IsNeed))]);
+}

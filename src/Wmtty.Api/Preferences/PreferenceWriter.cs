@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Wmtty.Api.Definitions;
 using Wmtty.Api.Fhir;
 using Wmtty.Api.Logging;
+using Wmtty.Api.Measures;
 using Wmtty.Data.Preferences;
 using Wmtty.Data.Resources;
 using Wmtty.Fhir.Extraction;
@@ -90,9 +91,7 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         }
 
         var patient = await CurrentAsync<Patient>(session, plan.PatientId);
-        var placed = facts.InArea(patient?.Resource);
-        return new SetFacts(placed.Language, placed.CompletedBy, placed.Practice, placed.District,
-            [.. placed.Needs.Select(n => new NeedAnswer(n.Need, n.Value, n.IsNeed))]);
+        return facts.InArea(patient?.Resource).Stored();
     }
 
     private async Task<IReadOnlyList<ExtractedObservation>> ReuseAsync(IWriteSession session, ResponsePlan plan, ResponsePreferences before, Uri localBase)
