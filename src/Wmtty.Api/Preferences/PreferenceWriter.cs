@@ -43,6 +43,7 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         }
 
         var patients = new[] { plan.PatientId, before?.PatientId }.OfType<string>().Distinct().ToList();
+        var read = new PatientReads(session);
         var sources = new Dictionary<string, PreferenceSource?>();
         foreach (var patient in patients)
         {
@@ -54,7 +55,7 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
             var extracted = plan.Extracted ?? [];
             await session.Preferences.SetAsync(new ResponsePreferences(responseId, plan.PatientId, plan.Authored,
                 [.. extracted.Select(p => new PreferenceEntry(p.Id, p.Code.System, p.Code.Code ?? "", p.Position))],
-                await FactsAsync(session, plan)));
+                await FactsAsync(read, plan)));
             logger.PreferencesExtracted(responseId, extracted.Count);
             if (before is not null && before.PatientId != plan.PatientId)
             {
@@ -78,19 +79,19 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
 
         foreach (var patient in patients)
         {
-            await FollowAsync(session, patient, sources[patient], plan.IsPreferenceSet ? (responseId, plan.Extracted ?? []) : null, localBase);
+            await FollowAsync(session, patient, sources[patient], plan.IsPreferenceSet ? (responseId, plan.Extracted ?? []) : null, localBase, read);
         }
     }
 
     // What the outcome figures count of the set, with the patient's area as the Patient gives it now: a district, never the postcode.
-    private static async Task<SetFacts?> FactsAsync(IWriteSession session, ResponsePlan plan)
+    private static async Task<SetFacts?> FactsAsync(PatientReads read, ResponsePlan plan)
     {
         if (plan.Facts is not { } facts)
         {
             return null;
         }
 
-        var patient = await CurrentAsync<Patient>(session, plan.PatientId);
+        var patient = await read.CurrentAsync(plan.PatientId);
         return facts.InArea(patient?.Resource).Stored();
     }
 
@@ -162,7 +163,7 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         {
             var source = await session.Preferences.SourceAsync(before.PatientId);
             await session.Preferences.RemoveAsync(responseId);
-            await FollowAsync(session, before.PatientId, source, null, localBase);
+            await FollowAsync(session, before.PatientId, source, null, localBase, new PatientReads(session));
         }
     }
 
@@ -190,7 +191,7 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
     }
 
     // When the patient's current set changed source, or its source was re-extracted, the Patient follows it.
-    private async Task FollowAsync(IWriteSession session, string patientId, PreferenceSource? before, (string ResponseId, IReadOnlyList<ExtractedObservation> Extracted)? written, Uri localBase)
+    private async Task FollowAsync(IWriteSession session, string patientId, PreferenceSource? before, (string ResponseId, IReadOnlyList<ExtractedObservation> Extracted)? written, Uri localBase, PatientReads read)
     {
         var now = await session.Preferences.SourceAsync(patientId);
         var rewritten = written is { } w && now?.ResponseId == w.ResponseId;
@@ -214,7 +215,7 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
             logger.PreferencesFellBack(patientId, now?.ResponseId);
         }
 
-        await SyncPatientAsync(session, patientId, preferences, localBase);
+        await SyncPatientAsync(session, patientId, preferences, localBase, read);
     }
 
     /// <summary>
@@ -251,9 +252,9 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
     }
 
     // No set at all: the interpreter flag and the preferred language came from answers that no longer stand.
-    private async Task SyncPatientAsync(IWriteSession session, string patientId, IReadOnlyList<Observation>? preferences, Uri localBase)
+    private async Task SyncPatientAsync(IWriteSession session, string patientId, IReadOnlyList<Observation>? preferences, Uri localBase, PatientReads read)
     {
-        if (await CurrentAsync<Patient>(session, patientId) is not var (patient, current))
+        if (await read.CurrentAsync(patientId) is not var (patient, current))
         {
             return;
         }
@@ -271,6 +272,26 @@ internal sealed class PreferenceWriter(VersionStamper stamper, IOptions<Definiti
         if (!before.AsSpan().SequenceEqual(FhirSerialization.ToJsonBytes(patient)))
         {
             await session.WriteAsync(stamper.Stamp(patient, patientId, current.Version + 1, VersionChange.Updated, localBase), current);
+        }
+    }
+
+    /// <summary>
+    /// The Patients one write reads, each read and parsed once: the set's area and then the language and interpreter
+    /// the Patient follows come from the same version, which nothing in between writes (before, the Patient was read
+    /// and parsed twice in every new set's transaction). Its holder may change the Patient it is given, and then writes it.
+    /// </summary>
+    private sealed class PatientReads(IWriteSession session)
+    {
+        private readonly Dictionary<string, (Patient Resource, CurrentVersion Current)?> read = new(StringComparer.Ordinal);
+
+        public async Task<(Patient Resource, CurrentVersion Current)?> CurrentAsync(string patientId)
+        {
+            if (!read.TryGetValue(patientId, out var patient))
+            {
+                read[patientId] = patient = await CurrentAsync<Patient>(session, patientId);
+            }
+
+            return patient;
         }
     }
 

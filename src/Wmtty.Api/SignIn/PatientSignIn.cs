@@ -112,6 +112,17 @@ internal static class PatientSignIn
     public static string? IssuerOf(PatientSignInOptions patient) =>
         (string.IsNullOrWhiteSpace(patient.Issuer) ? patient.Authority : patient.Issuer)?.TrimEnd('/');
 
+    /// <summary>
+    /// The most bearer headers whose scheme <see cref="Select"/> remembers (past it, it forgets them all), and the longest
+    /// it remembers: at most 4 MB of text, whatever is sent.
+    /// </summary>
+    internal const int MaxRemembered = 1024, MaxRememberedLength = 4096;
+
+    // The scheme each bearer header was sent to, by its exact text. An integration engine sends one token with every
+    // request, and reading it to route was a sixteenth of what a $lastn request allocated (bench/README.md). Only the
+    // route is remembered: the chosen scheme still validates the token on every request (ValidatedTokenCache).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Header, string Issuer), string> Routed = new();
+
     /// <summary>The scheme for this request: the patient scheme when the bearer token names the patient issuer.</summary>
     public static string Select(HttpContext context, string? patientIssuer)
     {
@@ -126,6 +137,28 @@ internal static class PatientSignIn
             return JwtBearerDefaults.AuthenticationScheme;
         }
 
+        if (Routed.TryGetValue((header, patientIssuer), out var scheme))
+        {
+            return scheme;
+        }
+
+        scheme = Route(header, patientIssuer);
+        if (header.Length > MaxRememberedLength)
+        {
+            return scheme;
+        }
+
+        if (Routed.Count >= MaxRemembered)
+        {
+            Routed.Clear();
+        }
+
+        Routed[(header, patientIssuer)] = scheme;
+        return scheme;
+    }
+
+    private static string Route(string header, string patientIssuer)
+    {
         try
         {
             // Only read here, to route; the chosen scheme validates everything, signature included.
