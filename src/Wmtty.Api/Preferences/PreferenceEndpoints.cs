@@ -73,11 +73,26 @@ internal static class PreferenceEndpoints
         var caller = Caller.Of(http);
         AccessPolicy.RequireOnlyOwnPatient(caller, request.Query);
 
+        var baseUrl = FhirRequest.BaseUrl(http);
+        var self = $"{baseUrl}/Observation/$lastn{QueryString.Create(parameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)))}";
+        var outcome = request.Warnings.Count > 0 ? Wmtty.Fhir.Outcomes.Outcome.Of(request.Warnings) : null;
         var matches = new List<SearchMatch>();
-        foreach (var patientId in await PatientsAsync(subjectClauses, store, cancellationToken))
+        var patients = await PatientsAsync(subjectClauses, store, cancellationToken);
+        foreach (var patientId in patients)
         {
             AccessPolicy.RequireOwn(caller, patientId);
             var withheld = await policy.WithheldAsync(caller, patientId, cancellationToken);
+            if (patients.Count == 1 && withheld.Count == 0 && filters.Count == 0 && max == 1)
+            {
+                // The EHR's usual $lastn: one patient, everything current, nothing withheld. The Bundle is written from
+                // the patient's projection row as it is decoded, without copying each Observation out of it first.
+                using var projected = await preferences.ProjectedAsync(patientId, cancellationToken);
+                if (projected is not null)
+                {
+                    return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.SearchSet(baseUrl, projected, self, outcome));
+                }
+            }
+
             var current = (await preferences.CurrentAsync(patientId, withTokens: withheld.Count > 0 || filters.Count > 0, cancellationToken))
                 .Where(p => !policy.IsWithheld(withheld, p.Tokens) && filters.All(f => f.Any(c => Matches(c, p.Tokens)))).ToList();
             matches.AddRange(current.Select(p => p.Match));
@@ -87,9 +102,6 @@ internal static class PreferenceEndpoints
             }
         }
 
-        var baseUrl = FhirRequest.BaseUrl(http);
-        var self = $"{baseUrl}/Observation/$lastn{QueryString.Create(parameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)))}";
-        var outcome = request.Warnings.Count > 0 ? Wmtty.Fhir.Outcomes.Outcome.Of(request.Warnings) : null;
         return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.SearchSet(baseUrl, ResourceTypes.Observation, matches, null, self, null, outcome));
     }
 

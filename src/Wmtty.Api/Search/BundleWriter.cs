@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Wmtty.Api.Fhir;
+using Wmtty.Data.Preferences;
 using Wmtty.Data.Resources;
+using Wmtty.Fhir.Resources;
 using Wmtty.Fhir.Serialization;
 
 namespace Wmtty.Api.Search;
@@ -27,29 +29,61 @@ internal static class BundleWriter
             Start(writer, "searchset", total, self, next, hasEntries);
             foreach (var match in matches)
             {
-                Entry(writer, $"{baseUrl}/{type}/{match.Id}", match.Json, "match");
+                Entry(writer, baseUrl, type, match.Id, match.Json, "match");
             }
 
             foreach (var (includedType, id, json) in included)
             {
-                Entry(writer, $"{baseUrl}/{includedType}/{id}", json, "include");
+                Entry(writer, baseUrl, includedType, id, json, "include");
             }
 
-            if (outcome is not null)
-            {
-                writer.WriteStartObject();
-                writer.WritePropertyName("resource");
-                writer.WriteRawValue(FhirSerialization.ToJsonBytes(outcome), skipInputValidation: true);
-                writer.WriteStartObject("search");
-                writer.WriteString("mode", "outcome");
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            }
-
+            OutcomeEntry(writer, outcome);
             End(writer, hasEntries);
         }
 
         return buffer;
+    }
+
+    /// <summary>The same, for a patient's current preferences as their projection holds them (<c>$lastn</c>): one page, no total.</summary>
+    public static PooledJson SearchSet(string baseUrl, ProjectedPreferences current, string self, OperationOutcome? outcome)
+    {
+        var size = 4096;
+        for (var i = 0; i < current.Count; i++)
+        {
+            size += current.JsonAt(i).Length + 128;
+        }
+
+        var buffer = new PooledJson(size);
+        var hasEntries = current.Count > 0 || outcome is not null;
+        using (var writer = new Utf8JsonWriter(buffer, Options))
+        {
+            Start(writer, "searchset", null, self, null, hasEntries);
+            for (var i = 0; i < current.Count; i++)
+            {
+                Entry(writer, baseUrl, ResourceTypes.Observation, current.IdAt(i), current.JsonAt(i), "match");
+            }
+
+            OutcomeEntry(writer, outcome);
+            End(writer, hasEntries);
+        }
+
+        return buffer;
+    }
+
+    private static void OutcomeEntry(Utf8JsonWriter writer, OperationOutcome? outcome)
+    {
+        if (outcome is null)
+        {
+            return;
+        }
+
+        writer.WriteStartObject();
+        writer.WritePropertyName("resource");
+        writer.WriteRawValue(FhirSerialization.ToJsonBytes(outcome), skipInputValidation: true);
+        writer.WriteStartObject("search");
+        writer.WriteString("mode", "outcome");
+        writer.WriteEndObject();
+        writer.WriteEndObject();
     }
 
     /// <summary>
@@ -64,7 +98,7 @@ internal static class BundleWriter
             Start(writer, "searchset", versions.Count, self, null, hasEntries: versions.Count > 0);
             foreach (var version in versions)
             {
-                Entry(writer, $"{baseUrl}/{version.Type}/{version.Id}", version.Json!, "match");
+                Entry(writer, baseUrl, version.Type, version.Id, version.Json!, "match");
             }
 
             End(writer, hasEntries: versions.Count > 0);
@@ -73,16 +107,34 @@ internal static class BundleWriter
         return buffer;
     }
 
-    private static void Entry(Utf8JsonWriter writer, string fullUrl, byte[] json, string mode)
+    private static void Entry(Utf8JsonWriter writer, string baseUrl, string type, string id, ReadOnlySpan<byte> json, string mode)
     {
         writer.WriteStartObject();
-        writer.WriteString("fullUrl", fullUrl);
+        FullUrl(writer, baseUrl, type, id);
         writer.WritePropertyName("resource");
         writer.WriteRawValue(json, skipInputValidation: true);
         writer.WriteStartObject("search");
         writer.WriteString("mode", mode);
         writer.WriteEndObject();
         writer.WriteEndObject();
+    }
+
+    // baseUrl/type/id, put together in a buffer on the stack (or rented, when long) rather than as a string for each entry.
+    private static void FullUrl(Utf8JsonWriter writer, string baseUrl, string type, string id)
+    {
+        var length = baseUrl.Length + type.Length + id.Length + 2;
+        char[]? rented = null;
+        var url = length <= 512 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
+        baseUrl.CopyTo(url);
+        url[baseUrl.Length] = '/';
+        type.CopyTo(url[(baseUrl.Length + 1)..]);
+        url[baseUrl.Length + 1 + type.Length] = '/';
+        id.CopyTo(url[(baseUrl.Length + type.Length + 2)..]);
+        writer.WriteString("fullUrl", url);
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
     }
 
     public static PooledJson History(string baseUrl, IReadOnlyList<StoredVersion> versions, string self, string? next)

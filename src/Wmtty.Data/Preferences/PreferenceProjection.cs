@@ -102,11 +102,34 @@ internal static class PreferenceProjection
     /// <summary>The rows back; null when the value is not one this build wrote (then the join answers).</summary>
     public static List<PreferenceStore.PreferenceRow>? Decode(byte[] entries)
     {
+        using var projected = Project(entries);
+        if (projected is null)
+        {
+            return null;
+        }
+
+        var rows = new List<PreferenceStore.PreferenceRow>(projected.Count);
+        for (var i = 0; i < projected.Count; i++)
+        {
+            var row = projected.Rows[i].Row;
+            row.Json = projected.JsonAt(i).ToArray();
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// The rows back, each Observation's JSON left where it is in the decoded value (<see cref="ProjectedPreferences"/>);
+    /// null when the value is not one this build wrote.
+    /// </summary>
+    public static ProjectedPreferences? Project(byte[] entries)
+    {
         try
         {
             return entries.Length == 0 ? null
-                : entries[0] == Uncompressed ? DecodeRows(entries, 1, entries.Length - 1)
-                : entries[0] == Deflated && entries.Length >= 1 + sizeof(int) ? InflateAndDecode(entries)
+                : entries[0] == Uncompressed ? ReadRows(entries, 1, entries.Length - 1, rented: false)
+                : entries[0] == Deflated && entries.Length >= 1 + sizeof(int) ? InflateAndRead(entries)
                 : null;
         }
         catch (Exception exception) when (exception is EndOfStreamException or IOException or ArgumentException or FormatException or InvalidDataException)
@@ -116,9 +139,8 @@ internal static class PreferenceProjection
     }
 
     // The rows are inflated into a rented array, not a new one: every $lastn inflates about 20 KB, and that array was a
-    // sixth of all a $lastn request allocated (bench/README.md, "Where $lastn's allocations go"). The rows copy what
-    // they keep out of it before it goes back.
-    private static List<PreferenceStore.PreferenceRow>? InflateAndDecode(byte[] entries)
+    // sixth of all a $lastn request allocated (bench/README.md, "Where $lastn's allocations go").
+    private static ProjectedPreferences? InflateAndRead(byte[] entries)
     {
         var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(entries.AsSpan(1));
         if (length is < 0 or > 64 * 1024 * 1024)
@@ -127,6 +149,7 @@ internal static class PreferenceProjection
         }
 
         var body = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        ProjectedPreferences? projected = null;
         try
         {
             using (var inflate = new System.IO.Compression.DeflateStream(new MemoryStream(entries, 1 + sizeof(int), entries.Length - 1 - sizeof(int), writable: false), System.IO.Compression.CompressionMode.Decompress))
@@ -138,19 +161,23 @@ internal static class PreferenceProjection
                 }
             }
 
-            return DecodeRows(body, 0, length);
+            return projected = ReadRows(body, 0, length, rented: true);
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(body);
+            if (projected is null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(body);
+            }
         }
     }
 
-    private static List<PreferenceStore.PreferenceRow>? DecodeRows(byte[] entries, int start, int length)
+    // The rows' fields, and where each one's JSON lies in the buffer; null when the bytes do not end where the rows do.
+    private static ProjectedPreferences? ReadRows(byte[] buffer, int start, int length, bool rented)
     {
-        using var reader = new BinaryReader(new MemoryStream(entries, start, length, writable: false), System.Text.Encoding.UTF8);
+        using var reader = new BinaryReader(new MemoryStream(buffer, start, length, writable: false), System.Text.Encoding.UTF8);
         var count = reader.ReadInt32();
-        var rows = new List<PreferenceStore.PreferenceRow>(Math.Clamp(count, 0, 1024));
+        var rows = new List<(PreferenceStore.PreferenceRow Row, int JsonStart, int JsonLength)>(Math.Clamp(count, 0, 1024));
         for (var i = 0; i < count; i++)
         {
             var row = new PreferenceStore.PreferenceRow
@@ -165,15 +192,58 @@ internal static class PreferenceProjection
                 Position = reader.ReadInt64(),
             };
             var size = reader.ReadInt32();
-            row.Json = reader.ReadBytes(size);
-            if (row.Json.Length != size)
+            var at = reader.BaseStream.Position;
+            if (size < 0 || size > length - at)
             {
                 return null;
             }
 
-            rows.Add(row);
+            rows.Add((row, start + (int)at, size));
+            reader.BaseStream.Position = at + size;
         }
 
-        return reader.BaseStream.Position == length ? rows : null;
+        return reader.BaseStream.Position == length ? new ProjectedPreferences(buffer, rented, rows) : null;
+    }
+}
+
+/// <summary>
+/// A patient's current preferences as their projection row holds them, decoded once: each Observation's stored JSON
+/// is a slice of one buffer, not an array of its own, so a $lastn writes its Bundle without copying them first.
+/// Dispose gives the buffer back; nothing read from it may be kept after that.
+/// </summary>
+public sealed class ProjectedPreferences : IDisposable
+{
+    private byte[]? buffer;
+    private readonly bool rented;
+
+    internal ProjectedPreferences(byte[] buffer, bool rented, List<(PreferenceStore.PreferenceRow Row, int JsonStart, int JsonLength)> rows)
+    {
+        this.buffer = buffer;
+        this.rented = rented;
+        Rows = rows;
+    }
+
+    internal List<(PreferenceStore.PreferenceRow Row, int JsonStart, int JsonLength)> Rows { get; }
+
+    public int Count => Rows.Count;
+
+    /// <summary>The id of the i-th current Observation.</summary>
+    public string IdAt(int index) => Rows[index].Row.Id;
+
+    /// <summary>The stored JSON of the i-th current Observation.</summary>
+    public ReadOnlySpan<byte> JsonAt(int index)
+    {
+        var (_, start, length) = Rows[index];
+        return (buffer ?? throw new ObjectDisposedException(nameof(ProjectedPreferences))).AsSpan(start, length);
+    }
+
+    public void Dispose()
+    {
+        if (buffer is { } given && rented)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(given);
+        }
+
+        buffer = null;
     }
 }

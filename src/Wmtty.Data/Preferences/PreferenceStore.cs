@@ -39,6 +39,13 @@ public interface IPreferenceStore
     /// </summary>
     Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, bool withTokens, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The patient's current preferences straight from their projection row, each Observation's JSON a slice of one
+    /// decoded buffer (the EHR's usual $lastn, with nothing filtered or withheld); null when the patient has no row
+    /// this build can read, and then <see cref="CurrentAsync(string, bool, CancellationToken)"/> answers.
+    /// </summary>
+    Task<ProjectedPreferences?> ProjectedAsync(string patientId, CancellationToken cancellationToken);
+
     Task<PreferenceSource?> SourceAsync(string patientId, CancellationToken cancellationToken);
 
     /// <summary>
@@ -58,6 +65,12 @@ public interface IPreferenceStore
 
 internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IPreferenceStore
 {
+    public Task<ProjectedPreferences?> ProjectedAsync(string patientId, CancellationToken cancellationToken) =>
+        retry.ReadAsync<ProjectedPreferences?>(async (connection, token) =>
+            await connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition(dialect.PreferenceCurrentSql, new { PatientId = patientId }, cancellationToken: token)) is { } entries
+                ? PreferenceProjection.Project(entries)
+                : null, cancellationToken);
+
     public Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, bool withTokens, CancellationToken cancellationToken) =>
         retry.ReadAsync<IReadOnlyList<CurrentPreference>>(async (connection, token) =>
         {

@@ -75,6 +75,30 @@ public sealed class PreferenceProjectionTests
     }
 
     [Fact]
+    public void ProjectedRowsAreSlicesOfOneBufferUntilDisposed()
+    {
+        var rows = Rows();
+        foreach (var encoded in new[] { PreferenceProjection.Encode(rows), Uncompressed(rows) })
+        {
+            var projected = PreferenceProjection.Project(encoded);
+            Assert.NotNull(projected);
+            Assert.Equal(rows.Count, projected.Count);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                Assert.Equal(rows[i].Id, projected.IdAt(i));
+                Assert.Equal(rows[i].Json, projected.JsonAt(i).ToArray());
+            }
+
+            projected.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => projected.JsonAt(0).Length);
+            projected.Dispose(); // twice gives nothing back twice
+        }
+
+        using var none = PreferenceProjection.Project(PreferenceProjection.Encode([]));
+        Assert.Equal(0, none!.Count);
+    }
+
+    [Fact]
     public void RowsEarlierBuildsWroteUncompressedAreStillRead()
     {
         var rows = Rows();
@@ -105,5 +129,10 @@ public sealed class PreferenceProjectionTests
         }
 
         Assert.Null(PreferenceProjection.Decode(garbled));
+        Assert.Null(PreferenceProjection.Project(garbled));
+        Assert.Null(PreferenceProjection.Project(encoded[..^8]));
+        var tooLong = Uncompressed([Rows()[0]]);
+        tooLong[^(Rows()[0].Json.Length + 1)] = 0x7F; // the JSON's length (its high byte) past the end
+        Assert.Null(PreferenceProjection.Project(tooLong));
     }
 }
