@@ -96,21 +96,27 @@ internal static class AuditWrites
 
     public static async Task AppendAsync(SqlDialect dialect, DbConnection connection, DbTransaction transaction, AuditEntry entry)
     {
-        var key = await connection.ExecuteScalarAsync<long>(dialect.InsertAuditSql, new
-        {
-            Recorded = entry.Recorded.ToUnixTimeMilliseconds(),
-            entry.Action,
-            entry.Interaction,
-            entry.ResourceType,
-            entry.ResourceId,
-            entry.Status,
-            entry.CallerKind,
-            entry.Subject,
-            entry.SubjectName,
-            entry.ClientId,
-            entry.Roles,
-            entry.RequestId,
-        }, transaction);
+        var key = connection is Sqlite.PreparingConnection writer
+            ? writer.InsertReturningKey(dialect.InsertAuditSql, // the group commit's writer: prepared once, each value bound as it is
+            [
+                entry.Recorded.ToUnixTimeMilliseconds(), entry.Action, entry.Interaction, entry.ResourceType, entry.ResourceId, entry.Status,
+                entry.CallerKind, entry.Subject, entry.SubjectName, entry.ClientId, entry.Roles, entry.RequestId,
+            ])
+            : await connection.ExecuteScalarAsync<long>(dialect.InsertAuditSql, new
+            {
+                Recorded = entry.Recorded.ToUnixTimeMilliseconds(),
+                entry.Action,
+                entry.Interaction,
+                entry.ResourceType,
+                entry.ResourceId,
+                entry.Status,
+                entry.CallerKind,
+                entry.Subject,
+                entry.SubjectName,
+                entry.ClientId,
+                entry.Roles,
+                entry.RequestId,
+            }, transaction);
         await RowBatches.InsertAsync(dialect, connection, transaction, RowTable.AuditPatients, entry.Patients.Distinct().ToList(), p => [p, key]);
     }
 }

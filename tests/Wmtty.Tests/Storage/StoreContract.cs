@@ -816,6 +816,33 @@ public abstract partial class StoreContract : IDisposable
         Assert.Equal(4, Scalar("SELECT COUNT(*) FROM audit_patient"));
     }
 
+    [SkippableFact]
+    public async Task EveryFieldOfAnAuditRecordReadsBackAsWritten()
+    {
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_123_456);
+        AuditEntry full = new(at, "U", "update", "Observation", "o-1", 412, "system", "app-7", "Ward EHR", "client-9", "ehrwriter clinician", "req-ü", ["p1", "p2"]);
+        AuditEntry sparse = new(at.AddSeconds(1), "E", "operation", null, null, 200, "patient", "sub-3", null, null, null, null, []);
+        await Store.WriteAsync(async (session, _) =>
+        {
+            await session.AppendAuditAsync(full);
+            await session.AppendAuditAsync(sparse);
+            return 0;
+        }, default);
+        await Database.Audit.AppendAsync([full with { RequestId = "req-journal" }, sparse with { RequestId = "req-journal-2" }], default);
+
+        var all = await Database.Audit.SearchAsync(new AuditQuery(null, at.AddDays(-1), at.AddDays(1), long.MaxValue, 10), default);
+        Assert.Equal(4, all.Count);
+        foreach (var expected in new[] { full, sparse, full with { RequestId = "req-journal" }, sparse with { RequestId = "req-journal-2" } })
+        {
+            var found = Assert.Single(all, e => e.RequestId == expected.RequestId);
+            var read = (await Database.Audit.ReadAsync(found.Key, default))!;
+            Assert.Equal(
+                (expected.Recorded, expected.Action, expected.Interaction, expected.ResourceType, expected.ResourceId, expected.Status, expected.CallerKind, expected.Subject, expected.SubjectName, expected.ClientId, expected.Roles, expected.RequestId),
+                (read.Recorded, read.Action, read.Interaction, read.ResourceType, read.ResourceId, read.Status, read.CallerKind, read.Subject, read.SubjectName, read.ClientId, read.Roles, read.RequestId));
+            Assert.Equal(expected.Patients.Order(), read.Patients.Order());
+        }
+    }
+
     // Invitations.
 
     [SkippableFact]
