@@ -125,10 +125,11 @@ internal sealed class PreparingConnection(string connectionString) : SqliteConne
         if (!keyStatements.TryGetValue(sql, out var statement))
         {
             SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(Handle, sql, out statement), Handle);
-            if (raw.sqlite3_bind_parameter_count(statement) != values.Length)
+            var takes = raw.sqlite3_bind_parameter_count(statement);
+            if (takes != values.Length)
             {
                 statement.Dispose();
-                throw new ArgumentException($"The statement takes {raw.sqlite3_bind_parameter_count(statement)} values, not {values.Length}.", nameof(values));
+                throw new ArgumentException($"The statement takes {takes} values, not {values.Length}.", nameof(values));
             }
 
             keyStatements.Add(sql, statement);
