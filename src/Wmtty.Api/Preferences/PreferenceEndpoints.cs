@@ -87,10 +87,7 @@ internal static class PreferenceEndpoints
                 // The EHR's usual $lastn: one patient, everything current, nothing withheld. The Bundle is written from
                 // the patient's projection row as it is decoded, without copying each Observation out of it first.
                 using var projected = await preferences.ProjectedAsync(patientId, cancellationToken);
-                if (projected is not null)
-                {
-                    return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.SearchSet(baseUrl, projected, self, outcome));
-                }
+                return FhirResult.Raw(StatusCodes.Status200OK, BundleWriter.SearchSet(baseUrl, projected, self, outcome));
             }
 
             var current = (await preferences.CurrentAsync(patientId, withTokens: withheld.Count > 0 || filters.Count > 0, cancellationToken))

@@ -225,6 +225,22 @@ public sealed class ProjectedPreferences : IDisposable
 
     internal List<(PreferenceStore.PreferenceRow Row, int JsonStart, int JsonLength)> Rows { get; }
 
+    /// <summary>Rows read by the join, not from a projection row: their JSON put end to end in one array of its own.</summary>
+    internal static ProjectedPreferences Of(IReadOnlyList<PreferenceStore.PreferenceRow> rows)
+    {
+        var buffer = new byte[rows.Sum(r => r.Json.Length)];
+        var at = 0;
+        var placed = new List<(PreferenceStore.PreferenceRow Row, int JsonStart, int JsonLength)>(rows.Count);
+        foreach (var row in rows)
+        {
+            row.Json.CopyTo(buffer, at);
+            placed.Add((row, at, row.Json.Length));
+            at += row.Json.Length;
+        }
+
+        return new ProjectedPreferences(buffer, rented: false, placed);
+    }
+
     public int Count => Rows.Count;
 
     /// <summary>The id of the i-th current Observation.</summary>

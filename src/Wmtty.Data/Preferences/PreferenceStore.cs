@@ -40,11 +40,11 @@ public interface IPreferenceStore
     Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, bool withTokens, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The patient's current preferences straight from their projection row, each Observation's JSON a slice of one
-    /// decoded buffer (the EHR's usual $lastn, with nothing filtered or withheld); null when the patient has no row
-    /// this build can read, and then <see cref="CurrentAsync(string, bool, CancellationToken)"/> answers.
+    /// The same as <see cref="CurrentAsync(string, bool, CancellationToken)"/> without tokens, for the EHR's usual $lastn
+    /// (nothing filtered or withheld): straight from the patient's projection row, each Observation's JSON a slice of one
+    /// decoded buffer; from the join, on the same connection, when the patient has no row this build can read.
     /// </summary>
-    Task<ProjectedPreferences?> ProjectedAsync(string patientId, CancellationToken cancellationToken);
+    Task<ProjectedPreferences> ProjectedAsync(string patientId, CancellationToken cancellationToken);
 
     Task<PreferenceSource?> SourceAsync(string patientId, CancellationToken cancellationToken);
 
@@ -65,24 +65,22 @@ public interface IPreferenceStore
 
 internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IPreferenceStore
 {
-    public Task<ProjectedPreferences?> ProjectedAsync(string patientId, CancellationToken cancellationToken) =>
-        retry.ReadAsync<ProjectedPreferences?>(async (connection, token) =>
-            await connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition(dialect.PreferenceCurrentSql, new { PatientId = patientId }, cancellationToken: token)) is { } entries
-                ? PreferenceProjection.Project(entries)
-                : null, cancellationToken);
+    public Task<ProjectedPreferences> ProjectedAsync(string patientId, CancellationToken cancellationToken) =>
+        retry.ReadAsync(async (connection, token) =>
+            await ProjectionRowAsync(connection, patientId, token) is { } entries && PreferenceProjection.Project(entries) is { } projected
+                ? projected
+                : ProjectedPreferences.Of(await JoinAsync(connection, patientId, token)), cancellationToken);
 
     public Task<IReadOnlyList<CurrentPreference>> CurrentAsync(string patientId, bool withTokens, CancellationToken cancellationToken) =>
         retry.ReadAsync<IReadOnlyList<CurrentPreference>>(async (connection, token) =>
         {
-            if (!withTokens && await connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition(
-                    dialect.PreferenceCurrentSql, new { PatientId = patientId }, cancellationToken: token)) is { } entries
+            if (!withTokens && await ProjectionRowAsync(connection, patientId, token) is { } entries
                 && PreferenceProjection.Decode(entries) is { } projected)
             {
                 return projected.Select(r => r.ToCurrent([])).ToList();
             }
 
-            var rows = (await connection.QueryAsync<PreferenceRow>(new CommandDefinition(
-                dialect.CurrentPreferencesSql, new { PatientId = patientId }, cancellationToken: token))).ToList();
+            var rows = await JoinAsync(connection, patientId, token);
             if (rows.Count == 0)
             {
                 return [];
@@ -181,6 +179,14 @@ internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IP
         }, cancellationToken);
 
     /// <summary>One row of <see cref="SqlDialect.CurrentPreferencesSql"/>, as Dapper reads it and PreferenceProjection keeps it.</summary>
+    // The patient's one-row projection as stored; null when they have none.
+    private Task<byte[]?> ProjectionRowAsync(System.Data.Common.DbConnection connection, string patientId, CancellationToken token) =>
+        connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition(dialect.PreferenceCurrentSql, new { PatientId = patientId }, cancellationToken: token));
+
+    // The patient's current preferences by the join the projection row stands for.
+    private async Task<List<PreferenceRow>> JoinAsync(System.Data.Common.DbConnection connection, string patientId, CancellationToken token) =>
+        (await connection.QueryAsync<PreferenceRow>(new CommandDefinition(dialect.CurrentPreferencesSql, new { PatientId = patientId }, cancellationToken: token))).ToList();
+
     internal sealed class PreferenceRow
     {
         public long ResourceKey { get; set; }

@@ -99,6 +99,22 @@ public sealed class PreferenceProjectionTests
     }
 
     [Fact]
+    public void RowsTheJoinReadAreProjectedTheSameWay()
+    {
+        var rows = Rows();
+        using var projected = ProjectedPreferences.Of(rows);
+        Assert.Equal(rows.Count, projected.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(rows[i].Id, projected.IdAt(i));
+            Assert.Equal(rows[i].Json, projected.JsonAt(i).ToArray());
+        }
+
+        using var none = ProjectedPreferences.Of([]);
+        Assert.Equal(0, none.Count);
+    }
+
+    [Fact]
     public void RowsEarlierBuildsWroteUncompressedAreStillRead()
     {
         var rows = Rows();

@@ -615,7 +615,15 @@ public abstract partial class StoreContract : IDisposable
             var projected = Shape(await Database.Preferences.CurrentAsync(patient, withTokens: false, default));
             var joined = Shape(await Database.Preferences.CurrentAsync(patient, withTokens: true, default));
             Assert.Equal(joined, projected);
+            Assert.Equal(joined.Select(j => (j.Item1, j.Item3)), await SlicesAsync(patient));
             return projected;
+        }
+
+        // What $lastn's Bundle is written from (ProjectedAsync): each id with its JSON.
+        async Task<List<(string Id, string Json)>> SlicesAsync(string patient)
+        {
+            using var slices = await Database.Preferences.ProjectedAsync(patient, default);
+            return [.. Enumerable.Range(0, slices.Count).Select(i => (slices.IdAt(i), System.Text.Encoding.UTF8.GetString(slices.JsonAt(i))))];
         }
 
         await Store.WriteAsync(async (session, _) =>
@@ -660,8 +668,10 @@ public abstract partial class StoreContract : IDisposable
         // Answers come from the row: one that says "nothing" is believed; one this build cannot read is not.
         Scalar("UPDATE preference_current SET entries = @entries WHERE patient_id = 'p1'", new { entries = new byte[] { 1, 0, 0, 0, 0 } });
         Assert.Empty(await Database.Preferences.CurrentAsync("p1", withTokens: false, default));
+        Assert.Empty(await SlicesAsync("p1"));
         Scalar("UPDATE preference_current SET entries = @entries WHERE patient_id = 'p1'", new { entries = new byte[] { 1, 9, 0, 0, 0, 7 } });
         Assert.Equal(["diet"], (await Database.Preferences.CurrentAsync("p1", withTokens: false, default)).Select(c => c.Match.Id));
+        Assert.Equal(["diet"], (await SlicesAsync("p1")).Select(s => s.Id));
 
         // Without a row (data stored before the projection existed), the join answers.
         Scalar("DELETE FROM preference_current WHERE patient_id = 'p1'");
