@@ -51,11 +51,12 @@ internal sealed class MeasureStore(SqlDialect dialect, StoreRetry retry) : IMeas
     public Task<IReadOnlyList<MeasureCounts>> CountAsync(IReadOnlyList<DateTimeOffset> moments, CancellationToken cancellationToken) =>
         retry.ReadAsync<IReadOnlyList<MeasureCounts>>(async (connection, token) =>
         {
-            var tally = new MomentTally(moments);
             if (moments.Count == 0)
             {
                 return [];
             }
+
+            var tally = new MomentTally(moments);
 
             await using var command = connection.CreateCommand();
             command.CommandText = dialect.MeasureSetsSql;

@@ -39,7 +39,7 @@ public sealed partial record MeasureFacts(string? Language, string? CompletedBy,
             if (observation.Code.System == serviceSystem && observation.Code.Code is { } code && needCodes.Contains(code)
                 && observation.Observation.Value is CodeableConcept { Coding: [{ Code: { Length: > 0 } value }, ..] })
             {
-                var fact = new NeedFact(code, Shorten(value), !NoNeed.Contains(value));
+                var fact = new NeedFact(code, Shorten(value), IsNeedAnswer(value));
                 if (!needs.Contains(fact))
                 {
                     needs.Add(fact);
