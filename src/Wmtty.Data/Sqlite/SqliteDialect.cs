@@ -9,7 +9,8 @@ namespace Wmtty.Data.Sqlite;
 /// <summary>SQLite, the embedded default: one file in WAL mode, one writer at a time.</summary>
 /// <param name="syncAfterCommit"><see cref="StorageOptions.SyncAfterCommit"/>; done only on Linux.</param>
 /// <param name="memoryLimitMB"><see cref="StorageOptions.SqliteMemoryLimitMB"/>, set for the whole process.</param>
-internal sealed class SqliteDialect(string connectionString, bool syncAfterCommit = false, int memoryLimitMB = StorageOptions.SqliteDefaultMemoryLimitMB) : SqlDialect
+/// <param name="readers"><see cref="StorageOptions.SqliteReaders"/>: the most connections reads use, and reads run, at once.</param>
+internal sealed class SqliteDialect(string connectionString, bool syncAfterCommit = false, int memoryLimitMB = StorageOptions.SqliteDefaultMemoryLimitMB, int readers = 16) : SqlDialect
 {
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -47,6 +48,21 @@ internal sealed class SqliteDialect(string connectionString, bool syncAfterCommi
     public override DbConnection CreateConnection() => new SqliteConnection(connectionString);
 
     public override DbConnection CreateWriterConnection() => new PreparingConnection(connectionString);
+
+    private readonly SqliteReaders readerConnections = new(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString(), readers);
+
+    /// <summary>The connections reads use (<see cref="SqliteReaders"/>), for tests.</summary>
+    internal SqliteReaders Readers => readerConnections;
+
+    public override async ValueTask<DbConnection> TakeReaderAsync(CancellationToken cancellationToken) => await readerConnections.TakeAsync(cancellationToken);
+
+    public override ValueTask ReturnReaderAsync(DbConnection connection, bool healthy)
+    {
+        readerConnections.Return((SqliteConnection)connection, healthy);
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask CloseReadersAsync() => readerConnections.DisposeAsync();
 
     // SQLite has one writer at a time. Writers that meet inside SQLite get SQLITE_BUSY and retry after a
     // sleep, which under load costs far more than the writes themselves; in this process they queue and

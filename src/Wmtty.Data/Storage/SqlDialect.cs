@@ -16,6 +16,28 @@ internal abstract class SqlDialect
 
     public abstract DbConnection CreateConnection();
 
+    /// <summary>An open connection for one read; give it back with <see cref="ReturnReaderAsync"/>. By default a new one, from the driver's pool.</summary>
+    public virtual async ValueTask<DbConnection> TakeReaderAsync(CancellationToken cancellationToken)
+    {
+        var connection = CreateConnection();
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Gives back a connection from <see cref="TakeReaderAsync"/>; <paramref name="healthy"/> is false when its read failed.</summary>
+    public virtual ValueTask ReturnReaderAsync(DbConnection connection, bool healthy) => connection.DisposeAsync();
+
+    /// <summary>At shutdown: closes the connections reads keep open, if the dialect keeps any.</summary>
+    public virtual ValueTask CloseReadersAsync() => ValueTask.CompletedTask;
+
     /// <summary>A connection for housekeeping (checkpoints), whose settings go nowhere else.</summary>
     public virtual DbConnection CreateMaintenanceConnection() => CreateConnection();
 

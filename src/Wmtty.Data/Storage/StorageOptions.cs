@@ -53,6 +53,16 @@ public sealed class StorageOptions
     /// <summary>The default of <see cref="SqliteMemoryLimitMB"/>.</summary>
     public const int SqliteDefaultMemoryLimitMB = 64;
 
+    /// <summary>
+    /// SQLite: the connections reads use, kept open and taken in turn; also the most reads that run at once (the rest
+    /// wait for one). Each keeps its own page cache, so this bounds what they hold. Null: eight for each processor, at
+    /// least 16 and at most 64.
+    /// </summary>
+    public int? SqliteReaders { get; set; }
+
+    /// <summary><see cref="SqliteReaders"/> as set, or its default for this machine.</summary>
+    public int SqliteReaderCount => SqliteReaders ?? Math.Clamp(8 * Environment.ProcessorCount, 16, 64);
+
     /// <summary>SQL Server: the most pooled connections an instance holds. Null keeps the connection string's (or SqlClient's 100).</summary>
     public int? MaxPoolSize { get; set; }
 

@@ -67,13 +67,26 @@ internal sealed class StoreRetry(SqlDialect dialect, int retries, TimeSpan first
         _ => null,
     };
 
-    /// <summary>One read on a connection of its own, retried as a whole.</summary>
+    /// <summary>
+    /// One read on a connection it has to itself (<see cref="SqlDialect.TakeReaderAsync"/>), retried as a whole. A read
+    /// must not start another inside it: where the dialect has a fixed number of reader connections, reads that each
+    /// waited for a second one could wait for ever.
+    /// </summary>
     public Task<T> ReadAsync<T>(Func<DbConnection, CancellationToken, Task<T>> read, CancellationToken cancellationToken) =>
         RunAsync(async token =>
         {
-            await using var connection = dialect.CreateConnection();
-            await connection.OpenAsync(token);
-            return await read(connection, token);
+            var connection = await dialect.TakeReaderAsync(token);
+            var healthy = false;
+            try
+            {
+                var result = await read(connection, token);
+                healthy = true;
+                return result;
+            }
+            finally
+            {
+                await dialect.ReturnReaderAsync(connection, healthy);
+            }
         }, cancellationToken);
 
     /// <summary>
@@ -94,8 +107,16 @@ internal sealed class StoreRetry(SqlDialect dialect, int retries, TimeSpan first
                 return result;
             }, cancellationToken);
 
-    /// <summary>Closes what the writes keep open (the group commit's writer connection), after the write under way.</summary>
-    public ValueTask CloseAsync() => group?.CloseAsync() ?? ValueTask.CompletedTask;
+    /// <summary>Closes what the writes keep open (the group commit's writer connection), after the write under way, and the reads' connections.</summary>
+    public async ValueTask CloseAsync()
+    {
+        if (group is not null)
+        {
+            await group.CloseAsync();
+        }
+
+        await dialect.CloseReadersAsync();
+    }
 
     // Full jitter: a random wait up to the exponential step, so writers that collided do not collide again.
     private TimeSpan Delay(int attempt)

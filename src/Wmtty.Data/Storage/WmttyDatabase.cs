@@ -134,6 +134,11 @@ public sealed class WmttyDatabase : IAsyncDisposable
             throw new InvalidOperationException("Storage:SqliteMemoryLimitMB must be 1 to 65536.");
         }
 
+        if (options.SqliteReaders is < 1 or > 1024)
+        {
+            throw new InvalidOperationException("Storage:SqliteReaders must be 1 to 1024.");
+        }
+
         return options.Provider switch
         {
             StorageProvider.Sqlite => CreateSqlite(options, connectionString),
@@ -211,7 +216,7 @@ public sealed class WmttyDatabase : IAsyncDisposable
         }
 
         var inMemory = builder.DataSource is "" or ":memory:"; // Mode is ReadWriteCreate, set above
-        return new WmttyDatabase(new SqliteDialect(builder.ToString(), options.SyncAfterCommit && !inMemory, options.SqliteMemoryLimitMB), options, $"SQLite file {Path.GetFullPath(builder.DataSource)}",
+        return new WmttyDatabase(new SqliteDialect(builder.ToString(), options.SyncAfterCommit && !inMemory, options.SqliteMemoryLimitMB, options.SqliteReaderCount), options, $"SQLite file {Path.GetFullPath(builder.DataSource)}",
             options.AuditJournal && !inMemory ? Path.GetFullPath(builder.DataSource) : null);
     }
 }
