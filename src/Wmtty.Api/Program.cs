@@ -14,7 +14,7 @@ using Wmtty.Api.Security;
 using Wmtty.Api.SignIn;
 using Wmtty.Api.Storage;
 
-NativeMemory.CapArenas();    // glibc: two malloc arenas, not sixteen, so freed native memory is reused (MALLOC_ARENA_MAX overrides)
+NativeMemory.RestartWithArenasCapped(); // glibc: two malloc arenas, not sixteen, so freed native memory is reused (MALLOC_ARENA_MAX overrides)
 
 var builder = WebApplication.CreateBuilder(args);
 if (BulkImportCommand.Requested(args))

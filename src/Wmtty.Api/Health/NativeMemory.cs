@@ -39,9 +39,52 @@ internal static class NativeMemory
     }
 
     /// <summary>
+    /// Where this process is the service itself on glibc and the operator has not set <c>MALLOC_ARENA_MAX</c>: runs the
+    /// same program again in this process (<c>execve</c> of <c>/proc/self/exe</c> with the same arguments and environment,
+    /// and <c>MALLOC_ARENA_MAX</c> <see cref="Arenas"/>), so that glibc caps the arenas before anything has allocated.
+    /// Returns only where it did not; then it caps them in process (<see cref="CapArenas"/>). The process id, its
+    /// parent, its open files and its output stay the same. Call first thing.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="CapArenas"/> alone comes too late: by the time <c>Program</c> runs, the runtime's own threads have
+    /// each made an arena of their own, and glibc then shares those out among later threads instead of making more. The
+    /// service started in process with the cap had ten arenas' heaps mapped; started with <c>MALLOC_ARENA_MAX</c> set, one
+    /// (bench/README.md, "Where the creep is"). Not where another program (a test host) called this entry point.
+    /// </remarks>
+    public static void RestartWithArenasCapped()
+    {
+        if (!OnGlibc || Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is not null)
+        {
+            return;
+        }
+
+        if (System.Reflection.Assembly.GetEntryAssembly() == typeof(NativeMemory).Assembly)
+        {
+            try
+            {
+                var arguments = File.ReadAllText("/proc/self/cmdline").Split('\0', StringSplitOptions.None);
+                var count = arguments.Length > 0 && arguments[^1].Length == 0 ? arguments.Length - 1 : arguments.Length; // ends with a NUL
+                var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+                    .Select(e => $"{e.Key}={e.Value}").Append($"MALLOC_ARENA_MAX={Arenas}");
+                if (count > 0)
+                {
+                    execve("/proc/self/exe", [.. arguments.Take(count), null], [.. environment, null]); // returns only if it failed
+                }
+            }
+            catch (IOException)
+            {
+                // No /proc: cap in process, below.
+            }
+        }
+
+        CapArenas();
+    }
+
+    /// <summary>
     /// Caps glibc's malloc arenas at <see cref="Arenas"/>, unless the operator set <c>MALLOC_ARENA_MAX</c> (glibc reads
-    /// that itself). Call first thing: threads that have allocated already keep their arenas. False where there is no
-    /// glibc (Windows, macOS, musl), which has nothing of the kind to cap.
+    /// that itself). Threads that have allocated already keep their arenas, and glibc goes on handing those out, so this
+    /// only stops more being made (<see cref="RestartWithArenasCapped"/>). False where there is no glibc (Windows, macOS,
+    /// musl), which has nothing of the kind to cap.
     /// </summary>
     public static bool CapArenas()
     {
@@ -134,6 +177,10 @@ internal static class NativeMemory
 
     [DllImport("libc", ExactSpelling = true)]
     private static extern int malloc_trim(nuint pad);
+
+    // Strings go as UTF-8, each array ending in a null pointer.
+    [DllImport("libc", ExactSpelling = true)]
+    private static extern int execve(string path, string?[] argv, string?[] envp);
 #pragma warning restore SYSLIB1054
 }
 

@@ -27,6 +27,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public Uri Address { get; private set; } = null!;
 
+    /// <summary>The process id: the one started, which the service keeps if it runs itself again (NativeMemory).</summary>
+    public int Id => process.Id;
+
     /// <summary>The service's last lines of output, for failure messages.</summary>
     public string Output
     {
