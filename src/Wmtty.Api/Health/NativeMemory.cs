@@ -47,9 +47,10 @@ internal static class NativeMemory
     /// </summary>
     /// <remarks>
     /// <see cref="CapArenas"/> alone comes too late: by the time <c>Program</c> runs, the runtime's own threads have
-    /// each made an arena of their own, and glibc then shares those out among later threads instead of making more. The
-    /// service started in process with the cap had ten arenas' heaps mapped; started with <c>MALLOC_ARENA_MAX</c> set, one
-    /// (bench/README.md, "Where the creep is"). Not where another program (a test host) called this entry point.
+    /// made arenas of their own, and glibc then shares those out among later threads instead of making more. Started with
+    /// the cap set in process, the service had ten 64 MB-aligned anonymous mappings (arena heaps among them); started with
+    /// <c>MALLOC_ARENA_MAX=1</c>, one (bench/README.md, "The arenas were never capped at two"). Not where another program
+    /// (a test host) called this entry point.
     /// </remarks>
     public static void RestartWithArenasCapped()
     {

@@ -7,7 +7,7 @@ namespace Wmtty.Data.Sqlite;
 /// <summary>
 /// The connections SQLite reads go through: a fixed number, each opened the first time it is needed and then kept open;
 /// every one is opened before any is used twice, and after that the one given back last is taken first. At most that
-/// many reads run at once; the rest wait here, in order.
+/// many reads run at once; the rest wait here.
 /// </summary>
 /// <remarks>
 /// Microsoft.Data.Sqlite's own pool opens another connection whenever every open one is busy, without limit, and closes
@@ -17,7 +17,8 @@ namespace Wmtty.Data.Sqlite;
 /// looking like growth (bench/README.md, "The soak"). Here the number is fixed and every connection has been used by the
 /// first reads, so that memory is taken at once, not over minutes, and an overload's burst cannot open hundreds. The one
 /// given back last goes first, as in the driver's pool, because its pages are still in the processor's caches: taking
-/// them in turn instead cost <c>$lastn</c> 5% (B/A 1.055, 7 pairs of 8; in turn, last first: 1.016, 5 of 8). A read that
+/// them in turn instead cost <c>$lastn</c> 5% against the driver's pool (B/A 1.055, 7 pairs of 8; last first: 1.016,
+/// 5 of 8). A read that
 /// fails for any reason gives its connection up to be closed, and the next read to need one opens another in its place.
 /// </remarks>
 internal sealed class SqliteReaders(string connectionString, int count) : IAsyncDisposable

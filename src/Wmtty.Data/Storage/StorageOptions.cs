@@ -54,8 +54,8 @@ public sealed class StorageOptions
     public const int SqliteDefaultMemoryLimitMB = 64;
 
     /// <summary>
-    /// SQLite: the connections reads use, kept open and taken in turn; also the most reads that run at once (the rest
-    /// wait for one). Each keeps its own page cache, so this bounds what they hold. Null: eight for each processor, at
+    /// SQLite: the connections reads use, kept open, the one given back last taken first; also the most reads that run at
+    /// once (the rest wait for one). Each keeps its own page cache, so this bounds what they hold. Null: eight for each processor, at
     /// least 16 and at most 64.
     /// </summary>
     public int? SqliteReaders { get; set; }
