@@ -178,7 +178,6 @@ internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IP
             return row?.ToSource();
         }, cancellationToken);
 
-    /// <summary>One row of <see cref="SqlDialect.CurrentPreferencesSql"/>, as Dapper reads it and PreferenceProjection keeps it.</summary>
     // The patient's one-row projection as stored; null when they have none.
     private Task<byte[]?> ProjectionRowAsync(System.Data.Common.DbConnection connection, string patientId, CancellationToken token) =>
         connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition(dialect.PreferenceCurrentSql, new { PatientId = patientId }, cancellationToken: token));
@@ -187,6 +186,7 @@ internal sealed class PreferenceStore(SqlDialect dialect, StoreRetry retry) : IP
     private async Task<List<PreferenceRow>> JoinAsync(System.Data.Common.DbConnection connection, string patientId, CancellationToken token) =>
         (await connection.QueryAsync<PreferenceRow>(new CommandDefinition(dialect.CurrentPreferencesSql, new { PatientId = patientId }, cancellationToken: token))).ToList();
 
+    /// <summary>One row of <see cref="SqlDialect.CurrentPreferencesSql"/>, as Dapper reads it and PreferenceProjection keeps it.</summary>
     internal sealed class PreferenceRow
     {
         public long ResourceKey { get; set; }
